@@ -1,0 +1,223 @@
+"""The fixtures of pytest-deployready (registered as a plugin by ``plugin.pytest_configure``).
+
+Service fixtures are session-scoped and connect when the first check asks for them. When a
+target cannot be reached, the check errors with one line (what, where, why) and pytest caches
+that error for the session, so fifty checks against a dead target cost one timeout.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, NoReturn, TypeVar
+
+import pytest
+
+from pytest_deployready.config import DeployConfig
+from pytest_deployready.errors import DeployReadyError, TargetNotConfigured
+from pytest_deployready.run import CHECK_KEY, RUN_KEY
+from pytest_deployready.thresholds import Evidence, Thresholds
+
+if TYPE_CHECKING:
+    from pytest_deployready.compose import Compose
+    from pytest_deployready.http import Api
+    from pytest_deployready.metrics import Metrics
+    from pytest_deployready.postgres import Database
+    from pytest_deployready.redis import RedisTarget
+
+__all__ = ["api", "compose", "db", "deploy_config", "evidence", "metrics", "redis", "thresholds"]
+
+T = TypeVar("T")
+
+
+def _fail(exc: DeployReadyError) -> NoReturn:
+    __tracebackhide__ = True
+    pytest.fail(str(exc), pytrace=False)
+
+
+def _open(factory: Callable[[], T], connect: Callable[[T], object]) -> T:
+    """Build a service object and connect it now, turning our errors into one-line failures."""
+    __tracebackhide__ = True
+    try:
+        obj = factory()
+        connect(obj)
+    except DeployReadyError as exc:
+        _fail(exc)
+    return obj
+
+
+def _missing(what: str, key: str, variable: str | None, cfg: DeployConfig) -> NoReturn:
+    __tracebackhide__ = True
+    where = (
+        str(cfg.path) if cfg.path else "deployready.toml or [tool.deployready] in pyproject.toml"
+    )
+    hint = f' (for example targets.{key} = "${{{variable}}}")' if variable else ""
+    _fail(TargetNotConfigured(f"no {what} target: set targets.{key} in {where}{hint}"))
+
+
+@pytest.fixture(scope="session")
+def deploy_config(pytestconfig: pytest.Config) -> DeployConfig:
+    """The effective configuration (file, environment overlay and overrides applied).
+
+    Example::
+
+        def test_environment(deploy_config):
+            assert deploy_config.environment == "production"
+    """
+    return pytestconfig.stash[RUN_KEY].deploy_config
+
+
+@pytest.fixture
+def thresholds(request: pytest.FixtureRequest, deploy_config: DeployConfig) -> Thresholds:
+    """Check measured values against the configured rules; each check lands in the record.
+
+    Example::
+
+        def test_p95(api, thresholds):
+            thresholds.check("api_p95_ms", api.sample("GET", "/health", n=100).p95_ms)
+    """
+    state = request.node.stash.get(CHECK_KEY, None)
+    return Thresholds(deploy_config.thresholds, state.measurements if state else None)
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """Attach JSON-serialisable facts to this check's entry in the record.
+
+    Example::
+
+        def test_version(db, evidence):
+            evidence.add("postgres_version", db.server_version())
+    """
+    state = request.node.stash.get(CHECK_KEY, None)
+    return Evidence(state.evidence if state else None)
+
+
+@pytest.fixture(scope="session")
+def db(deploy_config: DeployConfig) -> Iterator[Database]:
+    """A read-only PostgreSQL session on ``targets.database_url`` (psycopg 3).
+
+    Example::
+
+        def test_orders_index(db):
+            assert db.has_index("purchase_orders", columns=["supplier_id", "created_at"])
+            assert db.explain("SELECT * FROM purchase_orders WHERE supplier_id = 1").uses_index()
+    """
+    from pytest_deployready.postgres import Database
+
+    url = deploy_config.targets.database_url
+    if not url:
+        _missing("PostgreSQL", "database_url", "DATABASE_URL", deploy_config)
+    t = deploy_config.timeouts
+    database = _open(
+        lambda: Database(url, connect_timeout=t.connect_s, statement_timeout=t.statement_s),
+        lambda d: d.server_version(),
+    )
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def redis(deploy_config: DeployConfig) -> Iterator[RedisTarget]:
+    """A Redis client on ``targets.redis_url`` that refuses every write command.
+
+    Example::
+
+        def test_persistence(redis):
+            assert redis.persistence().aof_enabled
+            assert redis.ping_ms() < 5
+    """
+    from pytest_deployready.redis import RedisTarget
+
+    url = deploy_config.targets.redis_url
+    if not url:
+        _missing("Redis", "redis_url", "REDIS_URL", deploy_config)
+    t = deploy_config.timeouts
+    client = _open(
+        lambda: RedisTarget(url, connect_timeout=t.connect_s, command_timeout=t.command_s),
+        lambda r: r.ping_ms(),
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def api(request: pytest.FixtureRequest, deploy_config: DeployConfig) -> Iterator[Api]:
+    """An HTTP client on the API under test (``targets.api_base_url`` or each of ``targets.apis``).
+
+    Every response is timed; ``api.sample(...)`` measures latency under concurrency. With several
+    API instances configured, each check using ``api`` runs once per instance.
+
+    Example::
+
+        def test_health(api):
+            assert api.health("/health").ok
+
+        def test_latency(api, thresholds):
+            result = api.sample("GET", "/orders", n=200, concurrency=10)
+            thresholds.check("api_p95_ms", result.p95_ms)
+    """
+    from pytest_deployready.http import Api
+
+    targets = deploy_config.targets.api_targets()
+    if not targets:
+        _missing("API", "api_base_url", "API_BASE_URL", deploy_config)
+    wanted = getattr(request, "param", None)
+    target = next((t for t in targets if t.name == wanted), targets[0])
+    token = os.environ.get(target.token_env) if target.token_env else None
+    if target.token_env and token is None:
+        _fail(
+            TargetNotConfigured(
+                f"API {target.name}: environment variable {target.token_env} is not set "
+                "(named by targets.api_token_env)"
+            )
+        )
+    client = Api(
+        target.base_url, token=token, timeout=deploy_config.timeouts.http_s, name=target.name
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def metrics(deploy_config: DeployConfig) -> Metrics:
+    """Prometheus metrics: scrape an exposition endpoint or query ``targets.prometheus_url``.
+
+    Example::
+
+        def test_cache_hit_ratio(api, metrics, thresholds):
+            exposition = metrics.scrape(api.url("/metrics"))
+            ratio = exposition.ratio("cache_hits_total", "cache_misses_total")
+            thresholds.check("cache_hit_ratio", ratio)
+    """
+    from pytest_deployready.metrics import Metrics
+
+    return Metrics(
+        prometheus_url=deploy_config.targets.prometheus_url,
+        timeout=deploy_config.timeouts.http_s,
+    )
+
+
+@pytest.fixture(scope="session")
+def compose(deploy_config: DeployConfig) -> Compose:
+    """The Compose stack of ``targets.compose_file``, read through Docker and never changed.
+
+    Example::
+
+        def test_all_services_healthy(compose):
+            assert compose.missing() == []
+            assert compose.unhealthy() == []
+    """
+    from pytest_deployready.compose import Compose
+
+    compose_file = deploy_config.targets.compose_file
+    if not compose_file:
+        _missing("Compose", "compose_file", None, deploy_config)
+    return _open(
+        lambda: Compose(
+            compose_file,
+            project=deploy_config.targets.compose_project,
+            timeout=deploy_config.timeouts.connect_s,
+        ),
+        lambda c: c.engine_version(),
+    )

@@ -1,0 +1,94 @@
+"""Facts about the run for the record's ``metadata`` and the HTML environment table.
+
+Git commit and branch, who ran it, the plugin version, the config digest and the target
+hosts — hosts only, never credentials. Example::
+
+    run_metadata(rootdir, config)["git_commit"]  # '3f2c1e0...'
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from pytest_deployready.config import DeployConfig
+from pytest_deployready.redact import url_host
+
+__all__ = ["plugin_version", "run_metadata", "target_hosts"]
+
+# CI systems name the person or bot that started the pipeline in these variables.
+_ACTOR_VARIABLES = (
+    "GITHUB_ACTOR",
+    "GITLAB_USER_LOGIN",
+    "BUILD_REQUESTEDFOR",
+    "BUILDKITE_BUILD_CREATOR",
+)
+
+
+def plugin_version() -> str:
+    from pytest_deployready import __version__
+
+    return __version__
+
+
+def _git(rootdir: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", *args],
+            cwd=rootdir,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    value = out.stdout.strip()
+    return value if out.returncode == 0 and value else None
+
+
+def _who() -> str:
+    for name in _ACTOR_VARIABLES:
+        if os.environ.get(name):
+            return os.environ[name]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def target_hosts(config: DeployConfig) -> dict[str, str]:
+    """``{"database": "db:5432", "api": "api.example:443", ...}`` — no user, no password."""
+    t = config.targets
+    hosts: dict[str, str] = {}
+    if t.database_url:
+        hosts["database"] = url_host(t.database_url, 5432)
+    if t.redis_url:
+        hosts["redis"] = url_host(t.redis_url, 6379)
+    for api in t.api_targets():
+        hosts[f"api:{api.name}" if len(t.api_targets()) > 1 else "api"] = url_host(api.base_url)
+    if t.prometheus_url:
+        hosts["prometheus"] = url_host(t.prometheus_url)
+    if t.compose_file:
+        hosts["compose"] = t.compose_project or Path(t.compose_file).name
+    return hosts
+
+
+def run_metadata(rootdir: Path, config: DeployConfig) -> dict[str, Any]:
+    """Everything the record's ``metadata`` holds."""
+    branch = _git(rootdir, "rev-parse", "--abbrev-ref", "HEAD")
+    return {
+        "git_commit": _git(rootdir, "rev-parse", "HEAD"),
+        "git_branch": None if branch == "HEAD" else branch,
+        "run_by": _who(),
+        "host": platform.node(),
+        "plugin_version": plugin_version(),
+        "python": platform.python_version(),
+        "config_file": str(config.path) if config.path else None,
+        "config_digest": config.digest,
+        "targets": target_hosts(config),
+    }

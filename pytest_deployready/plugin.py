@@ -1,0 +1,250 @@
+"""Hooks, in lifecycle order; the work is done in ``run.py`` and ``report.py``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from pytest_deployready import hooks, phases
+from pytest_deployready.config import parse_threshold_override
+from pytest_deployready.run import CHECK_KEY, RUN_KEY, DeployRun
+
+# -- options and hooks ---------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("deployready", "deployment readiness (pytest-deployready)")
+    group.addoption(
+        "--deploy-phase",
+        action="append",
+        dest="deploy_phase",
+        default=None,
+        metavar="PHASES",
+        help="run only checks of these phases (comma list, repeatable, or 'all'); "
+        "other phases and unmarked tests are deselected.",
+    )
+    group.addoption(
+        "--deploy-continue",
+        action="store_true",
+        dest="deploy_continue",
+        default=False,
+        help="run later phases even after a blocking failure in an earlier phase.",
+    )
+    group.addoption(
+        "--deploy-config",
+        dest="deploy_config",
+        default=None,
+        metavar="PATH",
+        help="configuration file (default: deployready.toml, or [tool.deployready] in "
+        "pyproject.toml).",
+    )
+    group.addoption(
+        "--deploy-env",
+        dest="deploy_env",
+        default=None,
+        metavar="NAME",
+        help="environment overlay [env.NAME] to apply (default: $DEPLOYREADY_ENV).",
+    )
+    group.addoption(
+        "--deploy-threshold",
+        action="append",
+        dest="deploy_threshold",
+        default=None,
+        type=parse_threshold_override,
+        metavar="NAME=RULE",
+        help="override a threshold rule, e.g. --deploy-threshold 'api_p95_ms=< 300' (repeatable).",
+    )
+    group.addoption(
+        "--deploy-record",
+        dest="deploy_record",
+        default=None,
+        metavar="PATH",
+        help="write the JSON deployment record to PATH (also written when interrupted).",
+    )
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
+
+
+# -- configure -----------------------------------------------------------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for _, help_text in phases.MARKERS.values():
+        config.addinivalue_line("markers", help_text)
+    run = DeployRun(config)
+    config.stash[RUN_KEY] = run
+    run.load()
+    from pytest_deployready import fixtures
+
+    config.pluginmanager.register(fixtures, "deployready-fixtures")
+    if not run.is_worker:
+        config.pluginmanager.register(RunObserver(run), "deployready-observer")
+    if run.explicit and not run.is_worker:
+        from pytest_deployready.report import HtmlReport, add_metadata
+
+        if config.pluginmanager.hasplugin("html"):
+            config.pluginmanager.register(HtmlReport(run), "deployready-html")
+        if config.pluginmanager.hasplugin("metadata"):
+            from pytest_metadata.plugin import metadata_key
+
+            add_metadata(run, config.stash[metadata_key])
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    run = config.stash[RUN_KEY]
+    if not run.explicit:
+        return None
+    from pytest_deployready.report import header_lines
+
+    return header_lines(run)
+
+
+# -- collection ----------------------------------------------------------------------------
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "api" not in metafunc.fixturenames:
+        return
+    run = metafunc.config.stash[RUN_KEY]
+    targets = run.deploy_config.targets.api_targets()
+    if len(targets) > 1:
+        names = [t.name for t in targets]
+        metafunc.parametrize("api", names, indirect=True, ids=names, scope="session")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    run = config.stash[RUN_KEY]
+    if not (run.explicit or run.uses_plugin(items)):
+        return
+    run.active = True
+    try:
+        items[:] = run.select(items)
+    except pytest.UsageError as exc:
+        if not run.is_worker:
+            raise
+        # An exception here would crash the xdist worker; the controller reports it instead.
+        run.usage_error = str(exc)
+        config.hook.pytest_deselected(items=list(items))
+        items[:] = []
+
+
+# -- running -------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    run = item.config.stash[RUN_KEY]
+    reason = run.blocked_reason(item)
+    if reason is not None:
+        from pytest_deployready.verdict import Outcome
+
+        state = item.stash[CHECK_KEY]
+        state.forced_outcome = Outcome.BLOCKED
+        state.forced_message = reason
+        pytest.skip(reason)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    run = item.config.stash[RUN_KEY]
+    if run.active:
+        run.redact_report(report)
+        run.annotate(item, report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    report = yield
+    run = collector.config.stash[RUN_KEY]
+    if run.explicit and report.failed:
+        run.redact_report(report)
+    return report
+
+
+class RunObserver:
+    """Hooks that receive reports without a config: bound to the run (controller or serial)."""
+
+    def __init__(self, run: DeployRun) -> None:
+        self.run = run
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if self.run.explicit and report.failed:
+            self.run.results.add_collect_error(report)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.run.observe(report)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist: deselection counts travel from the workers to the controller."""
+        data = getattr(node, "workeroutput", {}).get("deployready")
+        if not data:
+            return
+        self.run.usage_error = self.run.usage_error or data["usage_error"]
+        if not self.run.deselected:
+            self.run.deselected.update(data["deselected"])
+        self.run.active = self.run.active or data["active"]
+
+
+# -- the end -------------------------------------------------------------------------------
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash[RUN_KEY]
+    if run.is_worker:
+        session.config.workeroutput["deployready"] = {  # type: ignore[attr-defined]
+            "deselected": dict(run.deselected),
+            "active": run.active,
+            "usage_error": run.usage_error,
+        }
+        return
+    if run.usage_error is not None:  # raised on an xdist worker: report it as pytest would
+        sys.stderr.write(f"ERROR: {run.usage_error}\n\n")
+        exitstatus = session.exitstatus = pytest.ExitCode.USAGE_ERROR
+    if not run.active:
+        return
+    decision = run.finish(exitstatus, session)
+    if exitstatus == pytest.ExitCode.USAGE_ERROR:
+        run.decision = None  # the run never started: no summary and no verdict line
+        return
+    if exitstatus in (
+        pytest.ExitCode.OK,
+        pytest.ExitCode.TESTS_FAILED,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+    ):
+        session.exitstatus = decision.exit_code
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    run = config.stash[RUN_KEY]
+    if run.active and not run.is_worker:
+        from pytest_deployready.report import terminal_summary
+
+        terminal_summary(run, terminalreporter)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None or run.is_worker or run.decision is None:
+        return
+    from pytest_deployready.report import verdict_line
+
+    tr = config.pluginmanager.getplugin("terminalreporter")
+    if tr is not None:
+        line, markup = verdict_line(run)
+        tr.write_line(line, **markup)

@@ -1,0 +1,203 @@
+"""The deployment record: per-check results folded from test reports, and its JSON file.
+
+Schema ``deployready.record/1`` is shipped as ``pytest_deployready/schema/record-1.schema.json``
+and documented in ``docs/record.md``. The file is written atomically (temporary file in the
+same directory, then ``os.replace``), so a reader never sees half a record.
+
+Example::
+
+    results = CheckResults()
+    for report in reports:
+        results.add_report(report)
+    write_record(Path("record.json"), {"schema": SCHEMA, ...})
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_deployready.verdict import Outcome, is_blocking
+
+__all__ = ["SCHEMA", "SCHEMA_PATH", "CheckResult", "CheckResults", "write_record"]
+
+SCHEMA = "deployready.record/1"
+SCHEMA_PATH = Path(__file__).parent / "schema" / "record-1.schema.json"
+
+# Worse outcomes win when a check's setup, call and teardown disagree.
+_RANK = {
+    Outcome.PASSED: 0,
+    Outcome.SKIPPED: 1,
+    Outcome.PENDING: 2,
+    Outcome.WAIVED: 3,
+    Outcome.BLOCKED: 4,
+    Outcome.FAILED: 5,
+    Outcome.ERROR: 6,
+}
+
+
+@dataclass
+class CheckResult:
+    """One check in the record, built up from its setup, call and teardown reports."""
+
+    id: str
+    title: str = ""
+    section: str = ""
+    phase: str | None = None
+    phases: list[str] = field(default_factory=list)
+    severity: str = "major"
+    rollback_trigger: bool = False
+    manual_role: str | None = None
+    outcome: Outcome = Outcome.PASSED
+    message: str = ""
+    duration_s: float = 0.0
+    thresholds: list[dict[str, Any]] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    target: str | None = None
+    finished: bool = False  # its teardown report arrived
+
+    @property
+    def blocking(self) -> bool:
+        return is_blocking(self.severity, self.outcome)
+
+    def _set_outcome(self, outcome: Outcome, message: str) -> None:
+        if _RANK[outcome] >= _RANK[self.outcome]:
+            if outcome is not self.outcome or not self.message:
+                self.message = message
+            self.outcome = outcome
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "section": self.section,
+            "phase": self.phase,
+            "phases": self.phases,
+            "severity": self.severity,
+            "outcome": str(self.outcome),
+            "blocking": self.blocking,
+            "rollback_trigger": self.rollback_trigger,
+            "manual": self.manual_role,
+            "target": self.target,
+            "duration_s": round(self.duration_s, 6),
+            "message": self.message,
+            "thresholds": self.thresholds,
+            "evidence": self.evidence,
+        }
+
+
+def _short_message(report: pytest.TestReport | pytest.CollectReport) -> str:
+    longrepr = report.longrepr
+    if longrepr is None:
+        return ""
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # skip: (path, lineno, reason)
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None:
+        message = str(crash.message).strip()
+        # Our own failures (thresholds, unreachable targets) read best without the class path.
+        if message.startswith("pytest_deployready."):
+            message = message.split(": ", 1)[-1]
+        return message
+    text = str(longrepr).strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith("E "):
+            return line[1:].strip()
+    return lines[-1] if lines else ""
+
+
+class CheckResults:
+    """All checks of a run, in the order their first report arrived."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, CheckResult] = {}
+
+    def __iter__(self) -> Iterator[CheckResult]:
+        return iter(self._checks.values())
+
+    def __len__(self) -> int:
+        return len(self._checks)
+
+    def get(self, nodeid: str) -> CheckResult | None:
+        return self._checks.get(nodeid)
+
+    def add_report(self, report: pytest.TestReport) -> CheckResult | None:
+        """Fold one setup/call/teardown report into its check; ignores non-deployready reports."""
+        info: dict[str, Any] | None = getattr(report, "deployready", None)
+        if info is None:
+            return None
+        check = self._checks.get(report.nodeid)
+        if check is None:
+            check = CheckResult(
+                id=report.nodeid,
+                title=info.get("title", ""),
+                section=info.get("section", ""),
+                phase=info.get("phase"),
+                phases=list(info.get("phases", [])),
+                severity=info.get("severity", "major"),
+                rollback_trigger=bool(info.get("rollback_trigger")),
+                manual_role=info.get("manual_role"),
+                target=info.get("target"),
+            )
+            self._checks[report.nodeid] = check
+        check.duration_s += report.duration
+        check.finished = check.finished or report.when == "teardown"
+        check.thresholds = list(info.get("thresholds", check.thresholds))
+        check.evidence = dict(info.get("evidence", check.evidence))
+        message = _short_message(report)
+        if info.get("outcome"):  # decided by the plugin: blocked, pending, waived
+            check._set_outcome(Outcome(info["outcome"]), info.get("message") or message)
+        elif report.passed:
+            if report.when == "call" and hasattr(report, "wasxfail"):
+                check._set_outcome(Outcome.FAILED, "unexpectedly passed (strict xfail)")
+        elif report.skipped:
+            reason = message
+            if hasattr(report, "wasxfail"):
+                reason = f"expected failure: {report.wasxfail}".rstrip(": ")
+            check._set_outcome(Outcome.SKIPPED, reason)
+        elif report.failed:
+            outcome = Outcome.FAILED if report.when == "call" else Outcome.ERROR
+            check._set_outcome(outcome, message)
+        return check
+
+    def add_collect_error(self, report: pytest.CollectReport) -> CheckResult:
+        """A file or class that failed to collect is an ``error`` check of its own."""
+        check = CheckResult(id=report.nodeid or "<collection>", title="collection error")
+        check._set_outcome(Outcome.ERROR, _short_message(report))
+        self._checks[check.id] = check
+        return check
+
+    def mark_unfinished(self) -> None:
+        """After an interruption: a check that started but never finished is an error."""
+        for check in self._checks.values():
+            if not check.finished and check.outcome is not Outcome.ERROR:
+                check.outcome = Outcome.ERROR
+                check.message = "interrupted before the check finished"
+
+    def counts(self, checks: Iterable[CheckResult] | None = None) -> Counter[str]:
+        return Counter(str(c.outcome) for c in (self if checks is None else checks))
+
+
+def write_record(path: Path, record: dict[str, Any]) -> None:
+    """Write ``record`` as JSON to ``path`` atomically (temp file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(record, fh, indent=2, sort_keys=False, allow_nan=False, default=str)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

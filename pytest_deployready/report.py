@@ -1,0 +1,238 @@
+"""What people read: the terminal summary, the final verdict line and the pytest-html glue.
+
+The HTML integration (columns, verdict banner, summaries, environment table) is a plugin
+object registered only for deployment runs, so an unrelated ``pytest --html`` run is unchanged.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from pytest_deployready.metadata import run_metadata
+from pytest_deployready.record import CheckResult
+from pytest_deployready.run import DeployRun
+from pytest_deployready.verdict import Outcome, Verdict
+
+__all__ = ["HtmlReport", "add_metadata", "header_lines", "terminal_summary", "verdict_line"]
+
+_COLUMNS = (
+    str(Outcome.PASSED),
+    str(Outcome.FAILED),
+    str(Outcome.ERROR),
+    str(Outcome.SKIPPED),
+    str(Outcome.BLOCKED),
+    str(Outcome.PENDING),
+    str(Outcome.WAIVED),
+)
+_VERDICT_MARKUP: dict[Verdict, dict[str, bool]] = {
+    Verdict.GO: {"green": True, "bold": True},
+    Verdict.GO_WITH_WARNINGS: {"yellow": True, "bold": True},
+    Verdict.NO_GO: {"red": True, "bold": True},
+    Verdict.ROLLBACK: {"red": True, "bold": True},
+}
+_VERDICT_COLOUR = {
+    Verdict.GO: "#1a7f37",
+    Verdict.GO_WITH_WARNINGS: "#9a6700",
+    Verdict.NO_GO: "#cf222e",
+    Verdict.ROLLBACK: "#82071e",
+}
+
+
+# -- terminal ------------------------------------------------------------------------------
+
+
+def header_lines(run: DeployRun) -> list[str]:
+    """Report header: config file, environment, selection and where overrides came from."""
+    cfg = run.deploy_config
+    lines = [
+        f"deployready: config {cfg.path or '(none, defaults)'} ({cfg.digest[:19]}), "
+        f"environment {cfg.environment or '(none)'}, "
+        f"phases {','.join(run.selected_phases) if run.selected_phases else 'all'}"
+    ]
+    overridden = cfg.overridden()
+    if overridden:
+        parts = [f"{key} from {source}" for key, source in sorted(overridden.items())]
+        lines.append("deployready: overrides: " + "; ".join(parts))
+    if run.record_path is not None:
+        lines.append(f"deployready: record {run.record_path}")
+    return [run.redactor.redact(line) for line in lines]
+
+
+def _by_phase(checks: Iterable[CheckResult]) -> dict[str, dict[str, int]]:
+    table: dict[str, dict[str, int]] = {}
+    for c in checks:
+        row = table.setdefault(c.phase or "(no phase)", dict.fromkeys(_COLUMNS, 0))
+        row[str(c.outcome)] += 1
+    return table
+
+
+def terminal_summary(run: DeployRun, tr: Any) -> None:
+    """The 'deployment readiness' section of the terminal summary."""
+    decision = run.decision
+    if decision is None:
+        return
+    tr.write_sep("=", "deployment readiness")
+    table = _by_phase(run.results)
+    order = [*run.deploy_config.phases, "(no phase)"]
+    width = max([len("phase"), *(len(p) for p in table)])
+    tr.write_line("  ".join(["phase".ljust(width), *(c.rjust(7) for c in _COLUMNS)]))
+    for phase in sorted(table, key=lambda p: order.index(p) if p in order else len(order)):
+        row = table[phase]
+        tr.write_line("  ".join([phase.ljust(width), *(str(row[c]).rjust(7) for c in _COLUMNS)]))
+    if run.deselected:
+        detail = ", ".join(f"{why}: {n}" for why, n in sorted(run.deselected.items()))
+        tr.write_line(f"deselected: {sum(run.deselected.values())} ({detail})")
+    for c in run.results:
+        if c.blocking or (c.rollback_trigger and c.outcome in (Outcome.FAILED, Outcome.ERROR)):
+            label, markup = "BLOCKING", {"red": True}
+        elif c.outcome in (Outcome.FAILED, Outcome.ERROR):
+            label, markup = "WARNING ", {"yellow": True}
+        elif c.outcome is Outcome.BLOCKED:
+            label, markup = "BLOCKED ", {"yellow": True}
+        else:
+            continue
+        where = (
+            f"[{c.phase or '-'}, {c.severity}{', rollback trigger' if c.rollback_trigger else ''}]"
+        )
+        message = f": {c.message.splitlines()[0]}" if c.message else ""
+        tr.write_line(run.redactor.redact(f"{label} {c.id} {where}{message}"), **markup)
+    for reason in decision.reasons:
+        tr.write_line(f"reason: {reason}")
+    if run.record_error:
+        tr.write_line(f"ERROR: {run.record_error}", red=True)
+
+
+def verdict_line(run: DeployRun) -> tuple[str, dict[str, bool]]:
+    """The last line of the run: the verdict and where the record is."""
+    assert run.decision is not None
+    verdict = run.decision.verdict
+    if run.record_path is not None and run.record_error is None:
+        where = f"record: {run.record_path}"
+    elif run.record_error is not None:
+        where = "record: NOT WRITTEN (see the error above)"
+    else:
+        where = "record: not written (pass --deploy-record PATH)"
+    incomplete = "" if run.complete else " (incomplete run)"
+    return f"deployready verdict: {verdict}{incomplete} — {where}", _VERDICT_MARKUP[verdict]
+
+
+def add_metadata(run: DeployRun, metadata: dict[str, Any]) -> None:
+    """Fill pytest-metadata's table (the HTML report's environment section)."""
+    cfg = run.deploy_config
+    meta = run_metadata(run.config.rootpath, cfg)
+    metadata.update(
+        {
+            "Deployment environment": cfg.environment or "(none)",
+            "Git commit": meta["git_commit"] or "(unknown)",
+            "Git branch": meta["git_branch"] or "(unknown)",
+            "Run by": meta["run_by"],
+            "pytest-deployready": meta["plugin_version"],
+            "Config": f"{meta['config_file'] or '(defaults)'} ({cfg.digest})",
+            "Targets": ", ".join(f"{k}={v}" for k, v in meta["targets"].items()) or "(none)",
+        }
+    )
+
+
+# -- pytest-html ---------------------------------------------------------------------------
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _measured_vs_rule(thresholds: list[dict[str, Any]]) -> str:
+    parts = []
+    for t in thresholds:
+        mark = "&#10003;" if t.get("passed") else "&#10007;"
+        parts.append(f"{mark} {_e(t['name'])}: {_e(t['measured'])} ({_e(t['rule'])})")
+    return "<br>".join(parts)
+
+
+class HtmlReport:
+    """pytest-html hooks: extra columns, the verdict banner, summaries and environment."""
+
+    def __init__(self, run: DeployRun) -> None:
+        self.run = run
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = self.run.deploy_config.report.title
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells.insert(2, '<th class="sortable" data-column-type="phase">Phase</th>')
+        cells.insert(3, '<th class="sortable" data-column-type="severity">Severity</th>')
+        cells.insert(4, '<th class="sortable" data-column-type="section">Section</th>')
+        cells.insert(5, "<th>Measured vs rule</th>")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        info: dict[str, Any] = getattr(report, "deployready", None) or {}
+        cells.insert(2, f'<td class="col-phase">{_e(info.get("phase") or "")}</td>')
+        cells.insert(3, f'<td class="col-severity">{_e(info.get("severity") or "")}</td>')
+        cells.insert(4, f'<td class="col-section">{_e(info.get("section") or "")}</td>')
+        cells.insert(5, f"<td>{_measured_vs_rule(info.get('thresholds') or [])}</td>")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
+        run = self.run
+        decision = run.decision
+        if decision is None:
+            return
+        colour = _VERDICT_COLOUR[decision.verdict]
+        reasons = "".join(f"<li>{_e(r)}</li>" for r in decision.reasons)
+        incomplete = "" if run.complete else " — incomplete run"
+        prefix.append(
+            f'<div id="deployready-verdict" style="background:{colour};color:#fff;'
+            f'padding:12px 16px;font-size:1.4em;font-weight:bold;border-radius:4px">'
+            f"Verdict: {_e(decision.verdict)}{_e(incomplete)}</div>"
+            f"<ul>{reasons}</ul>"
+        )
+        rows = "".join(
+            f"<tr><td>{_e(phase)}</td>" + "".join(f"<td>{row[c]}</td>" for c in _COLUMNS) + "</tr>"
+            for phase, row in _by_phase(run.results).items()
+        )
+        head = "".join(f"<th>{_e(c)}</th>" for c in _COLUMNS)
+        prefix.append(
+            '<h3>Summary by phase</h3><table id="deployready-phases">'
+            f"<tr><th>phase</th>{head}</tr>{rows}</table>"
+        )
+        prefix.append(self._check_list("Blocking failures", "deployready-blocking", blocking=True))
+        prefix.append(self._check_list("Warnings", "deployready-warnings", blocking=False))
+        cfg = run.deploy_config
+        if cfg.waivers:
+            items = "".join(
+                f"<li>{_e(w.check)}: {_e(w.justification)} "
+                f"(expires {_e(w.expires or 'never')})</li>"
+                for w in cfg.waivers
+            )
+            prefix.append(f'<h3>Waivers</h3><ul id="deployready-waivers">{items}</ul>')
+        if cfg.signoff:
+            rows = "".join(f"<tr><td>{_e(r)}</td><td>unsigned</td></tr>" for r in cfg.signoff)
+            prefix.append(
+                '<h3>Sign-off</h3><table id="deployready-signoff">'
+                f"<tr><th>role</th><th>signed</th></tr>{rows}</table>"
+            )
+
+    def _check_list(self, title: str, element_id: str, *, blocking: bool) -> str:
+        problems = (Outcome.FAILED, Outcome.ERROR)
+        checks = [
+            c
+            for c in self.run.results
+            if (c.blocking if blocking else (c.outcome in problems and not c.blocking))
+        ]
+        if not checks:
+            return f'<h3>{_e(title)}</h3><p id="{element_id}">none</p>'
+        redact = self.run.redactor.redact
+        items = "".join(
+            f"<li><b>{_e(c.id)}</b> [{_e(c.phase or '-')}, {_e(c.severity)}]: "
+            f"{_e(redact(c.message.splitlines()[0] if c.message else ''))}</li>"
+            for c in checks
+        )
+        return f'<h3>{_e(title)}</h3><ul id="{element_id}">{items}</ul>'

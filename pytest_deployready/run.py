@@ -1,0 +1,341 @@
+"""Per-run state: configuration, selection, collected results, the decision and the record.
+
+One :class:`DeployRun` lives in ``config.stash[RUN_KEY]`` for the whole pytest run; the hooks
+in ``plugin.py`` only forward to it. Under pytest-xdist the workers annotate their reports and
+the controller, which sees every report, folds them into the one record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_deployready.config import DeployConfig, load_config
+from pytest_deployready.metadata import run_metadata
+from pytest_deployready.phases import CheckInfo, check_info, parse_phase_option, sort_key
+from pytest_deployready.record import SCHEMA, CheckResults, write_record
+from pytest_deployready.redact import Redactor
+from pytest_deployready.thresholds import Measurement
+from pytest_deployready.verdict import (
+    BLOCKING_SEVERITIES,
+    CheckSummary,
+    Decision,
+    Outcome,
+    Verdict,
+    decide,
+)
+
+__all__ = ["CHECK_KEY", "RUN_KEY", "DeployRun", "ItemState"]
+
+#: fixtures of ours; a test that uses one makes the run a deployment run
+OWN_FIXTURES = frozenset(
+    {"db", "redis", "api", "metrics", "compose", "thresholds", "evidence", "deploy_config"}
+)
+OWN_MARKERS = ("phase", "severity", "rollback_trigger", "manual", "section")
+DEPLOY_OPTIONS = (
+    "deploy_phase",
+    "deploy_config",
+    "deploy_env",
+    "deploy_threshold",
+    "deploy_record",
+    "deploy_continue",
+)
+
+
+@dataclass
+class ItemState:
+    """What a check accumulates while it runs (kept in ``item.stash[CHECK_KEY]``)."""
+
+    info: CheckInfo
+    phase: str | None
+    measurements: list[Measurement] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    target: str | None = None
+    forced_outcome: Outcome | None = None
+    forced_message: str = ""
+
+
+RUN_KEY = pytest.StashKey["DeployRun"]()
+CHECK_KEY = pytest.StashKey[ItemState]()
+
+
+def _utcnow() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class DeployRun:
+    """Everything pytest-deployready knows about the current run."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.is_worker = hasattr(config, "workerinput")
+        opt = config.option
+        self.explicit = any(getattr(opt, name, None) for name in DEPLOY_OPTIONS)
+        self.continue_after_blocking: bool = bool(opt.deploy_continue)
+        self._deploy_config: DeployConfig | None = None
+        self.config_file_found = False
+        self.active = False
+        self.selected_phases: list[str] = []
+        self.deselected: Counter[str] = Counter()
+        self.results = CheckResults()
+        self.blocking_phases: dict[str, list[str]] = {}
+        self.decision: Decision | None = None
+        self.complete = True
+        self.started_at = _utcnow()
+        self.finished_at: str | None = None
+        self.record_path: Path | None = None
+        self.record_error: str | None = None
+        self.usage_error: str | None = None
+        self.redactor = Redactor.from_environ()
+
+    # -- configuration ---------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the configuration; a config file makes the run a deployment run."""
+        opt = self.config.option
+        start_dirs = [Path(a.split("::", 1)[0]) for a in self.config.args]
+        start_dirs = [p if p.is_dir() else p.parent for p in start_dirs]
+        explicit = Path(opt.deploy_config) if opt.deploy_config else None
+        self._deploy_config = load_config(
+            self.config.rootpath,
+            explicit=explicit,
+            env_name=opt.deploy_env,
+            start_dirs=[Path(self.config.invocation_params.dir, p) for p in start_dirs],
+            threshold_overrides=opt.deploy_threshold or (),
+        )
+        cfg = self._deploy_config
+        self.config_file_found = cfg.path is not None
+        self.explicit = self.explicit or self.config_file_found
+        self.active = self.explicit
+        for url in (cfg.targets.database_url, cfg.targets.redis_url, cfg.targets.prometheus_url):
+            self.redactor.add_url(url)
+        for api in cfg.targets.api_targets():
+            self.redactor.add_url(api.base_url)
+            if api.token_env:
+                self.redactor.add(os.environ.get(api.token_env))
+        if opt.deploy_phase:
+            self.selected_phases = parse_phase_option(opt.deploy_phase, cfg.phases)
+        record = opt.deploy_record or cfg.report.record
+        if record:
+            self.record_path = Path(self.config.invocation_params.dir, record)
+            _check_writable(self.record_path)
+
+    @property
+    def deploy_config(self) -> DeployConfig:
+        if self._deploy_config is None:
+            self.load()
+        assert self._deploy_config is not None
+        return self._deploy_config
+
+    # -- collection ------------------------------------------------------------------------
+
+    def uses_plugin(self, items: list[pytest.Item]) -> bool:
+        """True when a collected test uses one of our markers or fixtures."""
+        for item in items:
+            if any(item.get_closest_marker(m) is not None for m in OWN_MARKERS):
+                return True
+            if OWN_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+                return True
+        return False
+
+    def select(self, items: list[pytest.Item]) -> list[pytest.Item]:
+        """Annotate every item, drop the ones outside the selected phases, order by phase."""
+        cfg = self.deploy_config
+        keep: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
+        for item in items:
+            info = check_info(item, cfg.phases, cfg.default_severity)
+            phase = info.phase_in(self.selected_phases)
+            if self.selected_phases and phase is None:
+                self.deselected["unmarked" if not info.phases else "other phases"] += 1
+                dropped.append(item)
+                continue
+            callspec = getattr(item, "callspec", None)
+            target = callspec.params.get("api") if callspec is not None else None
+            item.stash[CHECK_KEY] = ItemState(info=info, phase=phase, target=target)
+            keep.append(item)
+        if dropped:
+            self.config.hook.pytest_deselected(items=dropped)
+        keep.sort(key=lambda it: sort_key(it.stash[CHECK_KEY].phase, cfg.phases))
+        return keep
+
+    # -- running ---------------------------------------------------------------------------
+
+    def blocked_reason(self, item: pytest.Item) -> str | None:
+        """Why a check must not run: an earlier phase has a blocking failure."""
+        if self.continue_after_blocking or not self.blocking_phases:
+            return None
+        state = item.stash.get(CHECK_KEY, None)
+        if state is None or state.phase is None:
+            return None
+        phases = self.deploy_config.phases
+        mine = sort_key(state.phase, phases)
+        for phase, failed in self.blocking_phases.items():
+            if sort_key(phase, phases) < mine:
+                shown = ", ".join(failed[:3]) + (" ..." if len(failed) > 3 else "")
+                return (
+                    f"blocked: phase {phase!r} has blocking failures ({shown}); "
+                    "use --deploy-continue to run later phases anyway"
+                )
+        return None
+
+    def annotate(self, item: pytest.Item, report: pytest.TestReport) -> None:
+        """Attach what the record needs to a report (travels to the xdist controller)."""
+        state = item.stash.get(CHECK_KEY, None)
+        if state is None:
+            return
+        info = state.info
+        data: dict[str, Any] = {
+            "title": info.title,
+            "section": info.section,
+            "phase": state.phase,
+            "phases": list(info.phases),
+            "severity": info.severity,
+            "rollback_trigger": info.rollback_trigger,
+            "manual_role": info.manual_role,
+            "target": state.target,
+            "thresholds": self.redactor.redact_data([m.as_dict() for m in state.measurements]),
+            "evidence": self.redactor.redact_data(state.evidence),
+        }
+        if state.forced_outcome is not None:
+            data["outcome"] = str(state.forced_outcome)
+            data["message"] = state.forced_message
+        report.deployready = data  # type: ignore[attr-defined]
+
+    def redact_report(self, report: pytest.TestReport | pytest.CollectReport) -> None:
+        """Mask secrets in everything a report carries to the terminal, HTML and JUnit."""
+        r = self.redactor
+        if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+            text = str(report.longrepr)
+            redacted = r.redact(text)
+            if redacted != text:
+                report.longrepr = redacted
+        elif isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+            path, lineno, reason = report.longrepr
+            report.longrepr = (path, lineno, r.redact(reason))
+        report.sections = [(title, r.redact(body)) for title, body in report.sections]
+        if isinstance(report, pytest.TestReport):
+            report.user_properties = [
+                (name, r.redact_data(value)) for name, value in report.user_properties
+            ]
+
+    def observe(self, report: pytest.TestReport) -> None:
+        """Fold a report into the results (controller or serial run only)."""
+        check = self.results.add_report(report)
+        if check is None:
+            return
+        self.active = True
+        if (
+            check.outcome in (Outcome.FAILED, Outcome.ERROR)
+            and check.severity in BLOCKING_SEVERITIES
+            and check.phase is not None
+        ):
+            failed = self.blocking_phases.setdefault(check.phase, [])
+            if check.id not in failed:
+                failed.append(check.id)
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def finish(self, exitstatus: int, session: pytest.Session) -> Decision:
+        """Decide the verdict and write the record."""
+        interrupted = exitstatus in (
+            pytest.ExitCode.INTERRUPTED,
+            pytest.ExitCode.INTERNAL_ERROR,
+            pytest.ExitCode.USAGE_ERROR,
+        )
+        self.complete = not interrupted and not session.shouldfail and not session.shouldstop
+        self.finished_at = _utcnow()
+        if not self.complete:
+            self.results.mark_unfinished()
+        summaries = [
+            CheckSummary(c.phase, c.severity, c.outcome, c.rollback_trigger, c.id)
+            for c in self.results
+        ]
+        phases = self.selected_phases or sorted(
+            {c.phase for c in self.results if c.phase is not None},
+            key=lambda p: sort_key(p, self.deploy_config.phases),
+        )
+        self.decision = decide(summaries, phases, complete=self.complete)
+        hook = self.config.hook
+        hook.pytest_deployready_verdict(
+            verdict=str(self.decision.verdict), reasons=self.decision.reasons, config=self.config
+        )
+        if self.record_path is not None:
+            record = self.record(phases)
+            hook.pytest_deployready_record(record=record, config=self.config)
+            try:
+                write_record(self.record_path, self.redactor.redact_data(record))
+            except OSError as exc:
+                self.record_error = f"could not write the record to {self.record_path}: {exc}"
+        return self.decision
+
+    def record(self, phases: list[str]) -> dict[str, Any]:
+        """The deployment record as a JSON-ready dict."""
+        assert self.decision is not None
+        cfg = self.deploy_config
+        checks = list(self.results)
+        by_phase: dict[str, dict[str, int]] = {}
+        for c in checks:
+            key = c.phase or "unphased"
+            by_phase.setdefault(key, {})
+            by_phase[key][str(c.outcome)] = by_phase[key].get(str(c.outcome), 0) + 1
+        data: dict[str, Any] = {
+            "schema": SCHEMA,
+            "title": cfg.report.title,
+            "verdict": str(self.decision.verdict),
+            "verdict_reasons": self.decision.reasons,
+            "exit_code": self.decision.exit_code,
+            "complete": self.complete,
+            "environment": cfg.environment,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "phases": {
+                "order": list(cfg.phases),
+                "selected": phases,
+                "continue_after_blocking": self.continue_after_blocking,
+                "summary": by_phase,
+            },
+            "summary": {
+                "total": len(checks),
+                **{str(o): 0 for o in Outcome},
+                **self.results.counts(),
+                "blocking": sum(1 for c in checks if c.blocking),
+                "deselected": sum(self.deselected.values()),
+                "deselected_by_reason": dict(self.deselected),
+            },
+            "metadata": run_metadata(self.config.rootpath, cfg),
+            "config": {"path": str(cfg.path) if cfg.path else None, "digest": cfg.digest},
+            "checks": [c.as_dict() for c in checks],
+            "attestations": [],
+            "waivers": [
+                {
+                    "check": w.check,
+                    "justification": w.justification,
+                    "expires": w.expires.isoformat() if w.expires else None,
+                    "run": w.run,
+                }
+                for w in cfg.waivers
+            ],
+            "signoff": [{"role": role, "signed": False} for role in cfg.signoff],
+        }
+        return data
+
+    @property
+    def verdict(self) -> Verdict | None:
+        return self.decision.verdict if self.decision else None
+
+
+def _check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise pytest.UsageError(f"--deploy-record: {path} is a directory; give a file path")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not os.access(parent, os.W_OK):
+        raise pytest.UsageError(f"--deploy-record: cannot write to {path.parent}")

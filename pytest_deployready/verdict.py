@@ -1,0 +1,139 @@
+"""Outcomes, severities and the verdict of a run — where GO or NO_GO is decided.
+
+The rules (DESIGN.md, "Severity, outcomes, verdict"):
+
+* a failed or errored check of severity ``critical`` or ``major`` blocks; a ``minor`` one warns;
+* a failed or errored ``rollback_trigger`` check makes the verdict ``ROLLBACK``;
+* a selected phase in which no check was executed, an incomplete run, or a run with no check at
+  all is ``NO_GO`` — never a vacuous ``GO``;
+* skipped checks and minor failures give ``GO_WITH_WARNINGS``.
+
+Example::
+
+    decide([CheckSummary("pre", "major", Outcome.PASSED, rollback_trigger=False)], ["pre"])
+    # Decision(verdict=Verdict.GO, reasons=[])
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "EXIT_CODES",
+    "SEVERITIES",
+    "CheckSummary",
+    "Decision",
+    "Outcome",
+    "Verdict",
+    "decide",
+    "is_blocking",
+]
+
+SEVERITIES: tuple[str, ...] = ("critical", "major", "minor")
+BLOCKING_SEVERITIES = frozenset({"critical", "major"})
+
+
+class Outcome(enum.StrEnum):
+    """The outcome of one check in the deployment record."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+    PENDING = "pending"
+    WAIVED = "waived"
+
+
+EXECUTED = frozenset({Outcome.PASSED, Outcome.FAILED, Outcome.ERROR, Outcome.WAIVED})
+PROBLEMS = frozenset({Outcome.FAILED, Outcome.ERROR})
+
+
+class Verdict(enum.StrEnum):
+    """The verdict of a run, from best to worst."""
+
+    GO = "GO"
+    GO_WITH_WARNINGS = "GO_WITH_WARNINGS"
+    NO_GO = "NO_GO"
+    ROLLBACK = "ROLLBACK"
+
+
+#: Process exit code of ``pytest`` for each verdict (documented in docs/verdict.md).
+EXIT_CODES: dict[Verdict, int] = {
+    Verdict.GO: 0,
+    Verdict.GO_WITH_WARNINGS: 0,
+    Verdict.NO_GO: 1,
+    Verdict.ROLLBACK: 6,
+}
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """What the verdict needs to know about one check."""
+
+    phase: str | None
+    severity: str
+    outcome: Outcome
+    rollback_trigger: bool = False
+    id: str = ""
+
+
+def is_blocking(severity: str, outcome: Outcome) -> bool:
+    """True when a check with this severity and outcome stops the deployment."""
+    if outcome in PROBLEMS:
+        return severity in BLOCKING_SEVERITIES
+    return outcome is Outcome.PENDING and severity in BLOCKING_SEVERITIES
+
+
+@dataclass
+class Decision:
+    """A verdict and the reasons for it, worst first."""
+
+    verdict: Verdict
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+
+def decide(
+    checks: Iterable[CheckSummary],
+    selected_phases: Sequence[str],
+    *,
+    complete: bool = True,
+) -> Decision:
+    """Decide the verdict of a run from its checks and the phases that were selected."""
+    checks = list(checks)
+    rollback = [c.id for c in checks if c.rollback_trigger and c.outcome in PROBLEMS]
+    blocking = [c.id for c in checks if is_blocking(c.severity, c.outcome)]
+    executed_phases = {c.phase for c in checks if c.outcome in EXECUTED}
+    empty_phases = [p for p in selected_phases if p not in executed_phases]
+    warnings = [
+        c.id
+        for c in checks
+        if (c.outcome in PROBLEMS and not is_blocking(c.severity, c.outcome))
+        or c.outcome is Outcome.SKIPPED
+    ]
+
+    reasons: list[str] = []
+    if rollback:
+        reasons.append(f"rollback trigger failed: {', '.join(rollback)}")
+    if blocking:
+        reasons.append(f"{len(blocking)} blocking check(s) failed or pending")
+    if not complete:
+        reasons.append("the run did not complete")
+    if empty_phases:
+        reasons.append(f"no check was executed in phase(s): {', '.join(empty_phases)}")
+    if not checks:
+        reasons.append("no check was collected")
+
+    if rollback:
+        return Decision(Verdict.ROLLBACK, reasons)
+    if reasons:
+        return Decision(Verdict.NO_GO, reasons)
+    if warnings:
+        return Decision(Verdict.GO_WITH_WARNINGS, [f"{len(warnings)} warning(s)"])
+    return Decision(Verdict.GO, [])

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = [
+    "tests.servers.postgres",
+    "tests.servers.redis",
+    "tests.servers.http",
+    "tests.servers.docker",
+]
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester with no outside options or deployment environment leaking into the inner run."""
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    monkeypatch.delenv("DEPLOYREADY_ENV", raising=False)
+    return pytester

@@ -1,0 +1,180 @@
+"""Threshold rules, thresholds.check, overrides and evidence — unit and end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_deployready.config import ThresholdSpec
+from pytest_deployready.rules import RuleError, parse_rule
+from pytest_deployready.thresholds import Evidence, ThresholdFailed, Thresholds, UnknownThreshold
+
+
+@pytest.mark.parametrize(
+    ("rule", "name", "value", "passes"),
+    [
+        ("< 200", "api_p95_ms", 199.9, True),
+        ("< 200", "api_p95_ms", 200, False),
+        ("<= 200", "api_p95_ms", 200, True),
+        (">= 0.6", "cache_hit_ratio", 0.6, True),
+        (">= 0.6", "cache_hit_ratio", 0.59, False),
+        ("== 0", "pending", 0, True),
+        ("== 0", "pending", 1, False),
+        ("!= 0", "replicas", 2, True),
+        ("> 3", "replicas", 3, False),
+        ("< 1.5s", "api_p95_ms", 1499, True),
+        ("< 1.5s", "api_p95_ms", 1500, False),
+        ("< 200ms", "startup_s", 0.19, True),
+        ("< 200ms", "startup_s", 0.2, False),
+        ("< 2s", "latency", 1999, True),  # no unit suffix: milliseconds
+        ("< 5%", "error_rate", 0.049, True),
+        ("< 5%", "error_rate", 0.05, False),
+        (">=60 %", "cache_hit_ratio", 0.61, True),
+        ("< 1e3", "x", 999, True),
+        ("< 200", "x", math.nan, False),
+    ],
+)
+def test_rules(rule: str, name: str, value: float, passes: bool) -> None:
+    assert parse_rule(rule).passes(value, name=name) is passes
+
+
+@pytest.mark.parametrize("text", ["200", "<", "< abc", "=> 3", "< 200 kb", "< 2 h", "", "~ 1"])
+def test_unparsable_rules(text: str) -> None:
+    with pytest.raises(RuleError, match="cannot parse rule"):
+        parse_rule(text)
+
+
+def test_rule_must_be_a_string() -> None:
+    with pytest.raises(RuleError, match="must be a string"):
+        parse_rule(200)
+
+
+def specs(**rules: str) -> dict[str, ThresholdSpec]:
+    return {n: ThresholdSpec(n, parse_rule(r), "deployready.toml") for n, r in rules.items()}
+
+
+def test_check_records_measurement_and_fails_with_message() -> None:
+    t = Thresholds(specs(api_p95_ms="< 200"))
+    assert t.check("api_p95_ms", 120).passed
+    with pytest.raises(ThresholdFailed) as info:
+        t.check("api_p95_ms", 231.4)
+    assert str(info.value) == "api_p95_ms: measured 231.4, required < 200 (deployready.toml)"
+    assert [m.passed for m in t.measurements] == [True, False]
+    assert t.measurements[1].as_dict()["measured"] == 231.4
+
+
+def test_unknown_threshold_lists_known_ones() -> None:
+    t = Thresholds(specs(api_p95_ms="< 200", error_rate="< 1%"))
+    with pytest.raises(UnknownThreshold, match="known thresholds: api_p95_ms, error_rate"):
+        t.check("api_p99_ms", 1)
+
+
+def test_measured_value_must_be_a_number() -> None:
+    t = Thresholds(specs(x="< 1"))
+    with pytest.raises(TypeError, match="must be a number"):
+        t.check("x", "fast")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="must be a number"):
+        t.check("x", True)
+
+
+def test_evidence_refuses_what_json_cannot_hold() -> None:
+    e = Evidence()
+    e.add("version", "15.4")
+    e.add("sizes", {"orders": [1, 2]})
+    with pytest.raises(TypeError, match=r"'conn'.*not JSON-serialisable"):
+        e.add("conn", object())
+    with pytest.raises(TypeError, match="not JSON-serialisable"):
+        e.add("nan", math.nan)
+    assert e.items == {"version": "15.4", "sizes": {"orders": [1, 2]}}
+
+
+CONFIG = """
+[thresholds]
+api_p95_ms = "< 200"
+error_rate = "< 1%"
+
+[env.production.thresholds]
+api_p95_ms = "< 150"
+"""
+SUITE = """
+import pytest
+pytestmark = pytest.mark.phase("post")
+
+def test_latency(thresholds):
+    thresholds.check("api_p95_ms", 180)
+
+def test_errors(thresholds):
+    thresholds.check("error_rate", 0.002)
+
+def test_unknown(thresholds):
+    thresholds.check("api_p99_ms", 1)
+
+def test_evidence(evidence):
+    evidence.add("conn", object())
+"""
+
+
+def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
+    pytester.makefile(".toml", deployready=CONFIG)
+    pytester.makepyfile(SUITE)
+    result = pytester.runpytest("--deploy-record=rec.json", *args)
+    rec: dict[str, Any] = json.loads(Path(pytester.path, "rec.json").read_text())
+    return result, rec
+
+
+def by_name(rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["id"].split("::")[-1]: c for c in rec["checks"]}
+
+
+def test_end_to_end_base_config(pytester: pytest.Pytester) -> None:
+    _, rec = run(pytester)
+    checks = by_name(rec)
+    assert checks["test_latency"]["outcome"] == "passed"
+    assert checks["test_latency"]["thresholds"][0]["source"] == "deployready.toml"
+    assert checks["test_errors"]["outcome"] == "passed"
+    assert checks["test_unknown"]["outcome"] == "failed"
+    assert "known thresholds: api_p95_ms, error_rate" in checks["test_unknown"]["message"]
+    assert "not JSON-serialisable" in checks["test_evidence"]["message"]
+
+
+def test_end_to_end_env_overlay_source_in_failure(pytester: pytest.Pytester) -> None:
+    result, rec = run(pytester, "--deploy-env=production")
+    latency = by_name(rec)["test_latency"]
+    assert latency["outcome"] == "failed"
+    assert latency["message"] == (
+        "api_p95_ms: measured 180, required < 150 (deployready.toml [env.production])"
+    )
+    assert latency["thresholds"] == [
+        {
+            "name": "api_p95_ms",
+            "rule": "< 150",
+            "measured": 180.0,
+            "passed": False,
+            "source": "deployready.toml [env.production]",
+        }
+    ]
+    assert rec["environment"] == "production"
+    result.stdout.fnmatch_lines(
+        ["*api_p95_ms: measured 180, required < 150 (deployready.toml [[]env.production[]])*"]
+    )
+
+
+def test_end_to_end_command_line_override(pytester: pytest.Pytester) -> None:
+    result, rec = run(pytester, "--deploy-env=production", "--deploy-threshold", "api_p95_ms=< 300")
+    latency = by_name(rec)["test_latency"]
+    assert latency["outcome"] == "passed"
+    assert latency["thresholds"][0]["source"] == "--deploy-threshold"
+    assert latency["thresholds"][0]["rule"] == "< 300"
+    result.stdout.fnmatch_lines(["*overrides:*thresholds.api_p95_ms from --deploy-threshold*"])
+
+
+def test_bad_override_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_a():\n    pass\n")
+    result = pytester.runpytest_subprocess("--deploy-threshold", "api_p95_ms=fast")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*--deploy-threshold api_p95_ms: cannot parse rule 'fast'*"])
+    assert "Traceback" not in result.stderr.str()

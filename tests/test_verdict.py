@@ -1,0 +1,219 @@
+"""Severity, outcomes and the verdict: unit rules and end-to-end exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_deployready.verdict import EXIT_CODES, CheckSummary, Outcome, Verdict, decide
+
+
+def s(
+    outcome: Outcome, severity: str = "major", phase: str = "pre", rb: bool = False
+) -> CheckSummary:
+    return CheckSummary(phase, severity, outcome, rb, f"{phase}-{severity}-{outcome}")
+
+
+@pytest.mark.parametrize(
+    ("checks", "verdict"),
+    [
+        ([s(Outcome.PASSED)], Verdict.GO),
+        ([s(Outcome.PASSED), s(Outcome.FAILED, "minor")], Verdict.GO_WITH_WARNINGS),
+        ([s(Outcome.PASSED), s(Outcome.ERROR, "minor")], Verdict.GO_WITH_WARNINGS),
+        ([s(Outcome.PASSED), s(Outcome.SKIPPED)], Verdict.GO_WITH_WARNINGS),
+        ([s(Outcome.PASSED), s(Outcome.FAILED, "major")], Verdict.NO_GO),
+        ([s(Outcome.PASSED), s(Outcome.ERROR, "critical")], Verdict.NO_GO),
+        ([s(Outcome.PASSED), s(Outcome.PENDING, "critical")], Verdict.NO_GO),
+        ([s(Outcome.PASSED), s(Outcome.PENDING, "minor")], Verdict.GO),
+        ([s(Outcome.PASSED), s(Outcome.WAIVED, "critical")], Verdict.GO),
+        ([s(Outcome.FAILED, "minor", rb=True), s(Outcome.FAILED, "critical")], Verdict.ROLLBACK),
+        ([s(Outcome.PASSED, rb=True)], Verdict.GO),
+        ([s(Outcome.SKIPPED)], Verdict.NO_GO),  # nothing executed in the selected phase
+        ([], Verdict.NO_GO),
+    ],
+)
+def test_decide(checks: list[CheckSummary], verdict: Verdict) -> None:
+    assert decide(checks, ["pre"]).verdict is verdict
+
+
+def test_selected_phase_without_executed_check_is_no_go() -> None:
+    decision = decide([s(Outcome.PASSED, phase="pre")], ["pre", "post"])
+    assert decision.verdict is Verdict.NO_GO
+    assert decision.reasons == ["no check was executed in phase(s): post"]
+
+
+def test_incomplete_run_is_never_go() -> None:
+    assert decide([s(Outcome.PASSED)], ["pre"], complete=False).verdict is Verdict.NO_GO
+
+
+def test_exit_codes_are_distinct_for_rollback() -> None:
+    assert EXIT_CODES[Verdict.GO] == EXIT_CODES[Verdict.GO_WITH_WARNINGS] == 0
+    assert EXIT_CODES[Verdict.NO_GO] != 0
+    assert EXIT_CODES[Verdict.ROLLBACK] not in (0, 1, 2, 3, 4, 5, EXIT_CODES[Verdict.NO_GO])
+
+
+def run(
+    pytester: pytest.Pytester, source: str, *args: str
+) -> tuple[pytest.RunResult, dict[str, Any]]:
+    pytester.makepyfile(source)
+    result = pytester.runpytest_subprocess("--deploy-record=rec.json", *args)
+    return result, json.loads(Path(pytester.path, "rec.json").read_text())
+
+
+def test_go_exit_0_and_last_line(pytester: pytest.Pytester) -> None:
+    result, rec = run(
+        pytester,
+        "import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    pass\n",
+        "--deploy-phase=pre",
+    )
+    assert result.ret == 0 and rec["verdict"] == "GO" and rec["exit_code"] == 0
+    last = result.stdout.lines[-1]
+    assert last.startswith("deployready verdict: GO — record: ")
+    assert last.endswith("rec.json")
+
+
+def test_minor_failures_exit_0_with_warnings(pytester: pytest.Pytester) -> None:
+    result, rec = run(
+        pytester,
+        """
+        import pytest
+        pytestmark = pytest.mark.phase("pre")
+        def test_a():
+            pass
+        @pytest.mark.severity("minor")
+        def test_b():
+            assert False
+        """,
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    assert result.ret == 0
+    assert rec["verdict"] == "GO_WITH_WARNINGS"
+    result.stdout.fnmatch_lines(["WARNING  *test_b [[]pre, minor[]]*"])
+    assert result.stdout.lines[-1].startswith("deployready verdict: GO_WITH_WARNINGS")
+
+
+def test_default_severity_from_config(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", deployready='default_severity = "minor"\n')
+    result, rec = run(
+        pytester,
+        "import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    assert False\n"
+        "@pytest.mark.phase('pre')\ndef test_b():\n    pass\n",
+    )
+    assert rec["checks"][0]["severity"] == "minor"
+    assert rec["verdict"] == "GO_WITH_WARNINGS" and result.ret == 0
+
+
+def test_major_failure_is_no_go_exit_1(pytester: pytest.Pytester) -> None:
+    result, rec = run(
+        pytester,
+        "import pytest\n@pytest.mark.phase('pre')\n"
+        "def test_a():\n    assert False, 'index missing'\n",
+    )
+    assert result.ret == 1 and rec["verdict"] == "NO_GO"
+    assert rec["checks"][0]["blocking"] is True
+    assert rec["checks"][0]["message"].startswith("AssertionError: index missing")
+    result.stdout.fnmatch_lines(["BLOCKING *test_a [[]pre, major[]]*index missing*"])
+
+
+def test_setup_error_is_error_outcome(pytester: pytest.Pytester) -> None:
+    _, rec = run(
+        pytester,
+        """
+        import pytest
+        @pytest.fixture
+        def broken():
+            raise RuntimeError("cannot connect")
+        @pytest.mark.phase("pre")
+        def test_a(broken):
+            pass
+        """,
+    )
+    assert rec["checks"][0]["outcome"] == "error"
+    assert "cannot connect" in rec["checks"][0]["message"]
+    assert rec["verdict"] == "NO_GO"
+
+
+def test_rollback_trigger_exit_code(pytester: pytest.Pytester) -> None:
+    result, rec = run(
+        pytester,
+        """
+        import pytest
+        @pytest.mark.phase("post")
+        @pytest.mark.rollback_trigger("error rate above 5 %")
+        @pytest.mark.severity("minor")
+        def test_error_rate():
+            assert 0.07 < 0.05
+        @pytest.mark.phase("post")
+        def test_ok():
+            pass
+        """,
+    )
+    assert rec["verdict"] == "ROLLBACK"
+    assert result.ret == EXIT_CODES[Verdict.ROLLBACK]
+    assert rec["checks"][0]["rollback_trigger"] is True
+    assert result.stdout.lines[-1].startswith("deployready verdict: ROLLBACK")
+
+
+def test_selected_phase_with_only_skips_is_no_go(pytester: pytest.Pytester) -> None:
+    result, rec = run(
+        pytester,
+        """
+        import pytest
+        @pytest.mark.phase("pre")
+        def test_a():
+            pass
+        @pytest.mark.phase("post")
+        def test_b():
+            pytest.skip("not yet deployed")
+        """,
+        "--deploy-phase=pre,post",
+    )
+    assert rec["verdict"] == "NO_GO" and result.ret == 1
+    assert "no check was executed in phase(s): post" in rec["verdict_reasons"]
+
+
+def test_selected_phase_with_no_checks_is_no_go(pytester: pytest.Pytester) -> None:
+    result, rec = run(
+        pytester,
+        "import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    pass\n",
+        "--deploy-phase=post",
+    )
+    assert rec["verdict"] == "NO_GO" and result.ret == 1
+    assert rec["checks"] == []
+
+
+def test_xfail_and_skip_outcomes(pytester: pytest.Pytester) -> None:
+    _, rec = run(
+        pytester,
+        """
+        import pytest
+        pytestmark = pytest.mark.phase("pre")
+        def test_pass():
+            pass
+        @pytest.mark.skip(reason="no staging replica")
+        def test_skip():
+            pass
+        @pytest.mark.xfail(reason="known issue")
+        def test_xfail():
+            assert False
+        """,
+    )
+    by = {c["id"].split("::")[-1]: c for c in rec["checks"]}
+    assert by["test_skip"]["outcome"] == "skipped"
+    assert by["test_skip"]["message"] == "no staging replica"
+    assert by["test_xfail"]["outcome"] == "skipped"
+    assert "known issue" in by["test_xfail"]["message"]
+    assert rec["verdict"] == "GO_WITH_WARNINGS"
+
+
+def test_verdict_under_xdist(pytester: pytest.Pytester) -> None:
+    source = "import pytest\npytestmark = pytest.mark.phase('pre')\n" + "".join(
+        f"def test_{i}():\n    assert {i} != 7\n" for i in range(12)
+    )
+    result, rec = run(pytester, source, "-n", "2")
+    assert rec["verdict"] == "NO_GO" and result.ret == 1
+    assert len(rec["checks"]) == 12
+    assert [c["outcome"] for c in rec["checks"]].count("failed") == 1
