@@ -180,26 +180,28 @@ def api(request: pytest.FixtureRequest, deploy_config: DeployConfig) -> Iterator
 
 
 @pytest.fixture(scope="session")
-def metrics(deploy_config: DeployConfig) -> Metrics:
+def metrics(deploy_config: DeployConfig) -> Iterator[Metrics]:
     """Prometheus metrics: scrape an exposition endpoint or query ``targets.prometheus_url``.
 
     Example::
 
         def test_cache_hit_ratio(api, metrics, thresholds):
-            exposition = metrics.scrape(api.url("/metrics"))
-            ratio = exposition.ratio("cache_hits_total", "cache_misses_total")
+            exposition = metrics.scrape(api, "/metrics")
+            ratio = exposition.ratio("cache_hits", "cache_hits", "cache_misses")  # h / (h + m)
             thresholds.check("cache_hit_ratio", ratio)
     """
     from pytest_deployready.metrics import Metrics
 
-    return Metrics(
+    client = Metrics(
         prometheus_url=deploy_config.targets.prometheus_url,
         timeout=deploy_config.timeouts.http_s,
     )
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")
-def compose(deploy_config: DeployConfig) -> Compose:
+def compose(deploy_config: DeployConfig) -> Iterator[Compose]:
     """The Compose stack of ``targets.compose_file``, read through Docker and never changed.
 
     Example::
@@ -213,7 +215,7 @@ def compose(deploy_config: DeployConfig) -> Compose:
     compose_file = deploy_config.targets.compose_file
     if not compose_file:
         _missing("Compose", "compose_file", None, deploy_config)
-    return _open(
+    stack = _open(
         lambda: Compose(
             compose_file,
             project=deploy_config.targets.compose_project,
@@ -221,3 +223,5 @@ def compose(deploy_config: DeployConfig) -> Compose:
         ),
         lambda c: c.engine_version(),
     )
+    yield stack
+    stack.close()

@@ -218,16 +218,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         exitstatus = session.exitstatus = pytest.ExitCode.USAGE_ERROR
     if not run.active:
         return
-    decision = run.finish(exitstatus, session)
+    run.finish(exitstatus, session)
+    session.exitstatus = run.exit_code
     if exitstatus == pytest.ExitCode.USAGE_ERROR:
         run.decision = None  # the run never started: no summary and no verdict line
-        return
-    if exitstatus in (
-        pytest.ExitCode.OK,
-        pytest.ExitCode.TESTS_FAILED,
-        pytest.ExitCode.NO_TESTS_COLLECTED,
-    ):
-        session.exitstatus = decision.exit_code
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -191,7 +191,10 @@ def write_record(path: Path, record: dict[str, Any]) -> None:
     """Write ``record`` as JSON to ``path`` atomically (temp file + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a record is meant to be shared
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(record, fh, indent=2, sort_keys=False, allow_nan=False, default=str)
             fh.write("\n")

@@ -92,6 +92,7 @@ class DeployRun:
         self.record_path: Path | None = None
         self.record_error: str | None = None
         self.usage_error: str | None = None
+        self.exit_code = 0
         self.redactor = Redactor.from_environ()
 
     # -- configuration ---------------------------------------------------------------------
@@ -140,7 +141,7 @@ class DeployRun:
         for item in items:
             if any(item.get_closest_marker(m) is not None for m in OWN_MARKERS):
                 return True
-            if OWN_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            if any(_is_own_fixture(item, n) for n in OWN_FIXTURES.intersection(_names(item))):
                 return True
         return False
 
@@ -262,6 +263,14 @@ class DeployRun:
             key=lambda p: sort_key(p, self.deploy_config.phases),
         )
         self.decision = decide(summaries, phases, complete=self.complete)
+        # The verdict decides the exit code of a run that ran; pytest's own code stands for an
+        # interrupted run (2), an internal error (3) and a usage error (4).
+        verdict_decides = exitstatus in (
+            pytest.ExitCode.OK,
+            pytest.ExitCode.TESTS_FAILED,
+            pytest.ExitCode.NO_TESTS_COLLECTED,
+        )
+        self.exit_code = self.decision.exit_code if verdict_decides else int(exitstatus)
         hook = self.config.hook
         hook.pytest_deployready_verdict(
             verdict=str(self.decision.verdict), reasons=self.decision.reasons, config=self.config
@@ -271,7 +280,7 @@ class DeployRun:
             hook.pytest_deployready_record(record=record, config=self.config)
             try:
                 write_record(self.record_path, self.redactor.redact_data(record))
-            except OSError as exc:
+            except (OSError, TypeError, ValueError) as exc:
                 self.record_error = f"could not write the record to {self.record_path}: {exc}"
         return self.decision
 
@@ -290,7 +299,7 @@ class DeployRun:
             "title": cfg.report.title,
             "verdict": str(self.decision.verdict),
             "verdict_reasons": self.decision.reasons,
-            "exit_code": self.decision.exit_code,
+            "exit_code": self.exit_code,
             "complete": self.complete,
             "environment": cfg.environment,
             "started_at": self.started_at,
@@ -329,6 +338,20 @@ class DeployRun:
     @property
     def verdict(self) -> Verdict | None:
         return self.decision.verdict if self.decision else None
+
+
+def _names(item: pytest.Item) -> list[str]:
+    names: list[str] = getattr(item, "fixturenames", [])
+    return names
+
+
+def _is_own_fixture(item: pytest.Item, name: str) -> bool:
+    """True when ``name`` resolves to our fixture, not a same-named one (pytest-django's ``db``)."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.get(name) if info is not None else None
+    if not defs:
+        return False
+    return getattr(defs[-1].func, "__module__", "") == "pytest_deployready.fixtures"
 
 
 def _check_writable(path: Path) -> None:

@@ -289,3 +289,22 @@ def test_bad_marker_under_xdist_is_a_usage_error(pytester: pytest.Pytester) -> N
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     assert "deployready verdict" not in result.stdout.str()
     assert record(pytester)["complete"] is False
+
+
+def test_same_named_fixture_of_another_plugin_does_not_activate(pytester: pytest.Pytester) -> None:
+    """pytest-django has a ``db`` fixture: using it must not turn a suite into a deployment run."""
+    pytester.makeconftest(
+        "import pytest\n@pytest.fixture\ndef db():\n    return 'django-db'\n"
+        "@pytest.fixture\ndef redis():\n    return 'my-redis'\n"
+    )
+    pytester.makepyfile("def test_a(db, redis):\n    assert db == 'django-db'\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    assert "deployready verdict" not in result.stdout.str()
+    assert "deployment readiness" not in result.stdout.str()
+
+
+def test_our_fixture_activates(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_a(evidence):\n    evidence.add('x', 1)\n")
+    result = pytester.runpytest()
+    assert result.stdout.lines[-1].startswith("deployready verdict: GO")

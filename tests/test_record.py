@@ -93,6 +93,7 @@ def test_record_written_atomically_without_leftovers(tmp_path: Path) -> None:
     write_record(target, {"schema": "deployready.record/1", "n": 1})
     assert load(target) == {"schema": "deployready.record/1", "n": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+    assert target.stat().st_mode & 0o044 == 0o044  # readable by others: records are shared
     with pytest.raises(ValueError):
         write_record(target, {"bad": float("nan")})
     assert load(target) == {"schema": "deployready.record/1", "n": 1}  # old record intact
@@ -119,6 +120,7 @@ def test_ctrl_c_still_writes_incomplete_record(pytester: pytest.Pytester) -> Non
     validate(rec)
     assert rec["complete"] is False
     assert rec["verdict"] == "NO_GO"
+    assert rec["exit_code"] == 2
     assert "the run did not complete" in rec["verdict_reasons"]
     by = {c["id"].split("::")[-1]: c for c in rec["checks"]}
     assert sorted(by) == ["test_first", "test_interrupt"]

@@ -1,0 +1,546 @@
+"""Prometheus checks: scrape an exposition endpoint, or query a Prometheus server.
+
+Scraping parses the text format with prometheus-client's parser (OpenMetrics when the server
+answers with that content type) into an :class:`Exposition`::
+
+    exp = metrics.scrape("http://app.internal:8000/metrics")   # or metrics.scrape(api, "/metrics")
+    assert exp.counter("http_requests", route="/orders", status="500") == 0
+    assert exp.gauge("queue_depth") < 100
+    assert exp.histogram_quantile("http_request_duration_seconds", 0.95) < 0.2
+    assert exp.ratio("cache_hits", "cache_hits", "cache_misses") > 0.6   # hits / (hits + misses)
+
+Querying needs ``targets.prometheus_url``::
+
+    assert metrics.query_value('sum(rate(http_requests_total{status=~"5.."}[5m]))') < 0.1
+    for row in metrics.query("up == 0"):
+        print(row["metric"]["job"], "is down")
+
+Unreachable endpoints fail fast like :class:`~pytest_deployready.http.Api` (one-line
+:class:`~pytest_deployready.errors.TargetUnreachable`, remembered per endpoint); a missing
+``prometheus_url`` raises :class:`~pytest_deployready.errors.TargetNotConfigured`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from prometheus_client.metrics_core import Metric
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
+from prometheus_client.parser import text_string_to_metric_families
+
+from pytest_deployready.errors import DeployReadyError, TargetNotConfigured
+from pytest_deployready.http import HttpTarget
+from pytest_deployready.redact import safe_url
+
+__all__ = [
+    "Exposition",
+    "MetricNotFound",
+    "Metrics",
+    "MetricsError",
+    "PrometheusQueryError",
+    "Series",
+    "bucket_quantile",
+]
+
+_SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "histogram": ("_bucket", "_sum", "_count", "_created"),
+    "gaugehistogram": ("_bucket", "_gsum", "_gcount"),
+    "summary": ("", "_sum", "_count", "_created"),
+    "info": ("_info",),
+}
+_MAX_HINTS = 5
+
+
+class MetricsError(DeployReadyError):
+    """A metrics endpoint or Prometheus answered, but not with what the check needs."""
+
+
+class MetricNotFound(MetricsError, LookupError):
+    """No series with that name (and labels) in the exposition; the message lists near misses."""
+
+
+class PrometheusQueryError(MetricsError):
+    """The Prometheus HTTP API rejected a query or did not answer like a Prometheus server."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One sample line of an exposition: name, labels and value.
+
+    Example::
+
+        Series("http_requests_total", {"route": "/a"}, 42.0)
+    """
+
+    name: str
+    labels: Mapping[str, str]
+    value: float
+
+    def __str__(self) -> str:
+        return _selector(self.name, self.labels) + f" {self.value:g}"
+
+
+def _selector(name: str, labels: Mapping[str, str]) -> str:
+    if not labels:
+        return name
+    inner = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    return f"{name}{{{inner}}}"
+
+
+def bucket_quantile(q: float, buckets: Iterable[tuple[float, float]]) -> float:
+    """The ``q``-quantile from cumulative ``(upper_bound, count)`` buckets, as PromQL does.
+
+    Same algorithm as Prometheus's ``histogram_quantile``: find the bucket holding rank
+    ``q * total`` and interpolate linearly inside it (from 0 for the first bucket when its
+    upper bound is positive); a rank in the ``+Inf`` bucket gives the highest finite bound.
+    Counts that decrease are raised to keep the buckets monotonic. Returns NaN when there are
+    fewer than two buckets, no ``+Inf`` bucket, or no observations.
+
+    Example::
+
+        bucket_quantile(0.5, [(0.1, 2), (0.5, 8), (math.inf, 10)])  # 0.3
+    """
+    if not 0 <= q <= 1:
+        raise ValueError(f"quantile must be between 0 and 1, got {q}")
+    ordered = sorted(buckets)
+    if len(ordered) < 2 or not math.isinf(ordered[-1][0]):
+        return math.nan
+    # Make counts monotonic (Prometheus's ensureMonotonic).
+    fixed: list[tuple[float, float]] = []
+    highest = -math.inf
+    for bound, count in ordered:
+        highest = max(highest, count)
+        fixed.append((bound, highest))
+    total = fixed[-1][1]
+    if total == 0:
+        return math.nan
+    rank = q * total
+    index = next(i for i, (_, count) in enumerate(fixed) if count >= rank)
+    if index == len(fixed) - 1:
+        return fixed[-2][0]
+    if index == 0 and fixed[0][0] <= 0:
+        return fixed[0][0]
+    start, end, count = 0.0, fixed[index][0], fixed[index][1]
+    if index > 0:
+        start = fixed[index - 1][0]
+        count -= fixed[index - 1][1]
+        rank -= fixed[index - 1][1]
+    return start + (end - start) * (rank / count)
+
+
+class Exposition:
+    """A parsed Prometheus exposition: look up values by name and labels.
+
+    Label arguments select series whose labels include them (other labels may differ).
+    Names may omit a counter's ``_total`` suffix. ``value``/``counter``/``gauge`` need exactly
+    one matching series; ``sum`` adds every match.
+
+    Example::
+
+        exp = Exposition.from_text(httpx.get("http://127.0.0.1:8000/metrics").text)
+        exp.sum("http_requests", status="500")
+    """
+
+    def __init__(self, families: Iterable[Metric], *, source: str = "<text>") -> None:
+        self.source = source
+        self._types: dict[str, str] = {}
+        self._series: dict[str, list[Series]] = {}
+        self._declared: set[str] = set()
+        for family in families:
+            self._types[family.name] = family.type
+            self._declared.add(family.name)
+            for suffix in _SUFFIXES.get(family.type, ()):
+                self._declared.add(family.name + suffix)
+            for sample in family.samples:
+                series = Series(sample.name, dict(sample.labels), float(sample.value))
+                self._series.setdefault(sample.name, []).append(series)
+                self._declared.add(sample.name)
+
+    @classmethod
+    def from_text(
+        cls, text: str, *, source: str = "<text>", openmetrics: bool = False
+    ) -> Exposition:
+        """Parse exposition text (Prometheus text format, or OpenMetrics).
+
+        Example::
+
+            Exposition.from_text("# TYPE up gauge\\nup 1\\n").gauge("up")  # 1.0
+        """
+        parse = openmetrics_families if openmetrics else text_string_to_metric_families
+        try:
+            families = list(parse(text))
+        except ValueError as exc:
+            detail = f": {exc}" if str(exc) else ""
+            raise MetricsError(
+                f"cannot parse the metrics exposition from {source}{detail}"
+            ) from None
+        return cls(families, source=source)
+
+    # -- lookups --------------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        """Sorted names of every sample line, as ``curl /metrics | grep`` shows them.
+
+        Example::
+
+            assert "cache_hits_total" in exp.names()
+        """
+        return sorted(self._series)
+
+    def types(self) -> dict[str, str]:
+        """Metric family name -> type (``counter``, ``gauge``, ``histogram``, ...).
+
+        Example::
+
+            exp.types()["http_request_duration_seconds"]  # 'histogram'
+        """
+        return dict(self._types)
+
+    def series(self, name: str, /, **labels: object) -> list[Series]:
+        """Every series called ``name`` (or ``name_total``) whose labels include ``labels``.
+
+        Example::
+
+            for s in exp.series("http_requests", status="500"):
+                print(s.labels["route"], s.value)
+        """
+        resolved = self._resolve(name)
+        wanted = {key: str(value) for key, value in labels.items()}
+        return [
+            s
+            for s in self._series.get(resolved, [])
+            if all(s.labels.get(key) == value for key, value in wanted.items())
+        ]
+
+    def value(self, name: str, /, **labels: object) -> float:
+        """The value of the one series matching ``name`` and ``labels``.
+
+        Example::
+
+            exp.value("process_open_fds")
+        """
+        matches = self.series(name, **labels)
+        selector = _selector(self._resolve(name), {k: str(v) for k, v in labels.items()})
+        if not matches:
+            raise MetricNotFound(self._not_found(selector, self._resolve(name)))
+        if len(matches) > 1:
+            shown = ", ".join(str(s) for s in matches[:_MAX_HINTS])
+            raise MetricsError(
+                f"{selector} matches {len(matches)} series in {self.source} ({shown}"
+                f"{', ...' if len(matches) > _MAX_HINTS else ''}): give more labels or use sum()"
+            )
+        return matches[0].value
+
+    def counter(self, name: str, /, **labels: object) -> float:
+        """A counter's value; ``"cache_hits"`` and ``"cache_hits_total"`` both work.
+
+        Example::
+
+            assert exp.counter("payments_failed", provider="stripe") == 0
+        """
+        return self.value(name, **labels)
+
+    def gauge(self, name: str, /, **labels: object) -> float:
+        """A gauge's value.
+
+        Example::
+
+            assert exp.gauge("db_pool_in_use") < exp.gauge("db_pool_size")
+        """
+        return self.value(name, **labels)
+
+    def sum(self, name: str, /, **labels: object) -> float:
+        """Sum over every series matching ``labels``; 0.0 when the metric has none yet.
+
+        Raises :class:`MetricNotFound` when the name does not appear in the exposition at all
+        (most likely a typo).
+
+        Example::
+
+            errors = exp.sum("http_requests", status="500")
+        """
+        return float(sum(s.value for s in self.series(name, **labels)))
+
+    def histogram_quantile(self, name: str, q: float, /, **labels: object) -> float:
+        """Estimate the ``q``-quantile (0..1) of a histogram from its ``_bucket`` series.
+
+        Buckets of every series matching ``labels`` are added by ``le`` first, like
+        ``histogram_quantile(q, sum by (le) (rate(name_bucket[...])))`` over the counts so
+        far, then interpolated with :func:`bucket_quantile`. Raises :class:`MetricsError` when
+        the histogram has no observations.
+
+        Example::
+
+            p95_s = exp.histogram_quantile("http_request_duration_seconds", 0.95, route="/a")
+        """
+        base = name.removesuffix("_bucket")
+        bucket_name = f"{base}_bucket"
+        if bucket_name not in self._declared:
+            raise MetricNotFound(self._not_found(bucket_name, bucket_name))
+        wanted = {key: str(value) for key, value in labels.items()}
+        counts: dict[float, float] = {}
+        for s in self._series.get(bucket_name, []):
+            if "le" not in s.labels:
+                continue
+            if all(s.labels.get(key) == value for key, value in wanted.items()):
+                bound = float(s.labels["le"])
+                counts[bound] = counts.get(bound, 0.0) + s.value
+        selector = _selector(base, wanted)
+        if not counts:
+            raise MetricNotFound(self._not_found(_selector(bucket_name, wanted), bucket_name))
+        if math.inf not in counts:
+            raise MetricsError(f"histogram {selector} in {self.source} has no +Inf bucket")
+        if counts[math.inf] == 0:
+            raise MetricsError(f"histogram {selector} in {self.source} has no observations yet")
+        return bucket_quantile(q, counts.items())
+
+    def ratio(self, numerator: str, /, *denominator: str, **labels: object) -> float:
+        """``sum(numerator) / (sum(denominator[0]) + sum(denominator[1]) + ...)``.
+
+        Raises :class:`MetricsError` when the denominator is 0 (nothing counted yet).
+
+        Example::
+
+            hit_ratio = exp.ratio("cache_hits", "cache_hits", "cache_misses")  # hits/(hits+misses)
+        """
+        if not denominator:
+            raise ValueError("ratio() needs at least one denominator metric name")
+        top = self.sum(numerator, **labels)
+        bottom = float(sum(self.sum(name, **labels) for name in denominator))
+        if bottom == 0:
+            names = " + ".join(denominator)
+            raise MetricsError(
+                f"ratio {numerator} / ({names}) in {self.source}: the denominator is 0"
+            )
+        return top / bottom
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _resolve(self, name: str) -> str:
+        """The sample name to use for ``name``: itself, or ``name_total`` for counters."""
+        if name in self._series:
+            return name
+        if f"{name}_total" in self._series or f"{name}_total" in self._declared:
+            return f"{name}_total"
+        if name in self._declared:
+            return name
+        raise MetricNotFound(self._not_found(name, name))
+
+    def _not_found(self, selector: str, name: str) -> str:
+        message = f"no series {selector} in {self.source}"
+        same_name = self._series.get(name, [])
+        if same_name:
+            shown = ", ".join(_selector(s.name, s.labels) for s in same_name[:_MAX_HINTS])
+            return f"{message}; series of that name: {shown}"
+        if name in self._declared:
+            return f"{message}; the metric is declared but has no series yet"
+        close = difflib.get_close_matches(name, self._series, n=3, cutoff=0.6)
+        if close:
+            return f"{message}; did you mean {', '.join(close)}?"
+        return f"{message} ({len(self._series)} metric names exposed)"
+
+
+class Metrics:
+    """Scrapes Prometheus exposition endpoints and queries a Prometheus server.
+
+    Example::
+
+        metrics = Metrics(prometheus_url="http://prometheus.internal:9090", timeout=5)
+        exp = metrics.scrape("http://app.internal:8000/metrics")
+        assert exp.ratio("cache_hits", "cache_hits", "cache_misses") >= 0.6
+        assert metrics.query_value("sum(up == 0)") == 0
+    """
+
+    def __init__(self, *, prometheus_url: str | None = None, timeout: float = 10.0) -> None:
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout}")
+        self.prometheus_url = prometheus_url
+        self.timeout = float(timeout)
+        self._endpoints: dict[str, HttpTarget] = {}
+        self._prometheus: HttpTarget | None = None
+
+    def __repr__(self) -> str:
+        target = self._prometheus_target().base_url if self.prometheus_url else None
+        return f"Metrics(prometheus_url={target!r})"
+
+    @property
+    def connect_attempts(self) -> int:
+        """Connection attempts to every endpoint scraped and to Prometheus."""
+        targets = list(self._endpoints.values())
+        if self._prometheus is not None:
+            targets.append(self._prometheus)
+        return sum(t.connect_attempts for t in targets)
+
+    def close(self) -> None:
+        """Close pooled connections.
+
+        Example::
+
+            metrics.close()
+        """
+        for target in self._endpoints.values():
+            target.close()
+        if self._prometheus is not None:
+            self._prometheus.close()
+
+    def scrape(self, target: str | HttpTarget, path: str | None = None) -> Exposition:
+        """GET an exposition endpoint and parse it.
+
+        ``target`` is a URL (``path``, if given, is appended) or an :class:`Api`/
+        :class:`HttpTarget` (``path`` defaults to ``/metrics``).
+
+        Example::
+
+            exp = metrics.scrape("http://127.0.0.1:8000/metrics")
+            exp = metrics.scrape(api, "/metrics")
+        """
+        if isinstance(target, HttpTarget):
+            endpoint, request_path = target, path or "/metrics"
+            source = endpoint.base_url.rstrip("/") + "/" + request_path.lstrip("/")
+        else:
+            url = target if path is None else target.rstrip("/") + "/" + path.lstrip("/")
+            try:
+                parsed = httpx.URL(url)
+            except httpx.InvalidURL as exc:
+                raise ValueError(f"invalid metrics URL {safe_url(url)!r}: {exc}") from None
+            endpoint = self._endpoint(str(parsed.copy_with(raw_path=b"/")))
+            request_path = parsed.raw_path.decode("ascii")
+            source = safe_url(url)
+        response = endpoint.get(
+            request_path,
+            headers={"Accept": "text/plain;version=0.0.4;q=1, */*;q=0.1"},
+        )
+        if response.status_code != 200:
+            raise MetricsError(
+                f"metrics endpoint {source} answered HTTP {response.status_code}, not 200"
+            )
+        content_type = response.headers.get("content-type", "")
+        openmetrics = content_type.startswith("application/openmetrics-text")
+        return Exposition.from_text(response.text, source=source, openmetrics=openmetrics)
+
+    def query(self, promql: str, *, time: float | None = None) -> list[dict[str, Any]]:
+        """Run an instant query on ``/api/v1/query``; one dict per result.
+
+        Vectors give ``{"metric": {...}, "value": float, "timestamp": float}`` per series,
+        scalars one such dict with empty ``metric``, matrices ``{"metric": ..., "values":
+        [(timestamp, float), ...]}``, strings a ``str`` value.
+
+        Example::
+
+            down = [r["metric"]["job"] for r in metrics.query("up == 0")]
+            assert down == [], f"targets down: {down}"
+        """
+        target = self._prometheus_target()
+        params: dict[str, str] = {"query": promql}
+        if time is not None:
+            params["time"] = f"{time:.3f}"
+        response = target.get("/api/v1/query", params=params)
+        where = f"Prometheus at {target.where}"
+        try:
+            payload = response.json()
+        except ValueError:
+            raise PrometheusQueryError(
+                f"{where} answered HTTP {response.status_code} to /api/v1/query without JSON: "
+                "is targets.prometheus_url the Prometheus server's base URL?"
+            ) from None
+        if not isinstance(payload, dict) or "status" not in payload:
+            raise PrometheusQueryError(
+                f"{where} answered HTTP {response.status_code} to /api/v1/query with JSON that "
+                "is not a Prometheus API response"
+            )
+        if payload["status"] != "success":
+            kind = payload.get("errorType", "error")
+            error = payload.get("error", f"HTTP {response.status_code}")
+            raise PrometheusQueryError(f"{where} rejected query {promql!r}: {kind}: {error}")
+        data = payload.get("data") or {}
+        return _parse_result(str(data.get("resultType")), data.get("result"), where)
+
+    def query_value(self, promql: str, *, time: float | None = None) -> float | None:
+        """The single number a query returns; ``None`` when it returns no series.
+
+        Raises :class:`PrometheusQueryError` when it returns several series (aggregate them,
+        e.g. with ``sum(...)``) or a range vector.
+
+        Example::
+
+            ratio = metrics.query_value("sum(rate(cache_hits_total[5m])) / "
+                                        "sum(rate(cache_requests_total[5m]))")
+            assert ratio is not None and ratio > 0.6
+        """
+        rows = self.query(promql, time=time)
+        if not rows:
+            return None
+        if len(rows) > 1:
+            raise PrometheusQueryError(
+                f"query {promql!r} returned {len(rows)} series, expected one: aggregate it, "
+                f"e.g. sum({promql})"
+            )
+        value = rows[0].get("value")
+        if not isinstance(value, float):
+            raise PrometheusQueryError(
+                f"query {promql!r} did not return a number (use an instant vector or scalar)"
+            )
+        return value
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _endpoint(self, base_url: str) -> HttpTarget:
+        """One fail-fast target per scheme://host:port, shared by every path on it."""
+        endpoint = self._endpoints.get(base_url)
+        if endpoint is None:
+            endpoint = HttpTarget(base_url, what="metrics endpoint", timeout=self.timeout)
+            self._endpoints[base_url] = endpoint
+        return endpoint
+
+    def _prometheus_target(self) -> HttpTarget:
+        if not self.prometheus_url:
+            raise TargetNotConfigured(
+                "no Prometheus server: set targets.prometheus_url in [tool.deployready]"
+            )
+        if self._prometheus is None:
+            self._prometheus = HttpTarget(
+                self.prometheus_url, what="Prometheus", timeout=self.timeout
+            )
+        return self._prometheus
+
+
+def _number(value: Any) -> float:
+    return float(value)  # Prometheus sends "NaN", "+Inf", "-Inf", "1.5" as strings
+
+
+def _parse_result(kind: str, result: Any, where: str) -> list[dict[str, Any]]:
+    try:
+        if kind == "vector":
+            return [
+                {
+                    "metric": dict(item.get("metric", {})),
+                    "value": _number(item["value"][1]),
+                    "timestamp": float(item["value"][0]),
+                }
+                for item in result
+            ]
+        if kind == "matrix":
+            return [
+                {
+                    "metric": dict(item.get("metric", {})),
+                    "values": [(float(ts), _number(v)) for ts, v in item["values"]],
+                }
+                for item in result
+            ]
+        if kind == "scalar":
+            return [{"metric": {}, "value": _number(result[1]), "timestamp": float(result[0])}]
+        if kind == "string":
+            return [{"metric": {}, "value": str(result[1]), "timestamp": float(result[0])}]
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise PrometheusQueryError(
+            f"{where} sent a malformed {kind} result ({type(exc).__name__}: {exc})"
+        ) from None
+    raise PrometheusQueryError(f"{where} sent an unknown result type {kind!r}")
