@@ -18,7 +18,7 @@ from typing import Any
 from pytest_deployready.config import DeployConfig
 from pytest_deployready.redact import url_host
 
-__all__ = ["plugin_version", "run_metadata", "target_hosts"]
+__all__ = ["git_commit", "plugin_version", "run_metadata", "target_hosts"]
 
 # CI systems name the person or bot that started the pipeline in these variables.
 _ACTOR_VARIABLES = (
@@ -49,6 +49,11 @@ def _git(rootdir: Path, *args: str) -> str | None:
         return None
     value = out.stdout.strip()
     return value if out.returncode == 0 and value else None
+
+
+def git_commit(rootdir: Path) -> str | None:
+    """The commit checked out at ``rootdir``, or None outside a git checkout."""
+    return _git(rootdir, "rev-parse", "HEAD")
 
 
 def _who() -> str:
@@ -82,7 +87,7 @@ def run_metadata(rootdir: Path, config: DeployConfig) -> dict[str, Any]:
     """Everything the record's ``metadata`` holds."""
     branch = _git(rootdir, "rev-parse", "--abbrev-ref", "HEAD")
     return {
-        "git_commit": _git(rootdir, "rev-parse", "HEAD"),
+        "git_commit": git_commit(rootdir),
         "git_branch": None if branch == "HEAD" else branch,
         "run_by": _who(),
         "host": platform.node(),

@@ -10,7 +10,7 @@ import pytest
 
 from pytest_deployready import hooks, phases
 from pytest_deployready.config import parse_threshold_override
-from pytest_deployready.run import CHECK_KEY, RUN_KEY, DeployRun
+from pytest_deployready.run import RUN_KEY, DeployRun
 
 # -- options and hooks ---------------------------------------------------------------------
 
@@ -65,6 +65,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the JSON deployment record to PATH (also written when interrupted).",
     )
 
+    group.addoption(
+        "--deploy-attest",
+        dest="deploy_attest",
+        default=None,
+        metavar="FILE",
+        help="attestations of manual checks and sign-offs (TOML or YAML); "
+        "append with 'deployready attest'.",
+    )
+    group.addoption(
+        "--deploy-target",
+        action="append",
+        dest="deploy_target",
+        default=None,
+        metavar="NAMES",
+        help="run per-target checks only against these configured targets (comma list, "
+        "repeatable; default: all).",
+    )
+    group.addoption(
+        "--deploy-baseline",
+        dest="deploy_baseline",
+        default=None,
+        metavar="RECORD",
+        help="a previous run's JSON record: rules such as '<= baseline * 0.7' compare with it.",
+    )
+
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hooks)
@@ -112,9 +137,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "api" not in metafunc.fixturenames:
         return
     run = metafunc.config.stash[RUN_KEY]
-    targets = run.deploy_config.targets.api_targets()
-    if len(targets) > 1:
-        names = [t.name for t in targets]
+    names = [t.name for t in run.deploy_config.targets.api_targets()]
+    if run.selected_targets:
+        names = [n for n in names if n in run.selected_targets]
+    if len(names) > 1 or run.selected_targets:
         metafunc.parametrize("api", names, indirect=True, ids=names, scope="session")
 
 
@@ -143,13 +169,8 @@ def pytest_collection_modifyitems(
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     run = item.config.stash[RUN_KEY]
-    reason = run.blocked_reason(item)
+    reason = run.prepare(item) if run.active else None
     if reason is not None:
-        from pytest_deployready.verdict import Outcome
-
-        state = item.stash[CHECK_KEY]
-        state.forced_outcome = Outcome.BLOCKED
-        state.forced_message = reason
         pytest.skip(reason)
 
 
@@ -160,6 +181,7 @@ def pytest_runtest_makereport(
     report = yield
     run = item.config.stash[RUN_KEY]
     if run.active:
+        run.unreachable_is_error(call, report)
         run.redact_report(report)
         run.annotate(item, report)
     return report

@@ -62,6 +62,9 @@ class CheckResult:
     thresholds: list[dict[str, Any]] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
     target: str | None = None
+    waiver: dict[str, Any] | None = None
+    attestation: dict[str, Any] | None = None
+    attestation_rejected: list[str] = field(default_factory=list)
     finished: bool = False  # its teardown report arrived
 
     @property
@@ -87,6 +90,9 @@ class CheckResult:
             "rollback_trigger": self.rollback_trigger,
             "manual": self.manual_role,
             "target": self.target,
+            "waiver": self.waiver,
+            "attestation": self.attestation,
+            "attestation_rejected": self.attestation_rejected,
             "duration_s": round(self.duration_s, 6),
             "message": self.message,
             "thresholds": self.thresholds,
@@ -153,6 +159,9 @@ class CheckResults:
         check.finished = check.finished or report.when == "teardown"
         check.thresholds = list(info.get("thresholds", check.thresholds))
         check.evidence = dict(info.get("evidence", check.evidence))
+        check.waiver = info.get("waiver", check.waiver)
+        check.attestation = info.get("attestation", check.attestation)
+        check.attestation_rejected = list(info.get("attestation_rejected", []))
         message = _short_message(report)
         if info.get("outcome"):  # decided by the plugin: blocked, pending, waived
             check._set_outcome(Outcome(info["outcome"]), info.get("message") or message)
@@ -165,7 +174,8 @@ class CheckResults:
                 reason = f"expected failure: {report.wasxfail}".rstrip(": ")
             check._set_outcome(Outcome.SKIPPED, reason)
         elif report.failed:
-            outcome = Outcome.FAILED if report.when == "call" else Outcome.ERROR
+            in_call = report.when == "call" and not getattr(report, "deployready_error", False)
+            outcome = Outcome.FAILED if in_call else Outcome.ERROR
             check._set_outcome(outcome, message)
         return check
 

@@ -93,6 +93,8 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
             label, markup = "WARNING ", {"yellow": True}
         elif c.outcome is Outcome.BLOCKED:
             label, markup = "BLOCKED ", {"yellow": True}
+        elif c.outcome is Outcome.WAIVED:
+            label, markup = "WAIVED  ", {"cyan": True}
         else:
             continue
         where = (
@@ -100,6 +102,27 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
         )
         message = f": {c.message.splitlines()[0]}" if c.message else ""
         tr.write_line(run.redactor.redact(f"{label} {c.id} {where}{message}"), **markup)
+    pending = [c for c in run.results if c.outcome is Outcome.PENDING]
+    if pending:
+        attest_file = run.config.option.deploy_attest or "attestations.toml"
+        tr.write_line(f"{len(pending)} manual check(s) pending attestation; attest each with:")
+        for c in pending:
+            tr.write_line(
+                f"  deployready attest '{c.id}' --by NAME --role '{c.manual_role}' "
+                f"--file {attest_file}   [{c.severity}]",
+                yellow=c.blocking,
+            )
+    for w in run.waiver_statuses():
+        if w["status"] == "expired":
+            tr.write_line(
+                f"waiver for {w['check']} expired on {w['expires']} and no longer applies",
+                yellow=True,
+            )
+        elif w["status"] == "unused":
+            tr.write_line(f"waiver for {w['check']} matches no check", yellow=True)
+    unsigned = [row["role"] for row in run.signoff_table() if not row["signed"]]
+    if unsigned:
+        tr.write_line(f"sign-off missing: {', '.join(unsigned)}")
     for reason in decision.reasons:
         tr.write_line(f"reason: {reason}")
     if run.record_error:
@@ -135,6 +158,9 @@ def add_metadata(run: DeployRun, metadata: dict[str, Any]) -> None:
             "Targets": ", ".join(f"{k}={v}" for k, v in meta["targets"].items()) or "(none)",
         }
     )
+
+
+_UNSIGNED = '<td style="color:#cf222e;font-weight:bold">UNSIGNED</td><td></td><td></td>'
 
 
 # -- pytest-html ---------------------------------------------------------------------------
@@ -208,16 +234,26 @@ class HtmlReport:
         cfg = run.deploy_config
         if cfg.waivers:
             items = "".join(
-                f"<li>{_e(w.check)}: {_e(w.justification)} "
-                f"(expires {_e(w.expires or 'never')})</li>"
-                for w in cfg.waivers
+                f"<li>{_e(w['check'])}: {_e(w['justification'])} "
+                f"(expires {_e(w['expires'] or 'never')}; {_e(w['status'])})</li>"
+                for w in run.waiver_statuses()
             )
             prefix.append(f'<h3>Waivers</h3><ul id="deployready-waivers">{items}</ul>')
         if cfg.signoff:
-            rows = "".join(f"<tr><td>{_e(r)}</td><td>unsigned</td></tr>" for r in cfg.signoff)
+            rows = "".join(
+                f"<tr><td>{_e(r['role'])}</td>"
+                + (
+                    f"<td>signed by {_e(r['by'])}</td><td>{_e(r['at'] or '')}</td>"
+                    f"<td>{_e(r['note'])}</td>"
+                    if r["signed"]
+                    else _UNSIGNED
+                )
+                + "</tr>"
+                for r in run.signoff_table()
+            )
             prefix.append(
                 '<h3>Sign-off</h3><table id="deployready-signoff">'
-                f"<tr><th>role</th><th>signed</th></tr>{rows}</table>"
+                f"<tr><th>role</th><th>signed</th><th>when</th><th>note</th></tr>{rows}</table>"
             )
 
     def _check_list(self, title: str, element_id: str, *, blocking: bool) -> str:

@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 
+from pytest_deployready.attest import Attestation, Attestations, load_attestations
 from pytest_deployready.config import DeployConfig, load_config
-from pytest_deployready.metadata import run_metadata
+from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
+from pytest_deployready.metadata import git_commit, run_metadata
 from pytest_deployready.phases import CheckInfo, check_info, parse_phase_option, sort_key
 from pytest_deployready.record import SCHEMA, CheckResults, write_record
 from pytest_deployready.redact import Redactor
@@ -30,6 +32,7 @@ from pytest_deployready.verdict import (
     Verdict,
     decide,
 )
+from pytest_deployready.waivers import WaiverMatch, find_waiver, waiver_report
 
 __all__ = ["CHECK_KEY", "RUN_KEY", "DeployRun", "ItemState"]
 
@@ -45,6 +48,9 @@ DEPLOY_OPTIONS = (
     "deploy_threshold",
     "deploy_record",
     "deploy_continue",
+    "deploy_attest",
+    "deploy_target",
+    "deploy_baseline",
 )
 
 
@@ -59,6 +65,9 @@ class ItemState:
     target: str | None = None
     forced_outcome: Outcome | None = None
     forced_message: str = ""
+    waiver: WaiverMatch | None = None
+    attestation: Attestation | None = None
+    attestation_rejected: list[str] = field(default_factory=list)
 
 
 RUN_KEY = pytest.StashKey["DeployRun"]()
@@ -94,6 +103,11 @@ class DeployRun:
         self.usage_error: str | None = None
         self.exit_code = 0
         self.redactor = Redactor.from_environ()
+        self.attestations = Attestations([])
+        self.selected_targets: list[str] = []
+        self.today = dt.date.today()
+        self._commit: str | None = None
+        self._commit_read = False
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -122,10 +136,32 @@ class DeployRun:
                 self.redactor.add(os.environ.get(api.token_env))
         if opt.deploy_phase:
             self.selected_phases = parse_phase_option(opt.deploy_phase, cfg.phases)
+        if opt.deploy_attest:
+            self.attestations = load_attestations(
+                Path(self.config.invocation_params.dir, opt.deploy_attest)
+            )
+        if opt.deploy_target:
+            known = [t.name for t in cfg.targets.api_targets()]
+            for name in (n.strip() for v in opt.deploy_target for n in v.split(",")):
+                if name not in known:
+                    raise pytest.UsageError(
+                        f"--deploy-target: unknown target {name!r}; configured targets: "
+                        f"{', '.join(known) or 'none (add targets.apis to the config)'}"
+                    )
+                if name not in self.selected_targets:
+                    self.selected_targets.append(name)
         record = opt.deploy_record or cfg.report.record
         if record:
             self.record_path = Path(self.config.invocation_params.dir, record)
             _check_writable(self.record_path)
+
+    @property
+    def git_commit(self) -> str | None:
+        """The commit of the checkout under test (read once)."""
+        if not self._commit_read:
+            self._commit = git_commit(self.config.rootpath)
+            self._commit_read = True
+        return self._commit
 
     @property
     def deploy_config(self) -> DeployConfig:
@@ -186,6 +222,33 @@ class DeployRun:
                 )
         return None
 
+    def prepare(self, item: pytest.Item) -> str | None:
+        """Before a check runs: the reason it must not run (blocked, waived, pending), or None."""
+        state = item.stash.get(CHECK_KEY, None)
+        if state is None:
+            return None
+        reason = self.blocked_reason(item)
+        if reason is not None:
+            state.forced_outcome, state.forced_message = Outcome.BLOCKED, reason
+            return reason
+        state.waiver = find_waiver(self.deploy_config.waivers, item.nodeid, self.today)
+        active = state.waiver.active
+        if active is not None and not active.run:
+            state.forced_outcome = Outcome.WAIVED
+            state.forced_message = f"waived (not run): {active.justification}"
+            return state.forced_message
+        role = state.info.manual_role
+        if role is None:
+            return None
+        match = self.attestations.for_check(item.nodeid, state.info.title, self.git_commit)
+        state.attestation, state.attestation_rejected = match.attestation, match.rejected
+        if match.attestation is None:
+            state.forced_outcome = Outcome.PENDING
+            why = f"; {match.rejected[-1]}" if match.rejected else ""
+            state.forced_message = f"manual: pending attestation by {role}{why}"
+            return state.forced_message
+        return None  # attested: the body (often just a docstring) runs and passes
+
     def annotate(self, item: pytest.Item, report: pytest.TestReport) -> None:
         """Attach what the record needs to a report (travels to the xdist controller)."""
         state = item.stash.get(CHECK_KEY, None)
@@ -207,7 +270,28 @@ class DeployRun:
         if state.forced_outcome is not None:
             data["outcome"] = str(state.forced_outcome)
             data["message"] = state.forced_message
+        waiver = state.waiver
+        if waiver is not None and (waiver.active or waiver.expired):
+            data["waiver"] = waiver.describe()
+            if report.failed and waiver.active is not None:
+                data["outcome"] = str(Outcome.WAIVED)
+                data["message"] = f"waived: {waiver.active.justification}"
+        if state.attestation is not None:
+            data["attestation"] = self.redactor.redact_data(state.attestation.as_dict())
+        if state.attestation_rejected:
+            data["attestation_rejected"] = state.attestation_rejected
         report.deployready = data  # type: ignore[attr-defined]
+
+    def unreachable_is_error(self, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+        """A target that cannot be reached is an ``error`` of the check, told in one line."""
+        excinfo = call.excinfo
+        if excinfo is None or not isinstance(
+            excinfo.value, TargetUnreachable | TargetNotConfigured
+        ):
+            return
+        report.longrepr = str(excinfo.value)
+        if call.when == "call":
+            report.deployready_error = True  # type: ignore[attr-defined]
 
     def redact_report(self, report: pytest.TestReport | pytest.CollectReport) -> None:
         """Mask secrets in everything a report carries to the terminal, HTML and JUnit."""
@@ -321,19 +405,52 @@ class DeployRun:
             "metadata": run_metadata(self.config.rootpath, cfg),
             "config": {"path": str(cfg.path) if cfg.path else None, "digest": cfg.digest},
             "checks": [c.as_dict() for c in checks],
-            "attestations": [],
-            "waivers": [
-                {
-                    "check": w.check,
-                    "justification": w.justification,
-                    "expires": w.expires.isoformat() if w.expires else None,
-                    "run": w.run,
-                }
-                for w in cfg.waivers
-            ],
-            "signoff": [{"role": role, "signed": False} for role in cfg.signoff],
+            "attestations": self.attestation_entries(),
+            "waivers": self.waiver_statuses(),
+            "signoff": self.signoff_table(),
+            "targets": self.target_summary(),
         }
         return data
+
+    def waiver_statuses(self) -> list[dict[str, Any]]:
+        checks = [(c.id, str(c.outcome)) for c in self.results]
+        return waiver_report(self.deploy_config.waivers, checks, self.today)
+
+    def signoff_table(self) -> list[dict[str, Any]]:
+        """One row per configured sign-off role, filled from ``check = "signoff"`` attestations."""
+        rows = []
+        for role in self.deploy_config.signoff:
+            match = self.attestations.signoff(role, self.git_commit)
+            a = match.attestation
+            rows.append(
+                {
+                    "role": role,
+                    "signed": a is not None,
+                    "by": a.by if a else None,
+                    "at": a.at if a else None,
+                    "note": a.note if a else "",
+                    "rejected": match.rejected,
+                }
+            )
+        return rows
+
+    def attestation_entries(self) -> list[dict[str, Any]]:
+        """Every attestation read, and whether it counted for this run's commit."""
+        entries = []
+        for a in self.attestations.entries:
+            entry = a.as_dict()
+            entry["counts"] = a.applies_to_commit(self.git_commit)
+            entries.append(entry)
+        return entries
+
+    def target_summary(self) -> dict[str, dict[str, int]]:
+        """Outcome counts per target, for checks that ran once per target."""
+        summary: dict[str, dict[str, int]] = {}
+        for c in self.results:
+            if c.target is not None:
+                row = summary.setdefault(c.target, {})
+                row[str(c.outcome)] = row.get(str(c.outcome), 0) + 1
+        return summary
 
     @property
     def verdict(self) -> Verdict | None:

@@ -6,7 +6,7 @@ The rules (DESIGN.md, "Severity, outcomes, verdict"):
 * a failed or errored ``rollback_trigger`` check makes the verdict ``ROLLBACK``;
 * a selected phase in which no check was executed, an incomplete run, or a run with no check at
   all is ``NO_GO`` — never a vacuous ``GO``;
-* skipped checks and minor failures give ``GO_WITH_WARNINGS``.
+* skipped, waived and minor pending checks and minor failures give ``GO_WITH_WARNINGS``.
 
 Example::
 
@@ -114,8 +114,8 @@ def decide(
     warnings = [
         c.id
         for c in checks
-        if (c.outcome in PROBLEMS and not is_blocking(c.severity, c.outcome))
-        or c.outcome is Outcome.SKIPPED
+        if c.outcome in (Outcome.SKIPPED, Outcome.PENDING, Outcome.WAIVED)
+        or (c.outcome in PROBLEMS and not is_blocking(c.severity, c.outcome))
     ]
 
     reasons: list[str] = []

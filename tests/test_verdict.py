@@ -27,8 +27,8 @@ def s(
         ([s(Outcome.PASSED), s(Outcome.FAILED, "major")], Verdict.NO_GO),
         ([s(Outcome.PASSED), s(Outcome.ERROR, "critical")], Verdict.NO_GO),
         ([s(Outcome.PASSED), s(Outcome.PENDING, "critical")], Verdict.NO_GO),
-        ([s(Outcome.PASSED), s(Outcome.PENDING, "minor")], Verdict.GO),
-        ([s(Outcome.PASSED), s(Outcome.WAIVED, "critical")], Verdict.GO),
+        ([s(Outcome.PASSED), s(Outcome.PENDING, "minor")], Verdict.GO_WITH_WARNINGS),
+        ([s(Outcome.PASSED), s(Outcome.WAIVED, "critical")], Verdict.GO_WITH_WARNINGS),
         ([s(Outcome.FAILED, "minor", rb=True), s(Outcome.FAILED, "critical")], Verdict.ROLLBACK),
         ([s(Outcome.PASSED, rb=True)], Verdict.GO),
         ([s(Outcome.SKIPPED)], Verdict.NO_GO),  # nothing executed in the selected phase
