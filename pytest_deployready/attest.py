@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 __all__ = [
     "SIGNOFF",
@@ -146,6 +145,8 @@ def _read(path: Path) -> list[Any]:
         raise AttestationError(f"--deploy-attest: {path}: no such file") from None
     except OSError as exc:
         raise AttestationError(f"--deploy-attest: {path}: {exc.strerror}") from None
+    import yaml  # only attestation files in YAML need it
+
     try:
         is_yaml = path.suffix in (".yaml", ".yml")
         data = (yaml.safe_load(raw) or {}) if is_yaml else tomllib.loads(raw)

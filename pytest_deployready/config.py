@@ -814,7 +814,7 @@ def _digest(cfg: DeployConfig) -> str:
             "apis": [dataclasses.asdict(api) for api in t.apis],
         },
         "thresholds": {
-            name: f"{spec.rule.op} {spec.rule.value!r}{spec.rule.unit or ''}"  # "<1" == "< 1.0"
+            name: spec.rule.canonical  # "<1" == "< 1.0"; baseline rules keep their modifier
             for name, spec in cfg.thresholds.items()
         },
         "timeouts": dataclasses.asdict(cfg.timeouts),

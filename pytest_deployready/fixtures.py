@@ -77,7 +77,13 @@ def thresholds(request: pytest.FixtureRequest, deploy_config: DeployConfig) -> T
             thresholds.check("api_p95_ms", api.sample("GET", "/health", n=100).p95_ms)
     """
     state = request.node.stash.get(CHECK_KEY, None)
-    return Thresholds(deploy_config.thresholds, state.measurements if state else None)
+    run = request.config.stash[RUN_KEY]
+    return Thresholds(
+        deploy_config.thresholds,
+        state.measurements if state else None,
+        baseline=run.baseline,
+        check_id=request.node.nodeid,
+    )
 
 
 @pytest.fixture

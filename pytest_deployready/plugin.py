@@ -66,6 +66,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
     group.addoption(
+        "--deploy-html",
+        dest="deploy_html",
+        default=None,
+        metavar="PATH",
+        help="write the deployment record as a self-contained HTML page (fast at thousands "
+        "of checks; --html still gives the pytest-html report).",
+    )
+    group.addoption(
         "--deploy-attest",
         dest="deploy_attest",
         default=None,

@@ -27,7 +27,7 @@ import pytest
 
 from pytest_deployready.verdict import Outcome, is_blocking
 
-__all__ = ["SCHEMA", "SCHEMA_PATH", "CheckResult", "CheckResults", "write_record"]
+__all__ = ["SCHEMA", "SCHEMA_PATH", "CheckResult", "CheckResults", "write_html", "write_record"]
 
 SCHEMA = "deployready.record/1"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "record-1.schema.json"
@@ -199,6 +199,18 @@ class CheckResults:
 
 def write_record(path: Path, record: dict[str, Any]) -> None:
     """Write ``record`` as JSON to ``path`` atomically (temp file + rename)."""
+    text = json.dumps(record, indent=2, allow_nan=False, default=str) + "\n"
+    _write_atomically(path, text)
+
+
+def write_html(path: Path, record: dict[str, Any]) -> None:
+    """Write the deployment record as a self-contained HTML page (``--deploy-html``)."""
+    from pytest_deployready.html_record import render_record_html
+
+    _write_atomically(path, render_record_html(record))
+
+
+def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     umask = os.umask(0)
@@ -206,8 +218,7 @@ def write_record(path: Path, record: dict[str, Any]) -> None:
     try:
         os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a record is meant to be shared
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(record, fh, indent=2, sort_keys=False, allow_nan=False, default=str)
-            fh.write("\n")
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -57,8 +57,12 @@ def header_lines(run: DeployRun) -> list[str]:
     if overridden:
         parts = [f"{key} from {source}" for key, source in sorted(overridden.items())]
         lines.append("deployready: overrides: " + "; ".join(parts))
+    if run.baseline is not None:
+        lines.append(f"deployready: baseline {run.baseline.describe()}")
     if run.record_path is not None:
         lines.append(f"deployready: record {run.record_path}")
+    if run.html_path is not None:
+        lines.append(f"deployready: html record {run.html_path}")
     return [run.redactor.redact(line) for line in lines]
 
 
@@ -133,10 +137,11 @@ def verdict_line(run: DeployRun) -> tuple[str, dict[str, bool]]:
     """The last line of the run: the verdict and where the record is."""
     assert run.decision is not None
     verdict = run.decision.verdict
-    if run.record_path is not None and run.record_error is None:
-        where = f"record: {run.record_path}"
-    elif run.record_error is not None:
+    if run.record_error is not None:
         where = "record: NOT WRITTEN (see the error above)"
+    elif run.record_path is not None or run.html_path is not None:
+        paths = [str(p) for p in (run.record_path, run.html_path) if p is not None]
+        where = "record: " + ", ".join(paths)
     else:
         where = "record: not written (pass --deploy-record PATH)"
     incomplete = "" if run.complete else " (incomplete run)"

@@ -7,10 +7,23 @@ A rule is an operator and a number with an optional unit:
   seconds, and a name without either is taken to be in milliseconds (k6's convention).
 * ``%`` is a percentage of a ratio: ``< 5%`` means the measured ratio is below ``0.05``.
 
+Instead of a number, a rule may name ``baseline``: the same measurement in a previous
+deployment record (``--deploy-baseline RECORD.json``), optionally with one modifier:
+
+* ``<= baseline * 0.7`` — at least 30 % faster than before; ``/ N`` divides.
+* ``<= baseline + 50`` — at most 50 more, in the measurement's unit; ``+ 50ms`` and ``- 1s``
+  are durations converted as above.
+* ``<= baseline + 10%`` — ``%`` after ``+`` or ``-`` is a percentage *of the baseline*:
+  ``<= baseline + 10%`` is ``<= baseline * 1.10``, ``>= baseline - 5%`` is
+  ``>= baseline * 0.95``. (Without ``baseline``, ``%`` still means a ratio.)
+* ``< baseline`` — strictly better than before.
+
 Example::
 
     rule = parse_rule("< 1.5s")
     rule.passes(231.4, name="api_p95_ms")  # True: 231.4 ms < 1500 ms
+    faster = parse_rule("<= baseline * 0.7")
+    faster.passes(120.0, name="api_p95_ms", baseline=200.0)  # True: 120 <= 140
 """
 
 from __future__ import annotations
@@ -21,7 +34,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["OPERATORS", "Rule", "RuleError", "parse_rule"]
+__all__ = ["MODIFIERS", "OPERATORS", "BaselineMissing", "Rule", "RuleError", "parse_rule"]
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -32,10 +45,25 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
 }
 
+#: what may follow ``baseline`` in a rule
+MODIFIERS = ("*", "/", "+", "-")
+
 _RULE = re.compile(
     r"^\s*(?P<op><=|>=|==|!=|<|>)\s*"
     r"(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*"
     r"(?P<unit>ms|s|%)?\s*$"
+)
+_BASELINE_RULE = re.compile(
+    r"^\s*(?P<op><=|>=|==|!=|<|>)\s*baseline\b\s*"
+    r"(?:(?P<mod>[*/+-])\s*"
+    r"(?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*"
+    r"(?P<unit>ms|s|%)?)?\s*$",
+    re.IGNORECASE,
+)
+_BASELINE_HELP = (
+    'e.g. "<= baseline * 0.7", "<= baseline + 50ms", ">= baseline - 5%" or "< baseline": '
+    "an operator, the word baseline and at most one modifier (* N, / N, + N, - N; "
+    "+ and - take an optional unit ms, s or %, where % is a percentage of the baseline)"
 )
 
 
@@ -43,17 +71,77 @@ class RuleError(ValueError):
     """A threshold rule that cannot be parsed."""
 
 
+class BaselineMissing(ValueError):
+    """A rule compares with the baseline, but no baseline value was given.
+
+    Example::
+
+        try:
+            rule.passes(120.0, name="api_p95_ms", baseline=None)
+        except BaselineMissing as exc:
+            print(exc)  # api_p95_ms: rule '<= baseline * 0.7' needs a baseline value ...
+    """
+
+
 @dataclass(frozen=True)
 class Rule:
-    """A parsed threshold rule; ``text`` is the rule as written."""
+    """A parsed threshold rule; ``text`` is the rule as written (whitespace normalised).
+
+    For a baseline rule (``uses_baseline``), ``modifier`` is ``*``, ``/``, ``+``, ``-`` or
+    ``None`` and ``value``/``unit`` are the modifier's operand (``0.0``/``None`` without one).
+
+    Example::
+
+        parse_rule("<= baseline + 10%").limit_for("api_p95_ms", baseline=200.0)  # 220.0
+    """
 
     text: str
     op: str
     value: float
     unit: str | None = None
+    uses_baseline: bool = False
+    modifier: str | None = None
 
-    def limit_for(self, name: str = "") -> float:
-        """The rule's number in the measurement's unit (see the module docstring)."""
+    @property
+    def canonical(self) -> str:
+        """The rule with its number in canonical form: ``"<1"`` and ``"< 1.0"`` agree."""
+        number = f"{self.value!r}{self.unit or ''}"
+        if not self.uses_baseline:
+            return f"{self.op} {number}"
+        if self.modifier is None:
+            return f"{self.op} baseline"
+        return f"{self.op} baseline {self.modifier} {number}"
+
+    def limit_for(self, name: str = "", baseline: float | None = None) -> float:
+        """The rule's limit in the measurement's unit (see the module docstring).
+
+        Raises :class:`BaselineMissing` when the rule uses the baseline and ``baseline`` is
+        ``None``; a plain rule ignores ``baseline``.
+        """
+        if not self.uses_baseline:
+            return self._number_for(name)
+        if baseline is None:
+            raise BaselineMissing(
+                f"{name or 'threshold'}: rule '{self.text}' needs a baseline value, and none "
+                "is available (pass --deploy-baseline RECORD.json with a measurement of it)"
+            )
+        if isinstance(baseline, bool) or not isinstance(baseline, int | float):
+            raise TypeError(
+                f"{name or 'threshold'}: baseline value must be a number, got {baseline!r}"
+            )
+        b = float(baseline)
+        if self.modifier is None:
+            return b
+        if self.modifier == "*":
+            return b * self.value
+        if self.modifier == "/":
+            return b / self.value
+        sign = 1.0 if self.modifier == "+" else -1.0
+        if self.unit == "%":
+            return b * (1.0 + sign * self.value / 100.0)
+        return b + sign * self._number_for(name)
+
+    def _number_for(self, name: str) -> float:
         if self.unit == "%":
             return self.value / 100.0
         if self.unit in ("ms", "s"):
@@ -61,15 +149,16 @@ class Rule:
             return seconds if _measures_seconds(name) else seconds * 1000.0
         return self.value
 
-    def passes(self, measured: float, *, name: str = "") -> bool:
-        """True when ``measured`` satisfies the rule. NaN never passes."""
+    def passes(self, measured: float, *, name: str = "", baseline: float | None = None) -> bool:
+        """True when ``measured`` satisfies the rule. NaN never passes (nor does a NaN limit)."""
         if isinstance(measured, bool) or not isinstance(measured, int | float):
             raise TypeError(
                 f"{name or 'threshold'}: measured value must be a number, got {measured!r}"
             )
-        if math.isnan(measured):
+        limit = self.limit_for(name, baseline)
+        if math.isnan(measured) or math.isnan(limit):
             return False
-        return OPERATORS[self.op](float(measured), self.limit_for(name))
+        return OPERATORS[self.op](float(measured), limit)
 
     def __str__(self) -> str:
         return self.text
@@ -81,13 +170,49 @@ def _measures_seconds(name: str) -> bool:
 
 
 def parse_rule(text: object) -> Rule:
-    """Parse ``text`` into a :class:`Rule`, or raise :class:`RuleError` saying what is wrong."""
+    """Parse ``text`` into a :class:`Rule`, or raise :class:`RuleError` saying what is wrong.
+
+    Example::
+
+        parse_rule("< 200")              # Rule(text='< 200', op='<', value=200.0)
+        str(parse_rule("<=baseline*0.7"))  # '<= baseline * 0.7'
+    """
     if not isinstance(text, str):
         raise RuleError(f'rule must be a string such as "< 200", got {text!r}')
+    if "baseline" in text.lower():
+        return _parse_baseline_rule(text)
     m = _RULE.match(text)
     if m is None:
         raise RuleError(
             f"cannot parse rule {text!r}: expected an operator (<, <=, >, >=, ==, !=) "
-            'and a number with an optional unit (ms, s, %), e.g. "< 200" or ">= 60%"'
+            'and a number with an optional unit (ms, s, %), e.g. "< 200" or ">= 60%", '
+            'or a comparison with the baseline such as "<= baseline * 0.7"'
         )
     return Rule(text=" ".join(text.split()), op=m["op"], value=float(m["num"]), unit=m["unit"])
+
+
+def _parse_baseline_rule(text: str) -> Rule:
+    m = _BASELINE_RULE.match(text)
+    if m is None:
+        raise RuleError(f"cannot parse rule {text!r}: expected {_BASELINE_HELP}")
+    op, modifier, num, unit = m["op"], m["mod"], m["num"], m["unit"]
+    if modifier is None:
+        return Rule(text=f"{op} baseline", op=op, value=0.0, uses_baseline=True)
+    value = float(num)
+    if modifier in ("*", "/") and unit is not None:
+        raise RuleError(
+            f"cannot parse rule {text!r}: {modifier} takes a plain number, not {num}{unit} "
+            '(write "baseline * 0.7" for 70 % of the baseline, or "baseline - 30%")'
+        )
+    if modifier == "/" and value == 0:
+        raise RuleError(f"cannot parse rule {text!r}: division by zero")
+    if not math.isfinite(value):
+        raise RuleError(f"cannot parse rule {text!r}: {num} is not a finite number")
+    return Rule(
+        text=f"{op} baseline {modifier} {num}{unit or ''}",
+        op=op,
+        value=value,
+        unit=unit,
+        uses_baseline=True,
+        modifier=modifier,
+    )

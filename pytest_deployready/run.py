@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from pytest_deployready.attest import Attestation, Attestations, load_attestations
+from pytest_deployready.baseline import Baseline, load_baseline
 from pytest_deployready.config import DeployConfig, load_config
 from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
 from pytest_deployready.metadata import git_commit, run_metadata
 from pytest_deployready.phases import CheckInfo, check_info, parse_phase_option, sort_key
-from pytest_deployready.record import SCHEMA, CheckResults, write_record
+from pytest_deployready.record import SCHEMA, CheckResults, write_html, write_record
 from pytest_deployready.redact import Redactor
 from pytest_deployready.thresholds import Measurement
 from pytest_deployready.verdict import (
@@ -51,6 +52,7 @@ DEPLOY_OPTIONS = (
     "deploy_attest",
     "deploy_target",
     "deploy_baseline",
+    "deploy_html",
 )
 
 
@@ -99,11 +101,13 @@ class DeployRun:
         self.started_at = _utcnow()
         self.finished_at: str | None = None
         self.record_path: Path | None = None
+        self.html_path: Path | None = None
         self.record_error: str | None = None
         self.usage_error: str | None = None
         self.exit_code = 0
         self.redactor = Redactor.from_environ()
         self.attestations = Attestations([])
+        self.baseline: Baseline | None = None
         self.selected_targets: list[str] = []
         self.today = dt.date.today()
         self._commit: str | None = None
@@ -136,6 +140,10 @@ class DeployRun:
                 self.redactor.add(os.environ.get(api.token_env))
         if opt.deploy_phase:
             self.selected_phases = parse_phase_option(opt.deploy_phase, cfg.phases)
+        if opt.deploy_baseline:
+            self.baseline = load_baseline(
+                Path(self.config.invocation_params.dir, opt.deploy_baseline)
+            )
         if opt.deploy_attest:
             self.attestations = load_attestations(
                 Path(self.config.invocation_params.dir, opt.deploy_attest)
@@ -153,7 +161,11 @@ class DeployRun:
         record = opt.deploy_record or cfg.report.record
         if record:
             self.record_path = Path(self.config.invocation_params.dir, record)
-            _check_writable(self.record_path)
+            _check_writable(self.record_path, "--deploy-record")
+        html = opt.deploy_html or cfg.report.html
+        if html:
+            self.html_path = Path(self.config.invocation_params.dir, html)
+            _check_writable(self.html_path, "--deploy-html")
 
     @property
     def git_commit(self) -> str | None:
@@ -359,13 +371,19 @@ class DeployRun:
         hook.pytest_deployready_verdict(
             verdict=str(self.decision.verdict), reasons=self.decision.reasons, config=self.config
         )
-        if self.record_path is not None:
-            record = self.record(phases)
-            hook.pytest_deployready_record(record=record, config=self.config)
+        if self.record_path is None and self.html_path is None:
+            return self.decision
+        record = self.record(phases)
+        hook.pytest_deployready_record(record=record, config=self.config)
+        record = self.redactor.redact_data(record)
+        for path, write in ((self.record_path, write_record), (self.html_path, write_html)):
+            if path is None:
+                continue
             try:
-                write_record(self.record_path, self.redactor.redact_data(record))
+                write(path, record)
             except (OSError, TypeError, ValueError) as exc:
-                self.record_error = f"could not write the record to {self.record_path}: {exc}"
+                error = f"could not write {path}: {exc}"
+                self.record_error = f"{self.record_error}; {error}" if self.record_error else error
         return self.decision
 
     def record(self, phases: list[str]) -> dict[str, Any]:
@@ -404,6 +422,16 @@ class DeployRun:
             },
             "metadata": run_metadata(self.config.rootpath, cfg),
             "config": {"path": str(cfg.path) if cfg.path else None, "digest": cfg.digest},
+            "baseline": (
+                {
+                    "path": str(self.baseline.path),
+                    "verdict": self.baseline.verdict,
+                    "started_at": self.baseline.started_at,
+                    "git_commit": self.baseline.git_commit,
+                }
+                if self.baseline is not None
+                else None
+            ),
             "checks": [c.as_dict() for c in checks],
             "attestations": self.attestation_entries(),
             "waivers": self.waiver_statuses(),
@@ -471,11 +499,11 @@ def _is_own_fixture(item: pytest.Item, name: str) -> bool:
     return getattr(defs[-1].func, "__module__", "") == "pytest_deployready.fixtures"
 
 
-def _check_writable(path: Path) -> None:
+def _check_writable(path: Path, option: str) -> None:
     if path.is_dir():
-        raise pytest.UsageError(f"--deploy-record: {path} is a directory; give a file path")
+        raise pytest.UsageError(f"{option}: {path} is a directory; give a file path")
     parent = path.parent
     while not parent.exists():
         parent = parent.parent
     if not os.access(parent, os.W_OK):
-        raise pytest.UsageError(f"--deploy-record: cannot write to {path.parent}")
+        raise pytest.UsageError(f"{option}: cannot write to {path.parent}")

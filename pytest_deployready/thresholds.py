@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_deployready.baseline import Baseline, compare
 from pytest_deployready.config import ThresholdSpec
 
 __all__ = ["Evidence", "Measurement", "ThresholdFailed", "Thresholds", "UnknownThreshold"]
@@ -41,15 +42,19 @@ class Measurement:
     measured: float
     passed: bool
     source: str
+    baseline: dict[str, Any] | None = None  # {baseline, current, change, change_pct}
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "rule": self.rule,
             "measured": self.measured if math.isfinite(self.measured) else None,
             "passed": self.passed,
             "source": self.source,
         }
+        if self.baseline is not None:
+            data.update(self.baseline)
+        return data
 
 
 class Thresholds:
@@ -62,10 +67,17 @@ class Thresholds:
     """
 
     def __init__(
-        self, specs: Mapping[str, ThresholdSpec], measurements: list[Measurement] | None = None
+        self,
+        specs: Mapping[str, ThresholdSpec],
+        measurements: list[Measurement] | None = None,
+        *,
+        baseline: Baseline | None = None,
+        check_id: str = "",
     ) -> None:
         self._specs = specs
         self.measurements: list[Measurement] = [] if measurements is None else measurements
+        self._baseline = baseline
+        self._check_id = check_id
 
     def __contains__(self, name: object) -> bool:
         return name in self._specs
@@ -95,12 +107,33 @@ class Thresholds:
         spec = self._spec(name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TypeError(f"{name}: measured value must be a number, got {value!r}")
-        passed = spec.rule.passes(value, name=name)
-        m = Measurement(name, spec.rule.text, float(value), passed, spec.source)
+        rule = spec.rule
+        previous: float | None = None
+        if self._baseline is not None:
+            occurrence = sum(1 for m in self.measurements if m.name == name)
+            previous = self._baseline.lookup(self._check_id, name, occurrence=occurrence)
+        if rule.uses_baseline and previous is None:
+            where = (
+                f"baseline {self._baseline.path.name} has no measurement of it"
+                if self._baseline is not None
+                else "no baseline given (pass --deploy-baseline RECORD.json)"
+            )
+            self.measurements.append(Measurement(name, rule.text, float(value), False, spec.source))
+            raise ThresholdFailed(
+                f"{name}: measured {_fmt(value)}, required {rule.text} ({spec.source}); {where}"
+            )
+        passed = rule.passes(value, name=name, baseline=previous)
+        compared = compare(float(value), previous) if previous is not None else None
+        m = Measurement(name, rule.text, float(value), passed, spec.source, compared)
         self.measurements.append(m)
         if not passed:
+            against = (
+                f", baseline {_fmt(previous)}"
+                if rule.uses_baseline and previous is not None
+                else ""
+            )
             raise ThresholdFailed(
-                f"{name}: measured {_fmt(value)}, required {spec.rule.text} ({spec.source})"
+                f"{name}: measured {_fmt(value)}, required {rule.text}{against} ({spec.source})"
             )
         return m
 

@@ -1,0 +1,121 @@
+"""--deploy-baseline end to end: rules against a previous record, change shown, gaps reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CONFIG = """
+[thresholds]
+api_p95_ms = "<= baseline * 0.7"
+cache_hit_ratio = ">= 0.6"
+"""
+
+
+def suite(p95: float, ratio: float) -> str:
+    text = f"""
+import pytest
+pytestmark = pytest.mark.phase("post")
+
+def test_latency(thresholds):
+    thresholds.check("api_p95_ms", {p95})
+
+def test_cache(thresholds):
+    thresholds.check("cache_hit_ratio", {ratio})
+"""
+    return text
+
+
+def run(
+    pytester: pytest.Pytester, source: str, *args: str
+) -> tuple[pytest.RunResult, dict[str, Any]]:
+    pytester.makepyfile(test_perf=source)
+    result = pytester.runpytest("--deploy-record=rec.json", *args)
+    rec: dict[str, Any] = json.loads(Path(pytester.path, "rec.json").read_text())
+    return result, rec
+
+
+def by_name(rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["id"].split("::")[-1]: c for c in rec["checks"]}
+
+
+def baseline(pytester: pytest.Pytester) -> None:
+    """A previous deployment's record: p95 300 ms, hit ratio 0.7 (plain rules only)."""
+    pytester.makefile(
+        ".toml", deployready='[thresholds]\napi_p95_ms = "< 1000"\ncache_hit_ratio = ">= 0.6"\n'
+    )
+    run(pytester, suite(300, 0.7))
+    Path(pytester.path, "rec.json").rename(Path(pytester.path, "before.json"))
+    pytester.makefile(".toml", deployready=CONFIG)
+
+
+def test_at_least_30_percent_faster_passes_and_shows_change(pytester: pytest.Pytester) -> None:
+    baseline(pytester)
+    result, rec = run(pytester, suite(200, 0.8), "--deploy-baseline=before.json")
+    latency = by_name(rec)["test_latency"]["thresholds"][0]
+    assert latency["passed"] is True
+    assert latency["baseline"] == 300.0 and latency["current"] == 200.0
+    assert latency["change"] == -100.0
+    assert latency["change_pct"] == pytest.approx(-33.333, abs=0.01)
+    cache = by_name(rec)["test_cache"]["thresholds"][0]
+    assert cache["baseline"] == 0.7 and cache["change"] == pytest.approx(0.1)
+    assert rec["baseline"]["path"].endswith("before.json") and rec["baseline"]["verdict"] == "GO"
+    result.stdout.fnmatch_lines(["deployready: baseline *before.json (GO, *"])
+    assert rec["verdict"] == "GO"
+
+
+def test_not_faster_enough_fails_naming_the_baseline(pytester: pytest.Pytester) -> None:
+    baseline(pytester)
+    _, rec = run(pytester, suite(250, 0.8), "--deploy-baseline=before.json")
+    latency = by_name(rec)["test_latency"]
+    assert latency["outcome"] == "failed"
+    assert latency["message"] == (
+        "api_p95_ms: measured 250, required <= baseline * 0.7, baseline 300 (deployready.toml)"
+    )
+
+
+def test_measurement_absent_from_baseline_is_reported_not_passed(
+    pytester: pytest.Pytester,
+) -> None:
+    baseline(pytester)
+    # The previous deployment measured p50, not p95: nothing to compare with.
+    Path(pytester.path, "before.json").write_text(
+        Path(pytester.path, "before.json").read_text().replace('"api_p95_ms"', '"api_p50_ms"')
+    )
+    _, rec = run(pytester, suite(10, 0.8), "--deploy-baseline=before.json")
+    latency = by_name(rec)["test_latency"]
+    assert latency["outcome"] == "failed"
+    assert latency["message"].endswith("baseline before.json has no measurement of it")
+    assert latency["thresholds"][0]["passed"] is False
+
+
+def test_baseline_rule_without_baseline_fails_clearly(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", deployready=CONFIG)
+    _, rec = run(pytester, suite(10, 0.8))
+    assert by_name(rec)["test_latency"]["message"].endswith(
+        "no baseline given (pass --deploy-baseline RECORD.json)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "*record *missing.json: no such file*"),
+        ('{"schema": "deployready.record/2", "checks": []}', "*incompatible record schema*"),
+        ("not json", "*not JSON*"),
+    ],
+)
+def test_bad_baseline_is_a_usage_error(
+    pytester: pytest.Pytester, content: str | None, message: str
+) -> None:
+    pytester.makefile(".toml", deployready=CONFIG)
+    pytester.makepyfile(test_perf=suite(1, 1))
+    if content is not None:
+        Path(pytester.path, "missing.json").write_text(content)
+    result = pytester.runpytest_subprocess("--deploy-baseline=missing.json")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([message])
+    assert "Traceback" not in result.stderr.str()
