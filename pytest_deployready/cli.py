@@ -1,9 +1,12 @@
-"""The ``deployready`` command: ``deployready demo`` and ``deployready version``.
+"""The ``deployready`` command: demo, scaffold, attest, diff and version.
 
 Example::
 
     $ deployready demo            # start the demo stack, run its checks, print the verdict
     $ deployready demo --broken   # the same with injected faults: ends NO_GO
+    $ deployready scaffold CHECKLIST.md -o checks   # a Markdown checklist as a test suite
+    $ deployready diff before.json after.json   # what changed between two records
+    $ deployready attest 'checks/test_pre.py::test_pr_approved' --by "Jane" --role "Team lead"
 """
 
 from __future__ import annotations
@@ -34,8 +37,39 @@ def _parser() -> argparse.ArgumentParser:
         help="directory for record.json and report.html (default: deployready-demo)",
     )
     demo.add_argument("--broken", action="store_true", help="inject faults: the run ends NO_GO")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="only start the demo stack, print its `export` lines and run until Ctrl-C",
+    )
     demo.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     sub.add_parser("version", help="print the version")
+    scaffold = sub.add_parser(
+        "scaffold", help="turn a Markdown checklist into a test suite (one manual test per item)"
+    )
+    scaffold.add_argument("checklist", help="the Markdown checklist, e.g. CHECKLIST.md")
+    scaffold.add_argument("-o", "--output", required=True, help="directory to write the suite to")
+    scaffold.add_argument(
+        "--force", action="store_true", help="write into a non-empty directory (replaces files)"
+    )
+    scaffold.add_argument("--title", default=None, help="report title (default: the first H1)")
+    diff = sub.add_parser("diff", help="show what changed between two deployment records")
+    diff.add_argument("before", help="the earlier record (JSON)")
+    diff.add_argument("after", help="the later record (JSON)")
+    attest = sub.add_parser(
+        "attest", help="attest a manual check (or sign off a role) in the attestation file"
+    )
+    attest.add_argument("check", help="the check id as in the record, or 'signoff' for a role")
+    attest.add_argument("--by", required=True, help="who attests")
+    attest.add_argument("--role", required=True, help="their role, e.g. 'QA' or 'DevOps'")
+    attest.add_argument("--note", default="", help="what was checked, where the evidence is")
+    attest.add_argument("--commit", default=None, help="only valid for this git commit (prefix)")
+    attest.add_argument(
+        "--file",
+        default="attestations.toml",
+        help="attestation file to append to (default: attestations.toml); "
+        "pass it to pytest as --deploy-attest FILE",
+    )
     return parser
 
 
@@ -53,9 +87,77 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from pytest_deployready.demo import run_demo
 
-        return run_demo(output=args.output, broken=args.broken, pytest_args=args.pytest_args)
+        return run_demo(
+            output=args.output, broken=args.broken, pytest_args=args.pytest_args, serve=args.serve
+        )
+    if args.command == "diff":
+        return _diff(args.before, args.after)
+    if args.command == "scaffold":
+        return _scaffold(args.checklist, args.output, force=args.force, title=args.title)
+    if args.command == "attest":
+        return _attest(args)
     parser.print_help(sys.stderr)
     return USAGE_ERROR
+
+
+def _diff(before: str, after: str) -> int:
+    """``deployready diff BEFORE AFTER``: print the changes; exit 4 on an unusable record."""
+    from pathlib import Path
+
+    from pytest_deployready.baseline import BaselineError, load_baseline
+    from pytest_deployready.diff import diff_records, format_diff
+
+    try:
+        records = [load_baseline(Path(before)).record, load_baseline(Path(after)).record]
+    except BaselineError as exc:
+        print(f"deployready diff: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    print(format_diff(diff_records(*records)))
+    return 0
+
+
+def _scaffold(checklist: str, output: str, *, force: bool, title: str | None) -> int:
+    """``deployready scaffold CHECKLIST -o DIR``: write the suite; exit 4 on a usage error."""
+    from pathlib import Path
+
+    from pytest_deployready.scaffold import ScaffoldError, scaffold
+
+    try:
+        result = scaffold(Path(checklist), Path(output), title=title, force=force)
+    except ScaffoldError as exc:
+        print(f"deployready scaffold: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    print(result.summary(checklist))
+    return 0
+
+
+def _attest(args: argparse.Namespace) -> int:
+    """``deployready attest CHECK --by NAME --role ROLE``: append one entry, validated."""
+    import datetime as dt
+    from pathlib import Path
+
+    from pytest_deployready.attest import Attestation, AttestationError, append_attestation
+
+    for name in ("check", "by", "role"):
+        if not getattr(args, name).strip():
+            print(f"deployready attest: error: --{name} must not be empty", file=sys.stderr)
+            return USAGE_ERROR
+    entry = Attestation(
+        by=args.by.strip(),
+        role=args.role.strip(),
+        check=args.check.strip(),
+        at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        note=args.note,
+        commit=args.commit,
+    )
+    try:
+        append_attestation(Path(args.file), entry)
+    except (AttestationError, OSError) as exc:
+        print(f"deployready attest: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    what = f"sign-off of {entry.role}" if entry.check == "signoff" else entry.check
+    print(f"attested {what} by {entry.by} ({entry.role}) in {args.file}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -181,3 +181,24 @@ def test_append_round_trips(tmp_path: Path) -> None:
         ('Jo "JJ" Ng', "QA", "t.py::test_a"),
         ("Dee", "DevOps", "signoff"),
     ]
+
+
+def test_attest_command_appends_and_the_run_counts_it(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pytest_deployready.cli import main
+
+    pytester.makepyfile(SUITE)
+    path = str(pytester.path / "attestations.toml")
+    check = "test_attest_command_appends_and_the_run_counts_it.py::test_pr_approved"
+    assert main(["attest", check, "--by", "Jane", "--role", "Team lead", "--file", path]) == 0
+    assert capsys.readouterr().out.startswith(f"attested {check} by Jane (Team lead) in ")
+    args = ["attest", "test_support_notified", "--by", "Sam", "--role", "Support", "--file", path]
+    assert main(args) == 0
+    pytester.runpytest("--deploy-record=rec.json", f"--deploy-attest={path}")
+    checks = by_name(record(pytester))
+    assert checks["test_pr_approved"]["outcome"] == "passed"
+    # a bare test name is not a check id: the attestation does not match
+    assert checks["test_support_notified"]["outcome"] == "pending"
+    assert main(["attest", "x", "--by", " ", "--role", "QA", "--file", path]) == 4
+    assert "--by must not be empty" in capsys.readouterr().err
