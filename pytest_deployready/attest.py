@@ -7,7 +7,7 @@ The file (``--deploy-attest FILE``, TOML or YAML) is a list of entries::
     # title = "PR #3 reviewed and approved by team lead"   the checklist title
     by = "Jane Doe"
     role = "Team lead"
-    at = 2026-11-23T10:15:00Z          # default: when it was written
+    at = 2026-11-23T10:15:00Z          # optional (deployready attest fills in the time)
     note = "approved in the release channel"
     commit = "3f2c1e0"                 # optional: only counts for this git commit (prefix)
 
@@ -100,13 +100,24 @@ class Attestations:
         candidates = [
             a
             for a in self.entries
-            if a.check != SIGNOFF and (a.check == check_id or (a.title and a.title == title))
+            if a.check != SIGNOFF
+            and ((a.check and _same_check(a.check, check_id)) or (a.title and a.title == title))
         ]
         return _pick(candidates, commit)
 
     def signoff(self, role: str, commit: str | None) -> Match:
         candidates = [a for a in self.entries if a.check == SIGNOFF and a.role == role]
         return _pick(candidates, commit)
+
+
+def _same_check(attested: str, check_id: str) -> bool:
+    """The same check, also when one id is relative to another rootdir (a path suffix)."""
+    if attested == check_id:
+        return True
+    longer, shorter = (
+        (attested, check_id) if len(attested) > len(check_id) else (check_id, attested)
+    )
+    return "/" in longer and longer.endswith("/" + shorter) and "::" in shorter
 
 
 def _pick(candidates: list[Attestation], commit: str | None) -> Match:
@@ -194,11 +205,20 @@ def _toml_string(value: str) -> str:
 
 
 def append_attestation(path: Path, attestation: Attestation) -> None:
-    """Append one entry to a TOML attestation file (created when missing)."""
-    if path.suffix in (".yaml", ".yml"):
-        raise AttestationError(f"{path}: deployready attest writes TOML files; use a .toml path")
+    """Append one entry to an attestation file, TOML or YAML (created when missing)."""
     if path.exists():
         load_attestations(path)  # refuse to append to a file that is already broken
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        fields = {k: str(v) for k, v in attestation.as_dict().items() if v}
+        text = yaml.safe_dump([fields], sort_keys=False, allow_unicode=True)
+        existing = path.read_text(encoding="utf-8") if path.exists() else ""
+        if existing.strip() and not existing.lstrip().startswith("-"):
+            raise AttestationError(f"{path}: expected a YAML list of entries to append to")
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(("" if not existing or existing.endswith("\n") else "\n") + text)
+        return
     lines = ["", "[[attestation]]"]
     for key, value in attestation.as_dict().items():
         if value:

@@ -110,8 +110,8 @@ def compare(current: float, baseline: float) -> dict[str, float | None]:
     return {
         "baseline": baseline,
         "current": current,
-        "change": change,
-        "change_pct": change / baseline * 100.0 if baseline != 0 else None,
+        "change": round(change, 9),  # no float noise such as -0.019999999999999907
+        "change_pct": round(change / baseline * 100.0, 6) if baseline != 0 else None,
     }
 
 

@@ -42,8 +42,10 @@ def _open(factory: Callable[[], T], connect: Callable[[T], object]) -> T:
         obj = factory()
         connect(obj)
     except DeployReadyError as exc:
-        _fail(exc)
-    return obj
+        error = exc
+    else:
+        return obj
+    _fail(error)  # outside the except block: one line, no "During handling of..." chain
 
 
 def _missing(what: str, key: str, variable: str | None, cfg: DeployConfig) -> NoReturn:

@@ -120,10 +120,22 @@ def _format_args(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
-def check_info(item: pytest.Item, phases: Sequence[str], default_severity: str) -> CheckInfo:
-    """Read and validate this item's markers (raises ``pytest.UsageError`` on bad ones)."""
-    names: tuple[str, ...] = _bind(item, "phase") or ()
-    if item.get_closest_marker("phase") is not None and not names:
+def check_info(
+    item: pytest.Item,
+    phases: Sequence[str],
+    default_severity: str,
+    foreign: frozenset[str] = frozenset(),
+) -> CheckInfo:
+    """Read and validate this item's markers (raises ``pytest.UsageError`` on bad ones).
+
+    Markers in ``foreign`` were registered by the project itself and are not ours to read.
+    """
+
+    def bind(name: str) -> Any | None:
+        return None if name in foreign else _bind(item, name)
+
+    names: tuple[str, ...] = bind("phase") or ()
+    if "phase" not in foreign and item.get_closest_marker("phase") is not None and not names:
         raise pytest.UsageError(
             f"{item.nodeid}: @pytest.mark.phase needs at least one phase name; "
             f"valid phases: {', '.join(phases)}"
@@ -134,17 +146,19 @@ def check_info(item: pytest.Item, phases: Sequence[str], default_severity: str) 
                 f"{item.nodeid}: unknown phase {name!r} in @pytest.mark.phase; "
                 f"valid phases: {', '.join(phases)}"
             )
-    severity = _bind(item, "severity") or default_severity
+    severity = bind("severity") or default_severity
     if severity not in SEVERITIES:
         raise pytest.UsageError(
             f"{item.nodeid}: unknown severity {severity!r} in @pytest.mark.severity; "
             f"valid severities: {', '.join(SEVERITIES)}"
         )
-    rollback = item.get_closest_marker("rollback_trigger") is not None
+    rollback = "rollback_trigger" not in foreign and (
+        item.get_closest_marker("rollback_trigger") is not None
+    )
     if rollback:
-        _bind(item, "rollback_trigger")
-    manual = _bind(item, "manual")
-    section = _bind(item, "section") or _default_section(item)
+        bind("rollback_trigger")
+    manual = bind("manual")
+    section = bind("section") or _default_section(item)
     ordered = tuple(p for p in phases if p in names)  # canonical order, no duplicates
     return CheckInfo(
         id=item.nodeid,

@@ -108,9 +108,16 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    for _, help_text in phases.MARKERS.values():
-        config.addinivalue_line("markers", help_text)
+    # A project that registered a marker of the same name itself keeps its own meaning.
+    registered = {
+        line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")
+    }
+    foreign = frozenset(registered & phases.MARKERS.keys())
+    for name, (_, help_text) in phases.MARKERS.items():
+        if name not in foreign:
+            config.addinivalue_line("markers", help_text)
     run = DeployRun(config)
+    run.foreign_markers = foreign
     config.stash[RUN_KEY] = run
     run.load()
     from pytest_deployready import fixtures
@@ -127,6 +134,17 @@ def pytest_configure(config: pytest.Config) -> None:
             from pytest_metadata.plugin import metadata_key
 
             add_metadata(run, config.stash[metadata_key])
+
+
+def _late_html(config: pytest.Config, run: DeployRun) -> None:
+    """Markers alone made this a deployment run, after pytest-html built its table header."""
+    if run.is_worker or not config.pluginmanager.hasplugin("html"):
+        return
+    from pytest_deployready.report import HtmlReport, adopt_html_report
+
+    html = HtmlReport(run)
+    if adopt_html_report(config, html):
+        config.pluginmanager.register(html, "deployready-html")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -159,6 +177,8 @@ def pytest_collection_modifyitems(
     run = config.stash[RUN_KEY]
     if not (run.explicit or run.uses_plugin(items)):
         return
+    if not run.explicit:
+        _late_html(config, run)
     run.active = True
     try:
         items[:] = run.select(items)
@@ -179,7 +199,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     run = item.config.stash[RUN_KEY]
     reason = run.prepare(item) if run.active else None
     if reason is not None:
-        pytest.skip(reason)
+        # Reported at the check's own location, as @pytest.mark.skip would be.
+        raise pytest.skip.Exception(reason, _use_item_location=True)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -190,7 +211,7 @@ def pytest_runtest_makereport(
     run = item.config.stash[RUN_KEY]
     if run.active:
         run.unreachable_is_error(call, report)
-        run.redact_report(report)
+        report = run.redact_report(report)
         run.annotate(item, report)
     return report
 
@@ -202,7 +223,7 @@ def pytest_make_collect_report(
     report = yield
     run = collector.config.stash[RUN_KEY]
     if run.explicit and report.failed:
-        run.redact_report(report)
+        report = run.redact_report(report)
     return report
 
 
@@ -219,6 +240,18 @@ class RunObserver:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.run.observe(report)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_warning_recorded(self, warning_message: Any) -> None:
+        """Warnings are printed in the summary: mask secrets in their text too."""
+        message = warning_message.message
+        text = str(message)
+        clean = self.run.redactor.redact(text)
+        if clean != text:
+            try:
+                warning_message.message = type(message)(clean)
+            except TypeError:  # a warning class with a constructor of its own
+                warning_message.message = UserWarning(clean)
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """xdist: deselection counts travel from the workers to the controller."""
@@ -229,6 +262,15 @@ class RunObserver:
         if not self.run.deselected:
             self.run.deselected.update(data["deselected"])
         self.run.active = self.run.active or data["active"]
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """A parameter holding a secret must not show it in the test id."""
+    run = config.stash.get(RUN_KEY, None)
+    if run is None or not run.explicit or not isinstance(val, str):
+        return None
+    clean = run.redactor.redact(val)
+    return clean if clean != val else None
 
 
 # -- the end -------------------------------------------------------------------------------
@@ -264,7 +306,15 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
-    if run is None or run.is_worker or run.decision is None:
+    if run is None or run.is_worker or not run.active:
+        return
+    # Last line of defence: JUnit XML and the pytest-html page may hold text that never went
+    # through a report (record_xml_attribute, environment values); mask it in the files.
+    for option in ("xmlpath", "htmlpath"):
+        path = getattr(config.option, option, None)
+        if path:
+            run.redact_file(path)
+    if run.decision is None:
         return
     from pytest_deployready.report import verdict_line
 

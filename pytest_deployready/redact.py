@@ -16,17 +16,21 @@ Example::
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 __all__ = ["MASK", "Redactor", "is_secret_name", "safe_url", "url_host"]
 
 MASK = "***"
 
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|CREDENTIAL|PRIVATE", re.I)
+_SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|SECRET|TOKEN(?!IZER)|_KEY$|^KEY$|CREDENTIAL|PRIVATE", re.I
+)
 # scheme://user:password@host -> keep user, hide password.
 _URL_PASSWORD = re.compile(r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@]*:)(?P<pw>[^\s@/]+)(?=@)")
 # Authorization: Bearer abc / "authorization": "Token abc" / token=abc / api_key: abc
@@ -77,6 +81,8 @@ def url_host(url: str, default_port: int | None = None) -> str:
     except ValueError:
         return "<invalid url>"
     host = parts.hostname or "localhost"
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
     return f"{host}:{port}" if port else host
 
 
@@ -102,7 +108,15 @@ class Redactor:
         secret = str(secret)
         if len(secret) < _MIN_SECRET_LEN or secret in self._secrets:
             return
-        self._secrets.add(secret)
+        # Also the forms a secret takes when printed inside a repr() or a JSON string.
+        forms = {
+            secret,
+            repr(secret)[1:-1],
+            json.dumps(secret)[1:-1],
+            html.escape(secret, quote=False),  # as it stands in JUnit XML or HTML
+            html.escape(secret, quote=True),
+        }
+        self._secrets.update(f for f in forms if len(f) >= _MIN_SECRET_LEN)
         # Longest first so that a secret containing another is masked whole.
         ordered = sorted(self._secrets, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
@@ -116,17 +130,25 @@ class Redactor:
         except ValueError:
             return
         self.add(password)
+        if password:
+            self.add(unquote(password))  # %40 in the URL is @ in the password
 
     @property
     def secrets(self) -> frozenset[str]:
         return frozenset(self._secrets)
 
-    def redact(self, text: str) -> str:
-        """Return ``text`` with every known secret and secret-looking value masked."""
+    def redact(self, text: str, *, patterns: bool = True) -> str:
+        """Return ``text`` with every known secret and secret-looking value masked.
+
+        ``patterns=False`` masks only the known secret values, for files that hold code
+        (an HTML page's scripts) where ``token: x``-like text is not a secret.
+        """
         if not text:
             return text
         if self._pattern is not None:
             text = self._pattern.sub(MASK, text)
+        if not patterns:
+            return text
         text = _URL_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
         text = _HEADER_VALUE.sub(_mask_value, text)
         text = _BEARER.sub(_mask_value, text)
@@ -139,7 +161,9 @@ class Redactor:
             return self.redact(data)
         if isinstance(data, Mapping):
             return {self.redact(str(k)): self.redact_data(v) for k, v in data.items()}
-        if isinstance(data, list | tuple):
+        if isinstance(data, tuple):
+            return tuple(self.redact_data(v) for v in data)
+        if isinstance(data, list):
             return [self.redact_data(v) for v in data]
         return data
 

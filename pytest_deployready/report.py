@@ -183,6 +183,32 @@ def _measured_vs_rule(thresholds: list[dict[str, Any]]) -> str:
     return "<br>".join(parts)
 
 
+def adopt_html_report(config: pytest.Config, html: HtmlReport) -> bool:
+    """Add our columns and environment to a pytest-html report that has already started.
+
+    pytest-html builds its table header at session start, before collection tells us that
+    a marker-only suite is a deployment run. Its report object is not public API, so this
+    is guarded: if pytest-html changes, such runs just keep its plain report.
+    """
+    for plugin in config.pluginmanager.get_plugins():
+        report = getattr(plugin, "_report", None)
+        if not type(plugin).__module__.startswith("pytest_html") or report is None:
+            continue
+        try:
+            header = list(report.table_header)
+            html.pytest_html_results_table_header(cells=header)
+            report.table_header = header
+            if config.pluginmanager.hasplugin("metadata"):
+                from pytest_metadata.plugin import metadata_key
+
+                add_metadata(html.run, config.stash[metadata_key])
+                report.set_data("environment", plugin._generate_environment())
+        except (AttributeError, TypeError):
+            return False
+        return True
+    return False
+
+
 class HtmlReport:
     """pytest-html hooks: extra columns, the verdict banner, summaries and environment."""
 

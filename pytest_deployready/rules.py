@@ -158,7 +158,12 @@ class Rule:
         limit = self.limit_for(name, baseline)
         if math.isnan(measured) or math.isnan(limit):
             return False
-        return OPERATORS[self.op](float(measured), limit)
+        value = float(measured)
+        # A limit computed with units or a baseline (180 * 0.7 = 125.99999999999999) must
+        # not fail a value that is exactly on it: equal within float rounding is equal.
+        if math.isclose(value, limit, rel_tol=1e-9, abs_tol=1e-12):
+            value = limit
+        return OPERATORS[self.op](value, limit)
 
     def __str__(self) -> str:
         return self.text

@@ -12,7 +12,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -36,6 +36,8 @@ from pytest_deployready.verdict import (
 from pytest_deployready.waivers import WaiverMatch, find_waiver, waiver_report
 
 __all__ = ["CHECK_KEY", "RUN_KEY", "DeployRun", "ItemState"]
+
+R = TypeVar("R", pytest.TestReport, pytest.CollectReport)
 
 #: fixtures of ours; a test that uses one makes the run a deployment run
 OWN_FIXTURES = frozenset(
@@ -107,6 +109,7 @@ class DeployRun:
         self.exit_code = 0
         self.redactor = Redactor.from_environ()
         self.attestations = Attestations([])
+        self.foreign_markers: frozenset[str] = frozenset()
         self.baseline: Baseline | None = None
         self.selected_targets: list[str] = []
         self.today = dt.date.today()
@@ -187,7 +190,8 @@ class DeployRun:
     def uses_plugin(self, items: list[pytest.Item]) -> bool:
         """True when a collected test uses one of our markers or fixtures."""
         for item in items:
-            if any(item.get_closest_marker(m) is not None for m in OWN_MARKERS):
+            own = (m for m in OWN_MARKERS if m not in self.foreign_markers)
+            if any(item.get_closest_marker(m) is not None for m in own):
                 return True
             if any(_is_own_fixture(item, n) for n in OWN_FIXTURES.intersection(_names(item))):
                 return True
@@ -199,7 +203,7 @@ class DeployRun:
         keep: list[pytest.Item] = []
         dropped: list[pytest.Item] = []
         for item in items:
-            info = check_info(item, cfg.phases, cfg.default_severity)
+            info = check_info(item, cfg.phases, cfg.default_severity, self.foreign_markers)
             phase = info.phase_in(self.selected_phases)
             if self.selected_phases and phase is None:
                 self.deselected["unmarked" if not info.phases else "other phases"] += 1
@@ -305,22 +309,38 @@ class DeployRun:
         if call.when == "call":
             report.deployready_error = True  # type: ignore[attr-defined]
 
-    def redact_report(self, report: pytest.TestReport | pytest.CollectReport) -> None:
-        """Mask secrets in everything a report carries to the terminal, HTML and JUnit."""
-        r = self.redactor
-        if report.longrepr is not None and not isinstance(report.longrepr, tuple):
-            text = str(report.longrepr)
-            redacted = r.redact(text)
-            if redacted != text:
-                report.longrepr = redacted
-        elif isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
-            path, lineno, reason = report.longrepr
-            report.longrepr = (path, lineno, r.redact(reason))
-        report.sections = [(title, r.redact(body)) for title, body in report.sections]
-        if isinstance(report, pytest.TestReport):
-            report.user_properties = [
-                (name, r.redact_data(value)) for name, value in report.user_properties
-            ]
+    def redact_report(self, report: R) -> R:
+        """Mask secrets in everything a report carries to the terminal, HTML and JUnit.
+
+        The report goes through pytest's own (xdist) serialisation, is redacted as data and
+        rebuilt, so a failure keeps its structure (crash line, traceback entries, sections).
+        """
+        if (
+            report.longrepr is None
+            and not report.sections
+            and not getattr(report, "user_properties", None)
+        ):
+            return report  # nothing that could hold a secret (the common passing check)
+        hook = self.config.hook
+        data = hook.pytest_report_to_serializable(config=self.config, report=report)
+        if data is None:
+            return report
+        clean = self.redactor.redact_data(data)
+        if clean == data:
+            return report
+        rebuilt: R = hook.pytest_report_from_serializable(config=self.config, data=clean)
+        return rebuilt
+
+    def redact_file(self, path: str) -> None:
+        """Rewrite a written artefact (JUnit XML, HTML) with its secrets masked."""
+        target = Path(self.config.invocation_params.dir, path)
+        try:
+            text = target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
+        clean = self.redactor.redact(text, patterns=False)
+        if clean != text:
+            target.write_text(clean, encoding="utf-8")
 
     def observe(self, report: pytest.TestReport) -> None:
         """Fold a report into the results (controller or serial run only)."""

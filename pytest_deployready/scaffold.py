@@ -794,7 +794,7 @@ def _module_source(section: Section, source: str, names: list[str], roles: list[
                 section.title,
                 "",
                 "Every check is manual until automated: replace a body with a real check and",
-                "drop its manual and skip markers, or keep it manual and attest it.",
+                "drop its manual marker, or keep it manual and attest it.",
             ],
             "",
         ),

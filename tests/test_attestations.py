@@ -202,3 +202,14 @@ def test_attest_command_appends_and_the_run_counts_it(
     assert checks["test_support_notified"]["outcome"] == "pending"
     assert main(["attest", "x", "--by", " ", "--role", "QA", "--file", path]) == 4
     assert "--by must not be empty" in capsys.readouterr().err
+
+
+def test_append_to_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "attestations.yaml"
+    append_attestation(path, Attestation(by="Jo", role="QA", check="t.py::test_a", note="a: b"))
+    append_attestation(path, Attestation(by="Dee", role="DevOps", check="signoff"))
+    entries = load_attestations(path).entries
+    assert [(e.by, e.check, e.note) for e in entries] == [
+        ("Jo", "t.py::test_a", "a: b"),
+        ("Dee", "signoff", ""),
+    ]

@@ -178,3 +178,9 @@ def test_bad_override_is_a_usage_error(pytester: pytest.Pytester) -> None:
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*--deploy-threshold api_p95_ms: cannot parse rule 'fast'*"])
     assert "Traceback" not in result.stderr.str()
+
+
+def test_value_exactly_on_a_computed_limit_passes() -> None:
+    assert parse_rule("<= baseline * 0.7").passes(126, name="api_p95_ms", baseline=180)
+    assert not parse_rule("< baseline * 0.7").passes(126, name="api_p95_ms", baseline=180)
+    assert parse_rule("<= 0.3s").passes(300, name="api_p95_ms")

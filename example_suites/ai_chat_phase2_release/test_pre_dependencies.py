@@ -1,0 +1,81 @@
+"""5. Dependencies Check"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from pytest_deployready.thresholds import Evidence
+
+pytestmark = pytest.mark.phase("pre")
+
+#: The application under test (the demo's stand-in for ``api.ai.memory.postgresql_memory``).
+APP_MODULE = "pytest_deployready.demo.app"
+#: Import name -> distribution name of the packages the application needs at run time.
+RUNTIME_PACKAGES = {
+    "starlette": "starlette",
+    "uvicorn": "uvicorn",
+    "psycopg": "psycopg",
+    "redis": "redis",
+    "prometheus_client": "prometheus_client",
+    "httpx": "httpx",
+}
+SUBPROCESS_TIMEOUT_S = 60
+
+
+# seed line 49
+@pytest.mark.manual(
+    "DevOps", reason="`pip install -r requirements.txt` is an action on the VPS, not a state"
+)
+def test_python_dependencies_updated() -> None:
+    """Python dependencies updated: `pip install -r requirements.txt`"""
+
+
+# seed line 50
+def test_no_conflicting_package_versions(evidence: Evidence) -> None:
+    """No conflicting package versions"""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "check"],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
+        check=False,
+    )
+    output = (result.stdout + result.stderr).strip()
+    evidence.add("pip_check", output.splitlines()[:20])
+    assert result.returncode == 0, f"pip check found conflicts:\n{output}"
+
+
+# seed line 51
+@pytest.mark.severity("critical")
+def test_application_imports_working(evidence: Evidence) -> None:
+    """All imports working: `python -c "from api.ai.memory import postgresql_memory"`"""
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {APP_MODULE}"],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
+        check=False,
+    )
+    evidence.add("module", APP_MODULE)
+    last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+    assert result.returncode == 0, f"`import {APP_MODULE}` failed: {last}"
+
+
+# seed line 52
+def test_no_missing_packages(evidence: Evidence) -> None:
+    """No missing packages"""
+    missing = [name for name in RUNTIME_PACKAGES if importlib.util.find_spec(name) is None]
+    evidence.add(
+        "versions",
+        {
+            dist: importlib.metadata.version(dist)
+            for name, dist in RUNTIME_PACKAGES.items()
+            if name not in missing
+        },
+    )
+    assert not missing, f"packages not installed: {', '.join(missing)}"

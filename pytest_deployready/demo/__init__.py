@@ -1,0 +1,443 @@
+"""``deployready demo``: start the demo stack, run the example suites, write one combined record.
+
+Example::
+
+    from pytest_deployready.demo import run_demo
+    exit_code = run_demo(output="deployready-demo", broken=False, pytest_args=[])
+
+    from pytest_deployready.demo import DemoStack
+    with DemoStack(broken=False) as stack:
+        stack.env["API_BASE_URL"]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import html
+import json
+import os
+import platform
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest_deployready
+from pytest_deployready.demo.stack import DemoError, DemoStack
+from pytest_deployready.redact import url_host
+from pytest_deployready.verdict import EXIT_CODES, Verdict
+
+__all__ = ["DEMO_ERROR", "DemoStack", "SuiteResult", "combine_records", "find_suites", "run_demo"]
+
+#: Exit code when the demo stack could not start (no verdict was reached).
+DEMO_ERROR = 3
+SUITE_TIMEOUT_S = 600.0
+_WORST = [Verdict.GO, Verdict.GO_WITH_WARNINGS, Verdict.NO_GO, Verdict.ROLLBACK]
+_OUTCOMES = ("passed", "failed", "error", "skipped", "blocked", "pending", "waived")
+
+
+def _say(line: str) -> None:
+    print(f"deployready demo: {line}", flush=True)
+
+
+def default_suites_dir() -> Path:
+    """``example_suites/`` next to the package in a source checkout.
+
+    Example: ``default_suites_dir().name  # 'example_suites'``
+    """
+    return Path(pytest_deployready.__file__).resolve().parents[1] / "example_suites"
+
+
+def find_suites(suites_dir: Path) -> list[Path]:
+    """Every ``suites_dir/*/`` with a ``deployready.toml``, sorted by name.
+
+    Example: ``[p.name for p in find_suites(default_suites_dir())]``
+    """
+    if not suites_dir.is_dir():
+        return []
+    return sorted(p.parent for p in suites_dir.glob("*/deployready.toml") if p.parent.is_dir())
+
+
+@dataclass
+class SuiteResult:
+    """The outcome of one example suite's pytest run."""
+
+    name: str
+    exit_code: int
+    record_path: Path
+    report_path: Path
+    record: dict[str, Any] | None = None
+    note: str = ""
+    duration_s: float = 0.0
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.record is None:
+            return Verdict.NO_GO
+        return Verdict(str(self.record.get("verdict", "NO_GO")))
+
+    def counts(self) -> Counter[str]:
+        return Counter(str(c.get("outcome")) for c in self.checks)
+
+    def blocking_failures(self) -> list[dict[str, Any]]:
+        return [
+            c for c in self.checks if c.get("outcome") in ("failed", "error") and c.get("blocking")
+        ]
+
+
+def _worst(verdicts: list[Verdict]) -> Verdict:
+    if not verdicts:
+        return Verdict.NO_GO  # nothing ran: never a vacuous GO
+    return max(verdicts, key=_WORST.index)
+
+
+def _run_suite(suite: Path, out: Path, env: dict[str, str], pytest_args: list[str]) -> SuiteResult:
+    target = out / suite.name
+    target.mkdir(parents=True, exist_ok=True)
+    record_path = target / "record.json"
+    report_path = target / "report.html"
+    record_path.unlink(missing_ok=True)
+    # Every phase the suite has, in order (no --deploy-phase: a phase without checks in this
+    # suite is not "selected"). The suite's demo attestations stand in for the people who
+    # would confirm its manual items in a real release.
+    attest = suite / "demo-attestations.toml"
+    argv = [
+        sys.executable, "-m", "pytest", str(suite), "--rootdir", str(suite),
+        "-p", "no:cacheprovider",
+        "--deploy-record", str(record_path), "--html", str(report_path), "--self-contained-html",
+        *(["--deploy-attest", str(attest)] if attest.is_file() else []),
+        *pytest_args,
+    ]  # fmt: skip
+    started = time.monotonic()
+    log_path = target / "pytest.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            argv, cwd=suite, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            code = proc.wait(SUITE_TIMEOUT_S)
+        except BaseException:  # timeout or Ctrl-C: do not leave pytest running
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+            raise
+    result = SuiteResult(suite.name, code, record_path, report_path)
+    result.duration_s = time.monotonic() - started
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        result.record = record if isinstance(record, dict) else None
+    except (OSError, ValueError):
+        result.record = None
+    if result.record is None:
+        last = [ln for ln in log_path.read_text(errors="replace").splitlines() if ln.strip()]
+        result.note = f"no record written (pytest exit {code}): {last[-1] if last else ''}"
+    else:
+        result.checks = [c for c in result.record.get("checks", []) if isinstance(c, dict)]
+    return result
+
+
+def _rel(path: Path, base: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(base))
+    return str(path)
+
+
+def _sum_counts(dicts: list[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {}
+    for d in dicts:
+        for key, value in d.items():
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, int):
+                total[key] = int(total.get(key, 0)) + value
+            elif isinstance(value, dict):
+                total[key] = _sum_counts([total.get(key, {}), value])
+    return total
+
+
+def combine_records(
+    results: list[SuiteResult],
+    out: Path,
+    *,
+    started_at: str,
+    broken: bool,
+    compose: bool,
+) -> dict[str, Any]:
+    """One ``deployready.record/1`` record over all suites: worst verdict, prefixed check ids.
+
+    Example::
+
+        record = combine_records(results, Path("out"), started_at=now, broken=False, compose=True)
+        record["suites"]["api"]["verdict"]  # 'GO'
+    """
+    verdict = _worst([r.verdict for r in results])
+    records = [r.record for r in results if r.record is not None]
+    checks: list[dict[str, Any]] = []
+    for result in results:
+        for check in result.checks:
+            checks.append({**check, "id": f"{result.name}/{check.get('id', '')}"})
+    order: list[str] = []
+    selected: list[str] = []
+    for rec in records:
+        phases = rec.get("phases") or {}
+        for name in phases.get("order", []):
+            if name not in order:
+                order.append(name)
+        for name in phases.get("selected", []):
+            if name not in selected:
+                selected.append(name)
+    summary = _sum_counts([rec.get("summary") or {} for rec in records])
+    counts = Counter(str(c.get("outcome")) for c in checks)
+    summary.update({k: counts.get(k, 0) for k in _OUTCOMES})
+    summary["total"] = len(checks)
+    summary["blocking"] = sum(1 for c in checks if c.get("blocking"))
+    summary.setdefault("deselected", 0)
+    targets: dict[str, Any] = {}
+    for result in results:
+        if result.record is not None:
+            for key, value in (result.record.get("metadata") or {}).get("targets", {}).items():
+                targets[f"{result.name}.{key}"] = value
+    first_meta: dict[str, Any] = (records[0].get("metadata") or {}) if records else {}
+    digest = hashlib.sha256(
+        "".join(str((r.get("metadata") or {}).get("config_digest", "")) for r in records).encode()
+    ).hexdigest()
+    reasons = [f"{r.name}: {r.verdict}" + (f" ({r.note})" if r.note else "") for r in results]
+    return {
+        "schema": "deployready.record/1",
+        "title": "deployready demo" + (" --broken" if broken else ""),
+        "verdict": str(verdict),
+        "verdict_reasons": reasons,
+        "exit_code": EXIT_CODES[verdict],
+        "complete": bool(results)
+        and all(r.record is not None and r.record.get("complete", False) for r in results),
+        "environment": "demo",
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC).isoformat(),
+        "phases": {
+            "order": order,
+            "selected": selected,
+            "summary": _sum_counts(
+                [(rec.get("phases") or {}).get("summary") or {} for rec in records]
+            ),
+        },
+        "summary": summary,
+        "metadata": {
+            "git_commit": first_meta.get("git_commit"),
+            "git_branch": first_meta.get("git_branch"),
+            "run_by": first_meta.get("run_by") or getpass.getuser(),
+            "host": platform.node(),
+            "plugin_version": pytest_deployready.__version__,
+            "python": platform.python_version(),
+            "config_file": None,
+            "config_digest": digest,
+            "targets": targets,
+        },
+        "checks": checks,
+        "attestations": [a for rec in records for a in rec.get("attestations", [])],
+        "waivers": [w for rec in records for w in rec.get("waivers", [])],
+        "suites": {
+            r.name: {
+                "verdict": str(r.verdict),
+                "exit_code": r.exit_code,
+                "record": _rel(r.record_path, out),
+                "report": _rel(r.report_path, out),
+                "counts": dict(r.counts()),
+                "note": r.note,
+            }
+            for r in results
+        },
+        "demo": {"broken": broken, "compose": compose},
+    }
+
+
+_COLOURS = {
+    "GO": "#1a7f37",
+    "GO_WITH_WARNINGS": "#9a6700",
+    "NO_GO": "#cf222e",
+    "ROLLBACK": "#8250df",
+}
+
+
+def render_report(record: dict[str, Any]) -> str:
+    """A small self-contained HTML page: verdict banner and one row per suite.
+
+    Example: ``Path("report.html").write_text(render_report(record))``
+    """
+    esc = html.escape
+    verdict = str(record["verdict"])
+    rows = []
+    for name, suite in record["suites"].items():
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(suite["counts"].items())) or "no checks"
+        colour = _COLOURS.get(suite["verdict"], "#57606a")
+        note = f"<br><small>{esc(suite['note'])}</small>" if suite.get("note") else ""
+        rows.append(
+            f"<tr><td>{esc(name)}</td>"
+            f'<td style="color:{colour};font-weight:bold">{esc(suite["verdict"])}</td>'
+            f"<td>{esc(counts)}{note}</td>"
+            f'<td><a href="{esc(suite["report"])}">report</a> · '
+            f'<a href="{esc(suite["record"])}">record</a></td></tr>'
+        )
+    failures = [
+        f"<li><code>{esc(str(c['id']))}</code> — {esc(str(c.get('message', ''))[:300])}</li>"
+        for c in record["checks"]
+        if c.get("outcome") in ("failed", "error") and c.get("blocking")
+    ]
+    failed_html = f"<h2>Blocking failures</h2><ul>{''.join(failures)}</ul>" if failures else ""
+    demo = record.get("demo", {})
+    compose_state = "up" if demo.get("compose") else "not available"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(record["title"])}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #1f2328; }}
+.banner {{ background: {_COLOURS.get(verdict, "#57606a")}; color: #fff; padding: 1rem 1.5rem;
+  border-radius: 6px; font-size: 1.6rem; font-weight: bold; }}
+table {{ border-collapse: collapse; margin-top: 1rem; }}
+td, th {{ border: 1px solid #d0d7de; padding: .4rem .8rem; text-align: left; }}
+th {{ background: #f6f8fa; }}
+</style></head><body>
+<div class="banner" id="verdict">{esc(verdict)}</div>
+<p>{esc(record["title"])} — {record["summary"]["total"]} checks in {len(record["suites"])} suites,
+{record["summary"]["blocking"]} blocking; compose {compose_state};
+started {esc(record["started_at"])}, finished {esc(str(record["finished_at"]))}.</p>
+<table><tr><th>Suite</th><th>Verdict</th><th>Checks</th><th>Details</th></tr>
+{"".join(rows)}
+</table>
+{failed_html}
+<p><small>pytest-deployready {esc(record["metadata"]["plugin_version"])} ·
+combined record: <a href="record.json">record.json</a></small></p>
+</body></html>
+"""
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C (KeyboardInterrupt), so ``finally`` blocks stop the stack."""
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _print_exports(env: dict[str, str]) -> None:
+    for name in sorted(env):
+        print(f"export {name}={shlex.quote(env[name])}", flush=True)
+
+
+def run_demo(
+    output: str,
+    broken: bool,
+    pytest_args: list[str],
+    *,
+    serve: bool = False,
+    suites_dir: Path | None = None,
+    compose: bool | None = None,
+) -> int:
+    """Start the demo stack, run every example suite against it, write the combined record.
+
+    Returns the verdict's exit code (0 GO / GO_WITH_WARNINGS, 1 NO_GO, 6 ROLLBACK), or
+    :data:`DEMO_ERROR` when the stack could not start. ``serve=True`` only starts the stack,
+    prints ``export`` lines and waits for Ctrl-C.
+
+    Example::
+
+        run_demo(output="out", broken=True, pytest_args=["-q"])  # 1 (NO_GO)
+    """
+    t0 = time.monotonic()
+    out = Path(output).resolve()
+    suites_root = suites_dir if suites_dir is not None else default_suites_dir()
+    suites = [] if serve else find_suites(suites_root)
+    if not serve and not suites:
+        where = "does not exist" if not suites_root.is_dir() else "has no */deployready.toml"
+        _say(f"no example suites: {suites_root} {where} (they ship in a source checkout)")
+    started_at = datetime.now(UTC).isoformat()
+    results: list[SuiteResult] = []
+    compose_up = False
+    try:
+        with _interruptible():
+            _say("starting the demo stack" + (" with injected faults (--broken)" if broken else ""))
+            with DemoStack(broken=broken, compose=compose, say=_say) as stack:
+                compose_up = stack.compose_up
+                if compose_up:
+                    _say(f"compose: {stack.compose_note}; DEMO_COMPOSE=1")
+                else:
+                    _say(
+                        f"compose: NOT started — {stack.compose_note}; DEMO_COMPOSE=0, "
+                        "compose checks will fail with 'no Docker engine'"
+                    )
+                _say(
+                    f"stack ready in {time.monotonic() - t0:.1f} s: "
+                    f"PostgreSQL {url_host(stack.env['DATABASE_URL'])}, "
+                    f"Redis {url_host(stack.env['REDIS_URL'])}, API {stack.env['API_BASE_URL']}"
+                )
+                if serve:
+                    _print_exports(stack.env)
+                    _say("serving; press Ctrl-C to stop")
+                    with contextlib.suppress(KeyboardInterrupt):
+                        while True:
+                            time.sleep(3600)
+                    return 0
+                env = {
+                    k: v
+                    for k, v in os.environ.items()
+                    if k not in ("JWT_SECRET", "PROMETHEUS_URL", "DEMO_COMPOSE")
+                }
+                env.update(stack.env)
+                for suite in suites:
+                    result = _run_suite(suite, out, env, pytest_args)
+                    results.append(result)
+                    counts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts().items()))
+                    _say(
+                        f"  {suite.name}: {result.verdict} ({counts or 'no checks'}; "
+                        f"{result.duration_s:.1f} s) — report: {result.report_path}"
+                        + (f" — {result.note}" if result.note else "")
+                    )
+                _say("stopping the demo stack")
+    except DemoError as exc:
+        _say(f"error: {exc}")
+        return DEMO_ERROR
+    except KeyboardInterrupt:
+        _say("interrupted; the demo stack was stopped")
+        return 130
+    record = combine_records(results, out, started_at=started_at, broken=broken, compose=compose_up)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "record.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    (out / "report.html").write_text(render_report(record), encoding="utf-8")
+    failures = [
+        c for c in record["checks"] if c.get("outcome") in ("failed", "error") and c.get("blocking")
+    ]
+    if failures:
+        _say(f"{len(failures)} blocking check(s) failed:")
+        for check in failures:
+            message = str(check.get("message", "")).splitlines()
+            _say(f"  FAILED {check['id']}" + (f": {message[0][:160]}" if message else ""))
+    _say(f"finished in {time.monotonic() - t0:.1f} s")
+    verdict = Verdict(record["verdict"])
+    print(
+        f"deployready demo: verdict {verdict} — record: {out / 'record.json'} — "
+        f"report: {out / 'report.html'}",
+        flush=True,
+    )
+    return EXIT_CODES[verdict]

