@@ -26,6 +26,8 @@ lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	@# each example suite is its own project (its own conftest.py): one mypy run per suite
+	@for suite in example_suites/*/; do $(VENV)/bin/mypy --strict "$$suite" || exit 1; done
 
 ## docs: the documentation site, warnings are errors
 docs: bootstrap
@@ -40,3 +42,8 @@ demo: bootstrap
 clean:
 	rm -rf build dist site *.egg-info .pytest_cache .mypy_cache .ruff_cache
 	find . -path ./.venv -prune -o -type d -name __pycache__ -exec rm -rf {} +
+
+## bench: benchmarks, not part of test (~10 min): prints a table, writes bench/RESULTS.md
+.PHONY: bench
+bench: bootstrap services
+	bash bench/setup.sh && $(VENV)/bin/python bench/run.py

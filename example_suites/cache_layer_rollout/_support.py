@@ -1,0 +1,186 @@
+"""Helpers shared by the checks of this suite (measurements that several checklist items use)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from pytest_deployready.http import Api, SampleResult
+from pytest_deployready.metrics import Exposition, Metrics
+from pytest_deployready.postgres import Database
+from pytest_deployready.redis import RedisTarget
+
+__all__ = [
+    "CACHED_ENDPOINT",
+    "SLOW_QUERY_FILTER",
+    "cached_endpoint",
+    "env_missing",
+    "hit_ratio_from_metrics",
+    "n_plus_one_statements",
+    "performance_indexes",
+    "redis_url_parts",
+    "sample_cached_endpoint",
+    "scrape",
+    "server_errors",
+    "slow_statements",
+]
+
+#: The cached read path of the demo application (a Redis-cached purchase-order lookup).
+CACHED_ENDPOINT = "/api/purchase-orders"
+
+#: Application statements only: not the catalogue queries of checkers, not EXPLAIN, not DDL.
+SLOW_QUERY_FILTER = (
+    "query ILIKE 'select%' AND query NOT ILIKE '%pg\\_%' AND query NOT ILIKE '%information_schema%'"
+)
+
+
+def cached_endpoint(buyer: int = 1, limit: int = 20) -> str:
+    """The path of the cached lookup for one buyer company.
+
+    Example: ``api.get(cached_endpoint(3))``
+    """
+    return f"{CACHED_ENDPOINT}?buyer_company_id={buyer}&limit={limit}"
+
+
+def env_missing(names: Iterable[str]) -> list[str]:
+    """Names of the variables not set (or empty) in this process's environment; never values.
+
+    Example: ``assert env_missing(["REDIS_URL"]) == []``
+    """
+    return [name for name in names if not os.environ.get(name)]
+
+
+def redis_url_parts() -> tuple[str | None, int | None, int]:
+    """Host, port and database index the application's ``REDIS_URL`` (or REDIS_HOST...) names.
+
+    Example: ``host, port, db = redis_url_parts()``
+    """
+    url = os.environ.get("REDIS_URL", "")
+    parts = urlsplit(url) if url else None
+    host = os.environ.get("REDIS_HOST") or (parts.hostname if parts else None)
+    port_text = os.environ.get("REDIS_PORT")
+    port = int(port_text) if port_text else (parts.port if parts else None)
+    db_text = os.environ.get("REDIS_DB") or (parts.path.lstrip("/") if parts else "")
+    return host, port, int(db_text or 0)
+
+
+def scrape(metrics: Metrics, api: Api) -> Exposition:
+    """The application's ``/metrics`` exposition.
+
+    Example: ``scrape(metrics, api).counter("cache_hits")``
+    """
+    return metrics.scrape(api, "/metrics")
+
+
+def hit_ratio_from_metrics(exposition: Exposition) -> float:
+    """``cache_hits / (cache_hits + cache_misses)`` as the application counts them.
+
+    Example: ``thresholds.check("cache_hit_ratio", hit_ratio_from_metrics(exp))``
+    """
+    return exposition.ratio("cache_hits", "cache_hits", "cache_misses")
+
+
+def server_errors(exposition: Exposition) -> dict[str, float]:
+    """HTTP 5xx responses counted by the application, by ``METHOD path status``.
+
+    Example: ``assert server_errors(exp) == {}``
+    """
+    errors: dict[str, float] = {}
+    for series in exposition.series("http_requests"):
+        status = series.labels.get("status", "")
+        if status.startswith("5") and series.value > 0:
+            key = f"{series.labels.get('method')} {series.labels.get('path')} {status}"
+            errors[key] = series.value
+    return errors
+
+
+def sample_cached_endpoint(api: Api, n: int = 200, concurrency: int = 4) -> SampleResult:
+    """Latency sample of the cached lookup (warmed buyer), as the seed's load tests did.
+
+    Example: ``thresholds.check("api_p95_ms", sample_cached_endpoint(api).p95_ms)``
+    """
+    return api.sample("GET", cached_endpoint(1), n=n, concurrency=concurrency)
+
+
+def performance_indexes(db: Database) -> list[str]:
+    """Names of the ``idx_*`` indexes the optimisation migration creates, in schema public.
+
+    Example: ``assert len(performance_indexes(db)) >= 10``
+    """
+    rows = db.rows(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
+        " AND indexname LIKE 'idx\\_%' ORDER BY indexname"
+    )
+    return [str(r["indexname"]) for r in rows]
+
+
+def slow_statements(db: Database, limit: int = 10, min_calls: int = 10) -> list[dict[str, object]]:
+    """The application's slowest recurring SELECT statements by mean time (pg_stat_statements).
+
+    Only statements called at least ``min_calls`` times count: the application's queries recur,
+    while one-off audit queries (such as other checkers' consistency checks, run as the same
+    role) do not describe production traffic.
+
+    Example: ``slowest = slow_statements(db)[0]["mean_ms"]``
+    """
+    if not db.extension_installed("pg_stat_statements"):
+        raise AssertionError("pg_stat_statements is not installed: slow queries cannot be found")
+    rows = db.rows(
+        "SELECT left(query, 200) AS query, calls, round(mean_exec_time::numeric, 2) AS mean_ms"
+        " FROM pg_stat_statements"
+        " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        f" AND {SLOW_QUERY_FILTER} AND calls >= {int(min_calls)}"
+        f" ORDER BY mean_exec_time DESC LIMIT {int(limit)}"
+    )
+    return [
+        {"query": str(r["query"]), "calls": int(r["calls"]), "mean_ms": float(r["mean_ms"])}
+        for r in rows
+    ]
+
+
+def _statement_calls(db: Database) -> dict[str, int]:
+    rows = db.rows(
+        "SELECT queryid::text AS id, sum(calls)::bigint AS calls FROM pg_stat_statements"
+        " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        f" AND {SLOW_QUERY_FILTER} GROUP BY queryid"
+    )
+    return {str(r["id"]): int(r["calls"]) for r in rows}
+
+
+def n_plus_one_statements(db: Database, api: Api, requests: int = 20) -> tuple[int, list[str]]:
+    """Statements executed more than once per request while ``requests`` lookups are served.
+
+    Sends one request per buyer company (ids 1..requests), with pg_stat_statements call counts
+    read before and after. A list endpoint without an N+1 pattern needs at most one query per
+    request (none when served from the cache); an N+1 pattern shows as a statement whose calls
+    grew by more than the number of requests.
+
+    Example: ``count, queries = n_plus_one_statements(db, api)``
+    """
+    before = _statement_calls(db)
+    for buyer in range(1, requests + 1):
+        response = api.get(cached_endpoint(buyer))
+        if response.status_code != 200:
+            raise AssertionError(
+                f"GET {cached_endpoint(buyer)} answered HTTP {response.status_code}, not 200"
+            )
+    after = _statement_calls(db)
+    offenders = [qid for qid, calls in after.items() if calls - before.get(qid, 0) > requests]
+    texts: list[str] = []
+    if offenders:
+        rows = db.rows(
+            "SELECT left(query, 200) AS query FROM pg_stat_statements"
+            " WHERE queryid::text = ANY(%s)",
+            [offenders],
+        )
+        texts = [str(r["query"]) for r in rows]
+    return len(offenders), texts
+
+
+def redis_target_matches(redis: RedisTarget, host: str | None, port: int | None) -> bool:
+    """True when the Redis the checks reach is at ``host:port`` (the application's settings).
+
+    Example: ``assert redis_target_matches(redis, "127.0.0.1", 6379)``
+    """
+    return redis.where == f"{host}:{port}"

@@ -1,0 +1,1 @@
+"""Example suite: the marketplace production-release checklist as checks."""

@@ -1,0 +1,68 @@
+"""2. Testing coverage"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from pytest_deployready.http import Api
+from pytest_deployready.thresholds import Evidence
+
+pytestmark = pytest.mark.phase("pre")
+
+_CI = "a CI result on the release branch, not observable on the running system"
+
+
+@pytest.mark.manual("Release manager", reason="a pull request's state lives on the code host")
+def test_pr_16_merged() -> None:
+    """**PR #16** merged (Test infrastructure in place)"""
+
+
+@pytest.mark.manual("CI", reason=_CI)
+def test_backend_unit_tests_passing() -> None:
+    """Backend unit tests passing (>80% coverage target)"""
+
+
+@pytest.mark.manual("CI", reason=_CI)
+def test_frontend_component_tests_passing() -> None:
+    """Frontend component tests passing"""
+
+
+@pytest.mark.phase("pre", "deploy", "post")
+@pytest.mark.manual("CI", reason=_CI)
+def test_integration_tests_passing() -> None:
+    """Integration tests passing (this PR)"""
+
+
+@pytest.mark.severity("critical")
+def test_e2e_smoke_tests_passing(api: Api, evidence: Evidence) -> None:
+    """E2E smoke tests passing"""
+    email = f"smoke-{secrets.token_hex(6)}@example.com"
+    password = secrets.token_urlsafe(16)
+    steps: dict[str, int] = {}
+
+    def step(name: str, status: int, expected: int) -> None:
+        steps[name] = status
+        assert status == expected, f"smoke step {name!r}: HTTP {status}, expected {expected}"
+
+    step(
+        "register",
+        api.post("/auth/register", json={"email": email, "password": password}).status_code,
+        201,
+    )
+    login = api.post("/auth/login", json={"email": email, "password": password})
+    step("login", login.status_code, 200)
+    user = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    chat = api.post("/api/ai/chat/messages", json={"content": "thanks, great"}, headers=user)
+    step("chat message", chat.status_code, 201)
+    booking = api.post("/api/bookings", json={"starts_at": "2030-01-01T10:00:00Z"}, headers=user)
+    step("booking", booking.status_code, 201)
+    order = api.post("/api/orders", json={"total": 10}, headers=user)
+    step("order", order.status_code, 201)
+    payment = api.post(
+        "/api/payments", json={"order_id": order.json()["id"], "amount": 10}, headers=user
+    )
+    step("payment", payment.status_code, 201)
+    step("webhook", api.post("/webhooks/whatsapp", json={"from": "smoke"}).status_code, 200)
+    evidence.add("smoke_steps", steps)

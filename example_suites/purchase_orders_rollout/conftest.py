@@ -1,0 +1,95 @@
+"""Shared fixtures of the purchase-order rollout suite: one latency sample, metrics, Compose."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pytest_deployready.compose import Compose
+from pytest_deployready.http import Api, SampleResult
+from pytest_deployready.metrics import Exposition, Metrics
+from pytest_deployready.postgres import Database
+
+
+@pytest.fixture
+def stack(request: pytest.FixtureRequest) -> Compose:
+    """The demo's Compose stack; a plain skip when the runner has no Docker engine.
+
+    Example::
+
+        def test_worker(stack):
+            assert stack.service("worker").ok
+    """
+    if os.environ.get("DEMO_COMPOSE") == "0":
+        pytest.skip("no Docker engine: compose checks cannot run here")
+    compose: Compose = request.getfixturevalue("compose")
+    return compose
+
+
+@pytest.fixture(scope="session")
+def buyer_ids(db: Database) -> list[int]:
+    """The first 20 companies: the buyers whose purchase orders the API keeps cached.
+
+    Example::
+
+        def test_buyers(buyer_ids):
+            assert len(buyer_ids) == 20
+    """
+    ids = [int(r["id"]) for r in db.rows("SELECT id FROM companies ORDER BY id LIMIT 20")]
+    assert ids, "no companies in the database: the purchase-order lookups have no buyers"
+    return ids
+
+
+@pytest.fixture(scope="session")
+def po_url(buyer_ids: list[int]) -> str:
+    """The purchase-order lookup of a cached buyer, as the front end calls it.
+
+    Example::
+
+        def test_lookup(api, po_url):
+            assert api.get(po_url).status_code == 200
+    """
+    return f"/api/purchase-orders?buyer_company_id={buyer_ids[0]}&limit=20"
+
+
+@pytest.fixture(scope="session")
+def po_latency(api: Api, po_url: str) -> SampleResult:
+    """One latency sample of the purchase-order lookup (100 requests, 10 at a time).
+
+    Several checks apply the seed's different rules to this one measurement.
+
+    Example::
+
+        def test_p95(po_latency, thresholds):
+            thresholds.check("po_response_p95_ms", po_latency.p95_ms)
+    """
+    return api.sample("GET", po_url, n=100, concurrency=10)
+
+
+@pytest.fixture
+def exposition(api: Api, metrics: Metrics) -> Exposition:
+    """A fresh scrape of the API's ``/metrics``.
+
+    Example::
+
+        def test_hits(exposition):
+            assert exposition.counter("cache_hits") > 0
+    """
+    return metrics.scrape(api, "/metrics")
+
+
+@pytest.fixture
+def traffic(exposition: Exposition) -> dict[str, float]:
+    """Requests, 5xx answers and their ratio counted by the API since it started.
+
+    Example::
+
+        def test_errors(traffic, thresholds):
+            thresholds.check("error_rate", traffic["error_rate"])
+    """
+    series = exposition.series("http_requests")
+    assert series, f"http_requests_total has no series yet in {exposition.source}"
+    total = sum(s.value for s in series)
+    errors = sum(s.value for s in series if s.labels.get("status", "").startswith("5"))
+    return {"requests": total, "server_errors": errors, "error_rate": errors / total}
