@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import difflib
 import hashlib
 import json
 import math
 import os
 import re
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -440,6 +438,8 @@ def _display_name(path: Path, rootdir: Path) -> str:
 
 
 def _read(path: Path, rootdir: Path) -> tuple[dict[str, Any], _Source]:
+    import tomllib  # only when there is a file to read
+
     shown = _display_name(path, rootdir)
     try:
         document = tomllib.loads(path.read_bytes().decode("utf-8"))
@@ -468,6 +468,8 @@ def _pyproject_has_table(path: Path) -> bool:
         return False
     if "deployready" not in text:
         return False
+    import tomllib
+
     try:
         tool = tomllib.loads(text).get("tool")
     except tomllib.TOMLDecodeError:
@@ -557,6 +559,8 @@ def _check_keys(table: Mapping[str, Any], allowed: Sequence[str], src: _Source, 
 
 
 def _did_you_mean(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f", did you mean {close[0]!r}?" if close else ""
 

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import pytest
 
-from pytest_deployready.config import DeployConfig
 from pytest_deployready.errors import DeployReadyError, TargetNotConfigured
 from pytest_deployready.run import CHECK_KEY, RUN_KEY
-from pytest_deployready.thresholds import Evidence, Thresholds
 
 if TYPE_CHECKING:
     from pytest_deployready.compose import Compose
+    from pytest_deployready.config import DeployConfig
     from pytest_deployready.http import Api
     from pytest_deployready.metrics import Metrics
     from pytest_deployready.postgres import Database
     from pytest_deployready.redis import RedisTarget
+    from pytest_deployready.thresholds import Evidence, Thresholds
 
 __all__ = ["api", "compose", "db", "deploy_config", "evidence", "metrics", "redis", "thresholds"]
 
@@ -78,6 +78,8 @@ def thresholds(request: pytest.FixtureRequest, deploy_config: DeployConfig) -> T
         def test_p95(api, thresholds):
             thresholds.check("api_p95_ms", api.sample("GET", "/health", n=100).p95_ms)
     """
+    from pytest_deployready.thresholds import Thresholds
+
     state = request.node.stash.get(CHECK_KEY, None)
     run = request.config.stash[RUN_KEY]
     return Thresholds(
@@ -97,6 +99,8 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
         def test_version(db, evidence):
             evidence.add("postgres_version", db.server_version())
     """
+    from pytest_deployready.thresholds import Evidence
+
     state = request.node.stash.get(CHECK_KEY, None)
     return Evidence(state.evidence if state else None)
 

@@ -357,6 +357,15 @@ def _thresholds(items: list[Mapping[str, Any]]) -> str:
     )
 
 
+def _thresholds_line(items: list[Mapping[str, Any]]) -> str:
+    return "; ".join(
+        f"{'&#10003;' if t.get('passed') else '&#10007;'} {_e(t.get('name'))}: measured "
+        f"{_e(t.get('measured'))}, rule {_e(t.get('rule'))}"
+        + (f" ({_e(t.get('source'))})" if t.get("source") else "")
+        for t in items
+    )
+
+
 def _check(index: int, c: Mapping[str, Any], out: list[str]) -> None:
     outcome = str(c.get("outcome") or "")
     o = _e(outcome)
@@ -387,8 +396,10 @@ def _check(index: int, c: Mapping[str, Any], out: list[str]) -> None:
     if message:
         out.append(f'<pre class="msg">{_e(message)}</pre>')
     thresholds = c.get("thresholds") or []
-    if thresholds:
+    if thresholds and expanded:
         out.append(_thresholds(thresholds))
+    elif thresholds:  # collapsed: one line of text, far fewer elements for the browser
+        out.append(f'<p class="s">{_thresholds_line(thresholds)}</p>')
     waiver = c.get("waiver")
     if waiver:
         out.append(f'<p class="s">waiver: {_e(_compact_json(waiver))}</p>')

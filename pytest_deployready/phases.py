@@ -75,6 +75,9 @@ MARKERS: dict[str, tuple[Callable[..., Any], str]] = {
 }
 
 
+_SIGNATURES = {name: inspect.signature(func) for name, (func, _) in MARKERS.items()}
+
+
 @dataclass(frozen=True)
 class CheckInfo:
     """What the plugin knows about a collected check."""
@@ -101,7 +104,7 @@ def _bind(item: pytest.Item, name: str) -> Any | None:
         return None
     func = MARKERS[name][0]
     try:
-        inspect.signature(func).bind(*marker.args, **marker.kwargs)
+        _SIGNATURES[name].bind(*marker.args, **marker.kwargs)
     except TypeError as exc:
         raise pytest.UsageError(
             f"{item.nodeid}: bad @pytest.mark.{name} arguments "

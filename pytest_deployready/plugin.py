@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from pytest_deployready import hooks, phases
-from pytest_deployready.config import parse_threshold_override
 from pytest_deployready.run import RUN_KEY, DeployRun
 
 # -- options and hooks ---------------------------------------------------------------------
@@ -53,7 +52,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         dest="deploy_threshold",
         default=None,
-        type=parse_threshold_override,
+        type=_threshold_override,
         metavar="NAME=RULE",
         help="override a threshold rule, e.g. --deploy-threshold 'api_p95_ms=< 300' (repeatable).",
     )
@@ -97,6 +96,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="RECORD",
         help="a previous run's JSON record: rules such as '<= baseline * 0.7' compare with it.",
     )
+
+
+def _threshold_override(text: str) -> tuple[str, str]:
+    """``--deploy-threshold NAME=RULE``, checked as it is parsed (a bad one is exit 4)."""
+    from pytest_deployready.config import parse_threshold_override
+
+    return parse_threshold_override(text)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:

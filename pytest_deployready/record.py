@@ -27,7 +27,16 @@ import pytest
 
 from pytest_deployready.verdict import Outcome, is_blocking
 
-__all__ = ["SCHEMA", "SCHEMA_PATH", "CheckResult", "CheckResults", "write_html", "write_record"]
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_PATH",
+    "CheckResult",
+    "CheckResults",
+    "dumps_record",
+    "write_html",
+    "write_record",
+    "write_text",
+]
 
 SCHEMA = "deployready.record/1"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "record-1.schema.json"
@@ -197,9 +206,33 @@ class CheckResults:
         return Counter(str(c.outcome) for c in (self if checks is None else checks))
 
 
+def dumps_record(record: dict[str, Any]) -> str:
+    """The record as JSON text: one line per field, and one line per check.
+
+    Readable in a diff and written by json's C encoder (``indent`` would use the slow
+    Python one): 5,000 checks in milliseconds, not a second.
+    """
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+
+    fields = []
+    for key, value in record.items():
+        if key == "checks" and isinstance(value, list) and value:
+            rows = ",\n".join(f"    {dumps(c)}" for c in value)
+            fields.append(f"  {dumps(key)}: [\n{rows}\n  ]")
+        else:
+            fields.append(f"  {dumps(key)}: {dumps(value)}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
+
+
 def write_record(path: Path, record: dict[str, Any]) -> None:
     """Write ``record`` as JSON to ``path`` atomically (temp file + rename)."""
-    text = json.dumps(record, indent=2, allow_nan=False, default=str) + "\n"
+    write_text(path, dumps_record(record))
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write an already rendered record (JSON text) to ``path`` atomically."""
     _write_atomically(path, text)
 
 

@@ -8,23 +8,20 @@ the controller, which sees every report, folds them into the one record.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from pytest_deployready.attest import Attestation, Attestations, load_attestations
-from pytest_deployready.baseline import Baseline, load_baseline
 from pytest_deployready.config import DeployConfig, load_config
 from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
-from pytest_deployready.metadata import git_commit, run_metadata
 from pytest_deployready.phases import CheckInfo, check_info, parse_phase_option, sort_key
-from pytest_deployready.record import SCHEMA, CheckResults, write_html, write_record
+from pytest_deployready.record import SCHEMA, CheckResults
 from pytest_deployready.redact import Redactor
-from pytest_deployready.thresholds import Measurement
 from pytest_deployready.verdict import (
     BLOCKING_SEVERITIES,
     CheckSummary,
@@ -33,7 +30,12 @@ from pytest_deployready.verdict import (
     Verdict,
     decide,
 )
-from pytest_deployready.waivers import WaiverMatch, find_waiver, waiver_report
+
+if TYPE_CHECKING:  # the rest is imported where it is used: an unrelated run never needs it
+    from pytest_deployready.attest import Attestation, Attestations
+    from pytest_deployready.baseline import Baseline
+    from pytest_deployready.thresholds import Measurement
+    from pytest_deployready.waivers import WaiverMatch
 
 __all__ = ["CHECK_KEY", "RUN_KEY", "DeployRun", "ItemState"]
 
@@ -72,6 +74,7 @@ class ItemState:
     waiver: WaiverMatch | None = None
     attestation: Attestation | None = None
     attestation_rejected: list[str] = field(default_factory=list)
+    static: dict[str, Any] | None = None  # the report data that never changes, built once
 
 
 RUN_KEY = pytest.StashKey["DeployRun"]()
@@ -108,7 +111,7 @@ class DeployRun:
         self.usage_error: str | None = None
         self.exit_code = 0
         self.redactor = Redactor.from_environ()
-        self.attestations = Attestations([])
+        self.attestations: Attestations | None = None
         self.foreign_markers: frozenset[str] = frozenset()
         self.baseline: Baseline | None = None
         self.selected_targets: list[str] = []
@@ -144,10 +147,14 @@ class DeployRun:
         if opt.deploy_phase:
             self.selected_phases = parse_phase_option(opt.deploy_phase, cfg.phases)
         if opt.deploy_baseline:
+            from pytest_deployready.baseline import load_baseline
+
             self.baseline = load_baseline(
                 Path(self.config.invocation_params.dir, opt.deploy_baseline)
             )
         if opt.deploy_attest:
+            from pytest_deployready.attest import load_attestations
+
             self.attestations = load_attestations(
                 Path(self.config.invocation_params.dir, opt.deploy_attest)
             )
@@ -174,6 +181,8 @@ class DeployRun:
     def git_commit(self) -> str | None:
         """The commit of the checkout under test (read once)."""
         if not self._commit_read:
+            from pytest_deployready.metadata import git_commit
+
             self._commit = git_commit(self.config.rootpath)
             self._commit_read = True
         return self._commit
@@ -247,8 +256,12 @@ class DeployRun:
         if reason is not None:
             state.forced_outcome, state.forced_message = Outcome.BLOCKED, reason
             return reason
-        state.waiver = find_waiver(self.deploy_config.waivers, item.nodeid, self.today)
-        active = state.waiver.active
+        cfg = self.deploy_config
+        if cfg.waivers:
+            from pytest_deployready.waivers import find_waiver
+
+            state.waiver = find_waiver(cfg.waivers, item.nodeid, self.today)
+        active = state.waiver.active if state.waiver is not None else None
         if active is not None and not active.run:
             state.forced_outcome = Outcome.WAIVED
             state.forced_message = f"waived (not run): {active.justification}"
@@ -256,11 +269,13 @@ class DeployRun:
         role = state.info.manual_role
         if role is None:
             return None
-        match = self.attestations.for_check(item.nodeid, state.info.title, self.git_commit)
-        state.attestation, state.attestation_rejected = match.attestation, match.rejected
-        if match.attestation is None:
+        if self.attestations is not None:
+            match = self.attestations.for_check(item.nodeid, state.info.title, self.git_commit)
+            state.attestation, state.attestation_rejected = match.attestation, match.rejected
+        if state.attestation is None:
             state.forced_outcome = Outcome.PENDING
-            why = f"; {match.rejected[-1]}" if match.rejected else ""
+            rejected = state.attestation_rejected
+            why = f"; {rejected[-1]}" if rejected else ""
             state.forced_message = f"manual: pending attestation by {role}{why}"
             return state.forced_message
         return None  # attested: the body (often just a docstring) runs and passes
@@ -270,19 +285,25 @@ class DeployRun:
         state = item.stash.get(CHECK_KEY, None)
         if state is None:
             return
-        info = state.info
-        data: dict[str, Any] = {
-            "title": info.title,
-            "section": info.section,
-            "phase": state.phase,
-            "phases": list(info.phases),
-            "severity": info.severity,
-            "rollback_trigger": info.rollback_trigger,
-            "manual_role": info.manual_role,
-            "target": state.target,
-            "thresholds": self.redactor.redact_data([m.as_dict() for m in state.measurements]),
-            "evidence": self.redactor.redact_data(state.evidence),
-        }
+        if state.static is None:
+            info = state.info
+            state.static = {
+                "title": info.title,
+                "section": info.section,
+                "phase": state.phase,
+                "phases": list(info.phases),
+                "severity": info.severity,
+                "rollback_trigger": info.rollback_trigger,
+                "manual_role": info.manual_role,
+                "target": state.target,
+            }
+        data = dict(state.static)
+        # Measurements and evidence only once there are some (setup has none, most checks none).
+        if state.measurements:
+            measured = [m.as_dict() for m in state.measurements]
+            data["thresholds"] = self.redactor.redact_data(measured)
+        if state.evidence:
+            data["evidence"] = self.redactor.redact_data(state.evidence)
         if state.forced_outcome is not None:
             data["outcome"] = str(state.forced_outcome)
             data["message"] = state.forced_message
@@ -395,12 +416,21 @@ class DeployRun:
             return self.decision
         record = self.record(phases)
         hook.pytest_deployready_record(record=record, config=self.config)
-        record = self.redactor.redact_data(record)
-        for path, write in ((self.record_path, write_record), (self.html_path, write_html)):
+        from pytest_deployready.record import dumps_record, write_html, write_text
+
+        try:
+            text, record = self._redacted(dumps_record(record), record)
+        except (TypeError, ValueError) as exc:  # a hook put something JSON cannot hold
+            self.record_error = f"could not write the record: {exc}"
+            return self.decision
+        for path, is_json in ((self.record_path, True), (self.html_path, False)):
             if path is None:
                 continue
             try:
-                write(path, record)
+                if is_json:
+                    write_text(path, text)
+                else:
+                    write_html(path, record)
             except (OSError, TypeError, ValueError) as exc:
                 error = f"could not write {path}: {exc}"
                 self.record_error = f"{self.record_error}; {error}" if self.record_error else error
@@ -440,7 +470,7 @@ class DeployRun:
                 "deselected": sum(self.deselected.values()),
                 "deselected_by_reason": dict(self.deselected),
             },
-            "metadata": run_metadata(self.config.rootpath, cfg),
+            "metadata": _metadata(self.config.rootpath, cfg),
             "config": {"path": str(cfg.path) if cfg.path else None, "digest": cfg.digest},
             "baseline": (
                 {
@@ -460,16 +490,33 @@ class DeployRun:
         }
         return data
 
+    def _redacted(self, text: str, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The record's JSON text and data with every secret masked: one pass over the text."""
+        clean = self.redactor.redact(text)
+        if clean == text:
+            return text, record
+        try:
+            return clean, json.loads(clean)
+        except ValueError:  # a pattern cut through JSON syntax: mask value by value instead
+            from pytest_deployready.record import dumps_record
+
+            data: dict[str, Any] = self.redactor.redact_data(record)
+            return dumps_record(data), data
+
     def waiver_statuses(self) -> list[dict[str, Any]]:
         checks = [(c.id, str(c.outcome)) for c in self.results]
+        from pytest_deployready.waivers import waiver_report
+
         return waiver_report(self.deploy_config.waivers, checks, self.today)
 
     def signoff_table(self) -> list[dict[str, Any]]:
         """One row per configured sign-off role, filled from ``check = "signoff"`` attestations."""
         rows = []
         for role in self.deploy_config.signoff:
-            match = self.attestations.signoff(role, self.git_commit)
-            a = match.attestation
+            a, rejected = None, []
+            if self.attestations is not None:
+                match = self.attestations.signoff(role, self.git_commit)
+                a, rejected = match.attestation, match.rejected
             rows.append(
                 {
                     "role": role,
@@ -477,15 +524,15 @@ class DeployRun:
                     "by": a.by if a else None,
                     "at": a.at if a else None,
                     "note": a.note if a else "",
-                    "rejected": match.rejected,
+                    "rejected": rejected,
                 }
             )
         return rows
 
     def attestation_entries(self) -> list[dict[str, Any]]:
         """Every attestation read, and whether it counted for this run's commit."""
-        entries = []
-        for a in self.attestations.entries:
+        entries: list[dict[str, Any]] = []
+        for a in self.attestations.entries if self.attestations is not None else []:
             entry = a.as_dict()
             entry["counts"] = a.applies_to_commit(self.git_commit)
             entries.append(entry)
@@ -503,6 +550,12 @@ class DeployRun:
     @property
     def verdict(self) -> Verdict | None:
         return self.decision.verdict if self.decision else None
+
+
+def _metadata(rootdir: Path, cfg: DeployConfig) -> dict[str, Any]:
+    from pytest_deployready.metadata import run_metadata
+
+    return run_metadata(rootdir, cfg)
 
 
 def _names(item: pytest.Item) -> list[str]:
