@@ -70,7 +70,7 @@ def deploy_config(pytestconfig: pytest.Config) -> DeployConfig:
 
 
 @pytest.fixture
-def thresholds(request: pytest.FixtureRequest, deploy_config: DeployConfig) -> Thresholds:
+def thresholds(request: pytest.FixtureRequest) -> Thresholds:
     """Check measured values against the configured rules; each check lands in the record.
 
     Example::
@@ -81,9 +81,9 @@ def thresholds(request: pytest.FixtureRequest, deploy_config: DeployConfig) -> T
     from pytest_deployready.thresholds import Thresholds
 
     state = request.node.stash.get(CHECK_KEY, None)
-    run = request.config.stash[RUN_KEY]
+    run = request.config.stash[RUN_KEY]  # not via deploy_config: one fixture less per check
     return Thresholds(
-        deploy_config.thresholds,
+        run.deploy_config.thresholds,
         state.measurements if state else None,
         baseline=run.baseline,
         check_id=request.node.nodeid,

@@ -98,8 +98,7 @@ class CheckInfo:
         return None
 
 
-def _bind(item: pytest.Item, name: str) -> Any | None:
-    marker = item.get_closest_marker(name)
+def _bind(item: pytest.Item, name: str, marker: pytest.Mark | None) -> Any | None:
     if marker is None:
         return None
     func = MARKERS[name][0]
@@ -134,11 +133,16 @@ def check_info(
     Markers in ``foreign`` were registered by the project itself and are not ours to read.
     """
 
+    closest: dict[str, pytest.Mark] = {}
+    for mark in item.iter_markers():  # closest first: function, class, module
+        if mark.name in MARKERS and mark.name not in foreign:
+            closest.setdefault(mark.name, mark)
+
     def bind(name: str) -> Any | None:
-        return None if name in foreign else _bind(item, name)
+        return _bind(item, name, closest.get(name))
 
     names: tuple[str, ...] = bind("phase") or ()
-    if "phase" not in foreign and item.get_closest_marker("phase") is not None and not names:
+    if "phase" in closest and not names:
         raise pytest.UsageError(
             f"{item.nodeid}: @pytest.mark.phase needs at least one phase name; "
             f"valid phases: {', '.join(phases)}"
@@ -155,9 +159,7 @@ def check_info(
             f"{item.nodeid}: unknown severity {severity!r} in @pytest.mark.severity; "
             f"valid severities: {', '.join(SEVERITIES)}"
         )
-    rollback = "rollback_trigger" not in foreign and (
-        item.get_closest_marker("rollback_trigger") is not None
-    )
+    rollback = "rollback_trigger" in closest
     if rollback:
         bind("rollback_trigger")
     manual = bind("manual")
