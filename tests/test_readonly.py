@@ -129,7 +129,9 @@ def containers(client: docker.DockerClient, project: str) -> list[tuple[str, str
     rows = []
     for c in found:
         c.reload()
-        rows.append((c.id, c.status, int(c.attrs["RestartCount"]), c.attrs["State"]["StartedAt"]))
+        rows.append(
+            (str(c.id), c.status, int(c.attrs["RestartCount"]), str(c.attrs["State"]["StartedAt"]))
+        )
     return sorted(rows)
 
 
