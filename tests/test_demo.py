@@ -482,3 +482,12 @@ def test_run_demo_broken_without_compose(
     for check in blocking:
         assert f"FAILED {check}:" in printed
     assert "NO_GO" in (out / "report.html").read_text()
+
+
+def test_no_example_suites_is_a_usage_error_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_demo(str(tmp_path / "out"), False, [], suites_dir=tmp_path / "none") == 4
+    err = capsys.readouterr().err
+    assert err.startswith("deployready demo: error: no example suites: ")
+    assert not (tmp_path / "out").exists()

@@ -41,6 +41,7 @@ __all__ = ["DEMO_ERROR", "DemoStack", "SuiteResult", "combine_records", "find_su
 
 #: Exit code when the demo stack could not start (no verdict was reached).
 DEMO_ERROR = 3
+USAGE_ERROR = 4  # nothing to run: a usage error, before any server is started
 SUITE_TIMEOUT_S = 600.0
 _WORST = [Verdict.GO, Verdict.GO_WITH_WARNINGS, Verdict.NO_GO, Verdict.ROLLBACK]
 _OUTCOMES = ("passed", "failed", "error", "skipped", "blocked", "pending", "waived")
@@ -371,7 +372,12 @@ def run_demo(
     suites = [] if serve else find_suites(suites_root)
     if not serve and not suites:
         where = "does not exist" if not suites_root.is_dir() else "has no */deployready.toml"
-        _say(f"no example suites: {suites_root} {where} (they ship in a source checkout)")
+        print(
+            f"deployready demo: error: no example suites: {suites_root} {where} "
+            "(they ship in a source checkout; use --serve to start only the stack)",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
     started_at = datetime.now(UTC).isoformat()
     results: list[SuiteResult] = []
     compose_up = False
@@ -385,7 +391,7 @@ def run_demo(
                 else:
                     _say(
                         f"compose: NOT started — {stack.compose_note}; DEMO_COMPOSE=0, "
-                        "compose checks will fail with 'no Docker engine'"
+                        "the suites skip their compose checks ('no Docker engine')"
                     )
                 _say(
                     f"stack ready in {time.monotonic() - t0:.1f} s: "
