@@ -100,6 +100,7 @@ _CONNECT_EVENTS = frozenset(
     {"connection.connect_tcp.started", "connection.connect_unix_socket.started"}
 )
 _SEND_EVENT_SUFFIX = ".send_request_headers.started"
+_BODY_DONE_EVENT_SUFFIX = ".receive_response_body.complete"
 # Methods a browser may send cross-origin without listing them in Access-Control-Allow-Methods.
 _CORS_SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 # A JSON health body whose "status" is one of these is not healthy even with HTTP 200.
@@ -929,6 +930,35 @@ class Api(HttpTarget):
         )
 
 
+class _SampleWorker:
+    """One sampling thread's trace hook: when its current request went out and came back.
+
+    Built once per thread with the thread's request, so a request costs no new closure or
+    request object. ``started`` is taken as httpcore starts writing the request headers and
+    ``ended`` as it has read the end of the body (``*.receive_response_body.complete``), so
+    Python work before the bytes leave and after the body is in is not counted.
+    """
+
+    __slots__ = ("api", "ended", "latencies_ms", "request", "started", "statuses")
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.started = 0.0
+        self.ended = 0.0
+        self.latencies_ms: list[float] = []
+        self.statuses: list[int] = []
+        self.request: httpx.Request | None = None
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event.endswith(_BODY_DONE_EVENT_SUFFIX):
+            self.ended = time.perf_counter()
+        elif event.endswith(_SEND_EVENT_SUFFIX):
+            self.started = time.perf_counter()
+        elif event in _CONNECT_EVENTS:
+            with self.api._lock:
+                self.api.connect_attempts += 1
+
+
 class _SampleRun:
     """The worker threads of one :meth:`Api.sample` call and what they measured."""
 
@@ -968,11 +998,25 @@ class _SampleRun:
         limits = httpx.Limits(max_connections=self.workers, max_keepalive_connections=self.workers)
         client = self.api._new_client(limits)
         try:
+            # Every worker sends its own request object (built once, with its trace hook)
+            # straight to the client's transport: one shared pool of `workers` connections,
+            # without the per-request work of Client.send (auth, redirects, cookies, hooks).
+            workers = [_SampleWorker(self.api) for _ in range(self.workers)]
+            for worker in workers:
+                request = client.build_request(
+                    self.method,
+                    self.path,
+                    json=self.json,
+                    headers=self.headers,
+                    extensions={"trace": worker.trace},
+                )
+                worker.request = request
+            transport = client._transport_for_url(request.url)
             threads = [
                 threading.Thread(
-                    target=self._worker, args=(client,), name=f"deployready-sample-{i}"
+                    target=self._worker, args=(transport, worker), name=f"deployready-sample-{i}"
                 )
-                for i in range(self.workers)
+                for i, worker in enumerate(workers)
             ]
             start = time.perf_counter()
             if self.duration is not None:
@@ -984,6 +1028,9 @@ class _SampleRun:
             self.duration_s = time.perf_counter() - start
         finally:
             client.close()
+        for worker in workers:
+            self.latencies_ms.extend(worker.latencies_ms)
+            self.statuses.extend(worker.statuses)
         if self._crash is not None:
             raise self._crash
 
@@ -996,36 +1043,27 @@ class _SampleRun:
             self._issued += 1
             return True
 
-    def _worker(self, client: httpx.Client) -> None:
+    def _worker(self, transport: httpx.BaseTransport, worker: _SampleWorker) -> None:
         try:
             while self._take_ticket():
-                self._one(client)
+                self._one(transport, worker)
         except BaseException as exc:  # re-raised in the calling thread
             with self._lock:
                 self._crash = exc
                 self._stop = True
 
-    def _one(self, client: httpx.Client) -> None:
-        sent_at: list[float] = []
-        api = self.api
-
-        def trace(event: str, info: Mapping[str, Any]) -> None:
-            if event.endswith(_SEND_EVENT_SUFFIX):
-                sent_at.append(time.perf_counter())
-            elif event in _CONNECT_EVENTS:
-                with api._lock:
-                    api.connect_attempts += 1
-
-        request = client.build_request(
-            self.method,
-            self.path,
-            json=self.json,
-            headers=self.headers,
-            extensions={"trace": trace},
-        )
+    def _one(self, transport: httpx.BaseTransport, worker: _SampleWorker) -> None:
+        request = worker.request
+        assert request is not None
+        worker.started = worker.ended = 0.0
         before = time.perf_counter()
         try:
-            response = client.send(request)
+            response = transport.handle_request(request)
+            try:
+                for _ in response.iter_raw():
+                    pass
+            finally:
+                response.close()
         except httpx.TransportError as exc:
             with self._lock:
                 if self._answered:
@@ -1038,11 +1076,12 @@ class _SampleRun:
                     self._stop = True
             return
         done = time.perf_counter()
-        latency_ms = (done - (sent_at[0] if sent_at else before)) * 1000
-        with self._lock:
-            self._answered = True
-            self.statuses.append(response.status_code)
-            self.latencies_ms.append(latency_ms)
+        latency_ms = ((worker.ended or done) - (worker.started or before)) * 1000
+        if not self._answered:
+            with self._lock:
+                self._answered = True
+        worker.statuses.append(response.status_code)
+        worker.latencies_ms.append(latency_ms)
 
     def count_transport_error(self, exc: httpx.TransportError) -> None:
         reason = _reason(exc, self.api.timeout)
