@@ -45,7 +45,7 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
-from pytest_deployready.errors import DeployReadyError, TargetUnreachable
+from pytest_deployready.errors import DeployReadyError, TargetUnreachable, retrying
 from pytest_deployready.redact import Redactor, safe_url
 
 __all__ = [
@@ -451,7 +451,7 @@ class Compose:
         return state
 
     def _connect(self) -> docker.DockerClient:
-        if self._error is not None:
+        if self._error is not None and not retrying():
             raise self._error.with_traceback(None)  # a fresh traceback each time
         if self._client is not None:
             return self._client

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import contextvars
+
 __all__ = [
     "DeployReadyError",
     "ReadOnlyViolation",
     "TargetNotConfigured",
     "TargetUnreachable",
+    "retrying",
 ]
+
+# Set while eventually() runs: remembered connection failures are retried, not re-raised.
+RETRYING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "deployready_retrying", default=False
+)
+
+
+def retrying() -> bool:
+    """True while :func:`pytest_deployready.http.eventually` runs a check.
+
+    Every service object that remembers a connection failure (db, redis, api, compose) tries
+    again instead of re-raising it, so ``eventually`` waits for a target to come up.
+    """
+    return RETRYING.get()
 
 
 class DeployReadyError(Exception):

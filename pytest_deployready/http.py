@@ -45,7 +45,6 @@ Waiting for a service that is coming up (:func:`eventually`)::
 
 from __future__ import annotations
 
-import contextvars
 import datetime
 import math
 import re
@@ -60,7 +59,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from pytest_deployready.errors import TargetUnreachable
+from pytest_deployready.errors import RETRYING, TargetUnreachable, retrying
 from pytest_deployready.redact import safe_url, url_host
 
 __all__ = [
@@ -108,24 +107,7 @@ _UNHEALTHY_STATES = frozenset({"down", "unhealthy", "fail", "failed", "failing",
 _HSTS_MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)\"?", re.I)
 _BODY_PREVIEW_CHARS = 1000
 
-# Set while eventually() runs: remembered failures are retried instead of re-raised.
-_RETRYING: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "deployready_http_retrying", default=False
-)
-
-
-def retrying() -> bool:
-    """True while :func:`eventually` runs a check: fail-fast targets should try again.
-
-    :class:`HttpTarget` honours it; any other service object that remembers a connection
-    failure can too, so ``eventually`` waits for it to come up.
-
-    Example::
-
-        if self._failure is not None and not retrying():
-            raise TargetUnreachable(self._failure)
-    """
-    return _RETRYING.get()
+_RETRYING = RETRYING  # shared with every service object (errors.py)
 
 
 def elapsed_ms(response: httpx.Response) -> float:

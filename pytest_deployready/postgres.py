@@ -61,7 +61,12 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
-from pytest_deployready.errors import DeployReadyError, ReadOnlyViolation, TargetUnreachable
+from pytest_deployready.errors import (
+    DeployReadyError,
+    ReadOnlyViolation,
+    TargetUnreachable,
+    retrying,
+)
 from pytest_deployready.redact import Redactor, url_host
 
 __all__ = [
@@ -539,7 +544,7 @@ class Database:
     def _connection(self) -> psycopg.Connection[dict[str, Any]]:
         if self._conn is not None and not self._conn.closed:
             return self._conn
-        if self._error is not None:
+        if self._error is not None and not retrying():
             raise TargetUnreachable(self._error)
         self.connect_attempts += 1
         options = " ".join(

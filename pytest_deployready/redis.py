@@ -59,7 +59,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from pytest_deployready.errors import DeployReadyError, ReadOnlyViolation, TargetUnreachable
+from pytest_deployready.errors import (
+    DeployReadyError,
+    ReadOnlyViolation,
+    TargetUnreachable,
+    retrying,
+)
 from pytest_deployready.redact import MASK, Redactor, is_secret_name, safe_url, url_host
 
 __all__ = ["Memory", "Persistence", "RedisTarget"]
@@ -590,7 +595,7 @@ class RedisTarget:
         """The client, connecting on first use; a remembered failure is raised again at once."""
         if self._client is not None:
             return self._client
-        if self._failure is not None:
+        if self._failure is not None and not retrying():
             raise TargetUnreachable(self._failure)
         self.connect_attempts += 1
         try:

@@ -161,8 +161,10 @@ class Evidence:
         __tracebackhide__ = True
         if not isinstance(name, str) or not name:
             raise TypeError(f"evidence name must be a non-empty string, got {name!r}")
-        if value is None or isinstance(value, str | bool | int) or (
-            isinstance(value, float) and math.isfinite(value)
+        if (
+            value is None
+            or isinstance(value, str | bool | int)
+            or (isinstance(value, float) and math.isfinite(value))
         ):
             self.items[name] = value  # plainly JSON: no need to encode it to find out
             return

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -586,3 +588,43 @@ def test_server_lost_after_connecting(redis_server_factory: RedisServerFactory) 
         assert _unreachable(t, helper) == refused
     assert t.connect_attempts == 2
     t.close()
+
+
+def test_eventually_retries_a_remembered_failure(tmp_path: Path) -> None:
+    """A target that comes up later: eventually() tries again despite the remembered failure."""
+    from pytest_deployready.http import eventually
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    target = RedisTarget(f"redis://127.0.0.1:{port}/0", connect_timeout=1)
+    with pytest.raises(TargetUnreachable):
+        target.ping_ms()
+    with pytest.raises(TargetUnreachable):  # remembered: no new attempt outside eventually
+        target.ping_ms()
+    assert target.connect_attempts == 1
+    server = shutil.which("redis-server")
+    assert server, "redis-server is missing: run `make bootstrap`"
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start_later() -> None:
+        procs.append(
+            subprocess.Popen(
+                [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                 "--dir", str(tmp_path)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )  # fmt: skip
+
+    timer = threading.Timer(1.0, start_later)
+    timer.start()
+    try:
+        assert eventually(lambda: target.ping_ms() >= 0, timeout=20, interval=0.2)
+        assert target.connect_attempts > 1
+    finally:
+        timer.join()
+        target.close()
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
