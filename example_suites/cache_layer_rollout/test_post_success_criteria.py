@@ -21,8 +21,8 @@ from ._support import (
 pytestmark = pytest.mark.phase("post")
 
 _BASELINE = (
-    "an improvement needs the pre-deployment measurement; --deploy-baseline is not available "
-    "yet, so a person compares the pre-phase record's 'baseline' evidence with this one"
+    "an improvement needs the previous release's record (--deploy-baseline), which the demo "
+    "does not have, so a person compares the pre-phase record's 'baseline' evidence with this one"
 )
 
 

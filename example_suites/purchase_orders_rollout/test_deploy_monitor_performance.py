@@ -37,7 +37,10 @@ def test_index_usage(db: Database, evidence: Evidence) -> None:
 
 @pytest.mark.manual(
     "DBA",
-    reason="compares with the pre-index baseline; --deploy-baseline is not available yet",
+    reason=(
+        "compares with the pre-index baseline: needs the previous release's record "
+        "(--deploy-baseline), which the demo does not have"
+    ),
 )
 def test_query_improvement_20_40_percent() -> None:
     """Expected: 20-40% improvement on purchase order queries"""

@@ -71,7 +71,10 @@ def test_no_errors_in_application_logs(exposition: Exposition, evidence: Evidenc
 
 @pytest.mark.manual(
     "Release manager",
-    reason="compares with the pre-rollout baseline; --deploy-baseline is not available yet",
+    reason=(
+        "compares with the pre-rollout baseline: needs the previous release's record "
+        "(--deploy-baseline), which the demo does not have"
+    ),
 )
 def test_response_time_improvement_30_60_percent() -> None:
     """30-60% response time improvement"""

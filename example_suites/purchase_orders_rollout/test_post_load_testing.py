@@ -24,7 +24,10 @@ def test_comprehensive_performance_test(
 
 @pytest.mark.manual(
     "Release manager",
-    reason="compares with the pre-rollout baseline; --deploy-baseline is not available yet",
+    reason=(
+        "compares with the pre-rollout baseline: needs the previous release's record "
+        "(--deploy-baseline), which the demo does not have"
+    ),
 )
 def test_response_times_improved() -> None:
     """Response times improved by 30-60%"""
