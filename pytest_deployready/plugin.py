@@ -294,8 +294,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run.usage_error is not None:  # raised on an xdist worker: report it as pytest would
         sys.stderr.write(f"ERROR: {run.usage_error}\n\n")
         exitstatus = session.exitstatus = pytest.ExitCode.USAGE_ERROR
-    if not run.active:
-        return
+    if not run.active or session.config.option.collectonly:
+        return  # --collect-only lists checks: nothing ran, so there is no verdict to give
     run.finish(exitstatus, session)
     session.exitstatus = run.exit_code
     if exitstatus == pytest.ExitCode.USAGE_ERROR:

@@ -217,3 +217,12 @@ def test_verdict_under_xdist(pytester: pytest.Pytester) -> None:
     assert rec["verdict"] == "NO_GO" and result.ret == 1
     assert len(rec["checks"]) == 12
     assert [c["outcome"] for c in rec["checks"]].count("failed") == 1
+
+
+def test_collect_only_gives_no_verdict(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    pass\n")
+    result = pytester.runpytest_subprocess("--collect-only", "--deploy-record=rec.json")
+    assert result.ret == 0
+    assert "deployready verdict" not in result.stdout.str()
+    assert "deployment readiness" not in result.stdout.str()
+    assert not Path(pytester.path, "rec.json").exists()
