@@ -26,12 +26,10 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -318,40 +316,6 @@ def importtime_ms() -> float:
 # -- 3. fail-fast --------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def silent_database() -> Iterator[tuple[int, list[int]]]:
-    """A port that accepts TCP connections and never says a word; counts connections."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    sock.settimeout(0.2)
-    held: list[socket.socket] = []
-    count = [0]
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            held.append(conn)
-            count[0] += 1
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield int(sock.getsockname()[1]), count
-    finally:
-        stop.set()
-        thread.join(5)
-        for conn in held:
-            conn.close()
-        sock.close()
-
-
 def figure_failfast(runs: int) -> list[Figure]:
     costs: list[float] = []
     attempts: list[int] = []
@@ -364,16 +328,18 @@ def figure_failfast(runs: int) -> list[Figure]:
         "import pytest\n\n\n@pytest.mark.phase('pre')\n@pytest.mark.parametrize('i', range(50))\n"
         "def test_db_check(i: int) -> None:\n    assert i >= 0\n"
     )
-    with silent_database() as (port, count):
-        url = f"postgresql://app:secret@127.0.0.1:{port}/shop"
+    from tests.servers.silent import silent_server
+
+    with silent_server() as silent:
+        url = f"postgresql://app:secret@127.0.0.1:{silent.port}/shop"
         suite = write_failfast_suite(WORK / "failfast", url, n=50, connect_s=CONNECT_S)
         for _ in range(runs):
             ref, _, _ = pytest_run(reference, "-q", "--deploy-phase", "pre")
-            before = count[0]
+            before = silent.connections
             wall, _, tail = pytest_run(suite, "-q", "--deploy-phase", "pre")
             if "50 error" not in tail:
                 raise RuntimeError(f"expected 50 errors:\n{tail}")
-            attempts.append(count[0] - before)
+            attempts.append(silent.connections - before)
             refs.append(ref)
             costs.append(wall - ref)
     bar = CONNECT_S + 1

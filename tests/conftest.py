@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 pytest_plugins = [
+    "tests.servers.silent",  # first: tests.servers.http imports it
     "tests.servers.postgres",
     "tests.servers.redis",
     "tests.servers.http",

@@ -53,36 +53,6 @@ def closed_port() -> Iterator[int]:
     sock.close()
 
 
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A listener thread that accepts TCP connections and never sends a byte."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind((HOST, 0))
-    listener.listen(64)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-    held: list[socket.socket] = []
-
-    def accept_forever() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            held.append(conn)
-
-    thread = threading.Thread(target=accept_forever, name="silent-redis", daemon=True)
-    thread.start()
-    yield int(listener.getsockname()[1])
-    stop.set()
-    thread.join(timeout=5)
-    for conn in held:
-        conn.close()
-    listener.close()
-
-
 def _assert_one_line_without_secrets(message: str, *secrets: str) -> None:
     assert "\n" not in message
     for secret in (REDIS_PASSWORD, *secrets):

@@ -47,6 +47,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from tests.servers.silent import silent_server
+
 __all__ = [
     "ALLOWED_ORIGIN",
     "API_TOKEN",
@@ -353,20 +355,15 @@ def http_server() -> Iterator[HttpServer]:
 
 @pytest.fixture
 def unresponsive_url() -> Iterator[str]:
-    """URL of a socket that accepts TCP connections (kernel backlog) but never answers.
+    """URL of a server that accepts TCP connections but never answers.
 
     Example::
 
         def test_x(unresponsive_url: str) -> None:
             Api(unresponsive_url, timeout=1).get("/")  # raises TargetUnreachable
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((HOST, 0))
-    sock.listen(64)
-    try:
-        yield f"http://{HOST}:{sock.getsockname()[1]}"
-    finally:
-        sock.close()
+    with silent_server() as server:
+        yield f"http://{HOST}:{server.port}"
 
 
 @pytest.fixture
