@@ -74,8 +74,9 @@ def target_hosts(config: DeployConfig) -> dict[str, str]:
         hosts["database"] = url_host(t.database_url, 5432)
     if t.redis_url:
         hosts["redis"] = url_host(t.redis_url, 6379)
-    for api in t.api_targets():
-        hosts[f"api:{api.name}" if len(t.api_targets()) > 1 else "api"] = url_host(api.base_url)
+    apis = t.api_targets()
+    for api in apis:
+        hosts[f"api:{api.name}" if len(apis) > 1 else "api"] = url_host(api.base_url)
     if t.prometheus_url:
         hosts["prometheus"] = url_host(t.prometheus_url)
     if t.compose_file:
@@ -83,11 +84,13 @@ def target_hosts(config: DeployConfig) -> dict[str, str]:
     return hosts
 
 
-def run_metadata(rootdir: Path, config: DeployConfig) -> dict[str, Any]:
-    """Everything the record's ``metadata`` holds."""
+def run_metadata(
+    rootdir: Path, config: DeployConfig, *, commit: str | None = None
+) -> dict[str, Any]:
+    """Everything the record's ``metadata`` holds (``commit``: already read by the caller)."""
     branch = _git(rootdir, "rev-parse", "--abbrev-ref", "HEAD")
     return {
-        "git_commit": git_commit(rootdir),
+        "git_commit": commit if commit is not None else git_commit(rootdir),
         "git_branch": None if branch == "HEAD" else branch,
         "run_by": _who(),
         "host": platform.node(),

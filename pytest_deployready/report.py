@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.metadata import run_metadata
 from pytest_deployready.record import CheckResult
 from pytest_deployready.run import DeployRun
 from pytest_deployready.verdict import Outcome, Verdict
@@ -151,7 +150,7 @@ def verdict_line(run: DeployRun) -> tuple[str, dict[str, bool]]:
 def add_metadata(run: DeployRun, metadata: dict[str, Any]) -> None:
     """Fill pytest-metadata's table (the HTML report's environment section)."""
     cfg = run.deploy_config
-    meta = run_metadata(run.config.rootpath, cfg)
+    meta = run.metadata
     metadata.update(
         {
             "Deployment environment": cfg.environment or "(none)",

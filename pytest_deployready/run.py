@@ -8,6 +8,7 @@ the controller, which sees every report, folds them into the one record.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 from collections import Counter
@@ -116,8 +117,6 @@ class DeployRun:
         self.baseline: Baseline | None = None
         self.selected_targets: list[str] = []
         self.today = dt.date.today()
-        self._commit: str | None = None
-        self._commit_read = False
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -177,15 +176,19 @@ class DeployRun:
             self.html_path = Path(self.config.invocation_params.dir, html)
             _check_writable(self.html_path, "--deploy-html")
 
-    @property
+    @functools.cached_property
     def git_commit(self) -> str | None:
         """The commit of the checkout under test (read once)."""
-        if not self._commit_read:
-            from pytest_deployready.metadata import git_commit
+        from pytest_deployready.metadata import git_commit
 
-            self._commit = git_commit(self.config.rootpath)
-            self._commit_read = True
-        return self._commit
+        return git_commit(self.config.rootpath)
+
+    @functools.cached_property
+    def metadata(self) -> dict[str, Any]:
+        """Git commit and branch, who ran it, versions, targets: read once per run."""
+        from pytest_deployready.metadata import run_metadata
+
+        return run_metadata(self.config.rootpath, self.deploy_config, commit=self.git_commit)
 
     @property
     def deploy_config(self) -> DeployConfig:
@@ -470,7 +473,7 @@ class DeployRun:
                 "deselected": sum(self.deselected.values()),
                 "deselected_by_reason": dict(self.deselected),
             },
-            "metadata": _metadata(self.config.rootpath, cfg),
+            "metadata": self.metadata,
             "config": {"path": str(cfg.path) if cfg.path else None, "digest": cfg.digest},
             "baseline": (
                 {
@@ -550,12 +553,6 @@ class DeployRun:
     @property
     def verdict(self) -> Verdict | None:
         return self.decision.verdict if self.decision else None
-
-
-def _metadata(rootdir: Path, cfg: DeployConfig) -> dict[str, Any]:
-    from pytest_deployready.metadata import run_metadata
-
-    return run_metadata(rootdir, cfg)
 
 
 def _names(item: pytest.Item) -> list[str]:
