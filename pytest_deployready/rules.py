@@ -18,6 +18,10 @@ deployment record (``--deploy-baseline RECORD.json``), optionally with one modif
   ``>= baseline * 0.95``. (Without ``baseline``, ``%`` still means a ratio.)
 * ``< baseline`` — strictly better than before.
 
+``baseline(NAME)`` compares with another measurement of the baseline record: the pre-phase
+check records ``api_p95_before_ms``, the post-phase rule ``api_p95_after_ms = "<=
+baseline(api_p95_before_ms) * 0.4"`` asks for at least 60 % less than that.
+
 Example::
 
     rule = parse_rule("< 1.5s")
@@ -55,14 +59,17 @@ _RULE = re.compile(
 )
 _BASELINE_RULE = re.compile(
     r"^\s*(?P<op><=|>=|==|!=|<|>)\s*baseline\b\s*"
+    r"(?:\(\s*(?P<ref>[A-Za-z_][A-Za-z0-9_.-]*)\s*\)\s*)?"
     r"(?:(?P<mod>[*/+-])\s*"
     r"(?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*"
     r"(?P<unit>ms|s|%)?)?\s*$",
     re.IGNORECASE,
 )
 _BASELINE_HELP = (
-    'e.g. "<= baseline * 0.7", "<= baseline + 50ms", ">= baseline - 5%" or "< baseline": '
-    "an operator, the word baseline and at most one modifier (* N, / N, + N, - N; "
+    'e.g. "<= baseline * 0.7", "<= baseline + 50ms", ">= baseline - 5%", "< baseline" or '
+    '"<= baseline(api_p95_before_ms) * 0.4": an operator, the word baseline (optionally with '
+    "the name of the baseline's measurement in parentheses) and at most one modifier "
+    "(* N, / N, + N, - N; "
     "+ and - take an optional unit ms, s or %, where % is a percentage of the baseline)"
 )
 
@@ -88,7 +95,9 @@ class Rule:
     """A parsed threshold rule; ``text`` is the rule as written (whitespace normalised).
 
     For a baseline rule (``uses_baseline``), ``modifier`` is ``*``, ``/``, ``+``, ``-`` or
-    ``None`` and ``value``/``unit`` are the modifier's operand (``0.0``/``None`` without one).
+    ``None`` and ``value``/``unit`` are the modifier's operand (``0.0``/``None`` without one);
+    ``baseline_name`` is the measurement of the baseline record it compares with when the rule
+    names one (``baseline(NAME)``), else ``None``: the measurement of the same name.
 
     Example::
 
@@ -101,6 +110,11 @@ class Rule:
     unit: str | None = None
     uses_baseline: bool = False
     modifier: str | None = None
+    baseline_name: str | None = None
+
+    @property
+    def _baseline_word(self) -> str:
+        return f"baseline({self.baseline_name})" if self.baseline_name else "baseline"
 
     @property
     def canonical(self) -> str:
@@ -109,8 +123,8 @@ class Rule:
         if not self.uses_baseline:
             return f"{self.op} {number}"
         if self.modifier is None:
-            return f"{self.op} baseline"
-        return f"{self.op} baseline {self.modifier} {number}"
+            return f"{self.op} {self._baseline_word}"
+        return f"{self.op} {self._baseline_word} {self.modifier} {number}"
 
     def limit_for(self, name: str = "", baseline: float | None = None) -> float:
         """The rule's limit in the measurement's unit (see the module docstring).
@@ -200,9 +214,12 @@ def _parse_baseline_rule(text: str) -> Rule:
     m = _BASELINE_RULE.match(text)
     if m is None:
         raise RuleError(f"cannot parse rule {text!r}: expected {_BASELINE_HELP}")
-    op, modifier, num, unit = m["op"], m["mod"], m["num"], m["unit"]
+    op, modifier, num, unit, ref = m["op"], m["mod"], m["num"], m["unit"], m["ref"]
+    word = f"baseline({ref})" if ref else "baseline"
     if modifier is None:
-        return Rule(text=f"{op} baseline", op=op, value=0.0, uses_baseline=True)
+        return Rule(
+            text=f"{op} {word}", op=op, value=0.0, uses_baseline=True, baseline_name=ref
+        )
     value = float(num)
     if modifier in ("*", "/") and unit is not None:
         raise RuleError(
@@ -214,10 +231,11 @@ def _parse_baseline_rule(text: str) -> Rule:
     if not math.isfinite(value):
         raise RuleError(f"cannot parse rule {text!r}: {num} is not a finite number")
     return Rule(
-        text=f"{op} baseline {modifier} {num}{unit or ''}",
+        text=f"{op} {word} {modifier} {num}{unit or ''}",
         op=op,
         value=value,
         unit=unit,
         uses_baseline=True,
         modifier=modifier,
+        baseline_name=ref,
     )

@@ -109,12 +109,15 @@ class Thresholds:
             raise TypeError(f"{name}: measured value must be a number, got {value!r}")
         rule = spec.rule
         previous: float | None = None
+        # A rule "baseline(OTHER)" compares with measurement OTHER of the baseline record.
+        wanted = rule.baseline_name or name
         if self._baseline is not None:
             occurrence = sum(1 for m in self.measurements if m.name == name)
-            previous = self._baseline.lookup(self._check_id, name, occurrence=occurrence)
+            previous = self._baseline.lookup(self._check_id, wanted, occurrence=occurrence)
         if rule.uses_baseline and previous is None:
+            of = "it" if wanted == name else wanted
             where = (
-                f"baseline {self._baseline.path.name} has no measurement of it"
+                f"baseline {self._baseline.path.name} has no measurement of {of}"
                 if self._baseline is not None
                 else "no baseline given (pass --deploy-baseline RECORD.json)"
             )

@@ -97,6 +97,20 @@ def test_rule_text_is_normalised(text: str, normalised: str) -> None:
     assert str(parse_rule(text)) == normalised
 
 
+def test_named_baseline_rules() -> None:
+    rule = parse_rule("<=baseline( api_p95_before_ms )*0.4")
+    assert str(rule) == "<= baseline(api_p95_before_ms) * 0.4"
+    assert rule.baseline_name == "api_p95_before_ms"
+    assert rule.limit_for("api_p95_ms", baseline=50.0) == pytest.approx(20.0)
+    assert parse_rule("< baseline(x)").canonical == "< baseline(x)"
+    assert parse_rule("< baseline(x)").canonical != parse_rule("< baseline(y)").canonical
+    assert parse_rule("< baseline(x)").canonical != parse_rule("< baseline").canonical
+    assert parse_rule("<= baseline * 0.7").baseline_name is None
+    for bad in ("<= baseline() * 0.7", "<= baseline(1x)", "<= baseline(a b)"):
+        with pytest.raises(RuleError, match="cannot parse rule"):
+            parse_rule(bad)
+
+
 def test_canonical_form_tells_baseline_rules_apart() -> None:
     assert parse_rule("<1").canonical == parse_rule("< 1.0").canonical == "< 1.0"
     assert parse_rule("<= baseline * 0.7").canonical == "<= baseline * 0.7"

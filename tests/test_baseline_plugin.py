@@ -119,3 +119,78 @@ def test_bad_baseline_is_a_usage_error(
     assert result.ret == 4
     result.stderr.fnmatch_lines([message])
     assert "Traceback" not in result.stderr.str()
+
+
+PRE_POST_CONFIG = """
+[thresholds]
+api_p95_before_ms = "< 2s"
+api_p95_after_ms = "<= baseline(api_p95_before_ms) * 0.4"
+"""
+
+PRE_POST_SUITE = """
+import os
+import pytest
+
+@pytest.mark.phase("pre")
+def test_record_baseline(thresholds):
+    thresholds.check("api_p95_before_ms", float(os.environ["P95"]))
+
+@pytest.mark.phase("post")
+def test_latency_improved(thresholds):
+    thresholds.check("api_p95_after_ms", float(os.environ["P95"]))
+"""
+
+
+def pre_then_post(
+    pytester: pytest.Pytester, before: float, after: float
+) -> tuple[pytest.RunResult, dict[str, Any]]:
+    """The release flow: the pre phase's record is the post phase's baseline."""
+    pytester.makefile(".toml", deployready=PRE_POST_CONFIG)
+    pytester.makepyfile(test_release=PRE_POST_SUITE)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("P95", str(before))
+        pre = pytester.runpytest("--deploy-phase=pre", "--deploy-record=pre.json")
+        assert pre.ret == 0, pre.stdout.str()
+        mp.setenv("P95", str(after))
+        result = pytester.runpytest(
+            "--deploy-phase=post", "--deploy-baseline=pre.json", "--deploy-record=post.json"
+        )
+    rec: dict[str, Any] = json.loads(Path(pytester.path, "post.json").read_text())
+    return result, rec
+
+
+def test_named_baseline_compares_with_the_pre_phase_measurement(
+    pytester: pytest.Pytester,
+) -> None:
+    result, rec = pre_then_post(pytester, before=50, after=12)
+    entry = by_name(rec)["test_latency_improved"]["thresholds"][0]
+    assert entry["rule"] == "<= baseline(api_p95_before_ms) * 0.4"
+    assert entry["passed"] is True
+    assert (entry["baseline"], entry["current"], entry["change_pct"]) == (50.0, 12.0, -76.0)
+    assert rec["verdict"] == "GO", result.stdout.str()
+
+
+def test_named_baseline_fails_when_not_enough_better(pytester: pytest.Pytester) -> None:
+    _, rec = pre_then_post(pytester, before=50, after=25)
+    check = by_name(rec)["test_latency_improved"]
+    assert check["outcome"] == "failed"
+    assert check["message"] == (
+        "api_p95_after_ms: measured 25, required <= baseline(api_p95_before_ms) * 0.4, "
+        "baseline 50 (deployready.toml)"
+    )
+
+
+def test_named_baseline_missing_from_the_record_names_it(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", deployready=PRE_POST_CONFIG)
+    pytester.makepyfile(test_release=PRE_POST_SUITE)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("P95", "10")
+        # The baseline run did not measure api_p95_before_ms (its pre phase was not run).
+        pytester.runpytest("--deploy-phase=post", "--deploy-record=old.json")
+        pytester.runpytest(
+            "--deploy-phase=post", "--deploy-baseline=old.json", "--deploy-record=post.json"
+        )
+    rec = json.loads(Path(pytester.path, "post.json").read_text())
+    check = by_name(rec)["test_latency_improved"]
+    assert check["outcome"] == "failed"
+    assert check["message"].endswith("baseline old.json has no measurement of api_p95_before_ms")
