@@ -217,9 +217,7 @@ def _parse_baseline_rule(text: str) -> Rule:
     op, modifier, num, unit, ref = m["op"], m["mod"], m["num"], m["unit"], m["ref"]
     word = f"baseline({ref})" if ref else "baseline"
     if modifier is None:
-        return Rule(
-            text=f"{op} {word}", op=op, value=0.0, uses_baseline=True, baseline_name=ref
-        )
+        return Rule(text=f"{op} {word}", op=op, value=0.0, uses_baseline=True, baseline_name=ref)
     value = float(num)
     if modifier in ("*", "/") and unit is not None:
         raise RuleError(
