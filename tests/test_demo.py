@@ -21,7 +21,7 @@ import psycopg
 import pytest
 import redis
 
-from pytest_deployready.demo import DemoStack, run_demo
+from pytest_deployready.demo import DemoStack, default_suites_dir, needs_baseline, run_demo
 from pytest_deployready.demo.stack import DemoError
 
 TABLES = (
@@ -491,3 +491,17 @@ def test_no_example_suites_is_a_usage_error_before_starting_anything(
     err = capsys.readouterr().err
     assert err.startswith("deployready demo: error: no example suites: ")
     assert not (tmp_path / "out").exists()
+
+
+def test_needs_baseline_reads_the_suites_rules(tmp_path: Path) -> None:
+    suites = default_suites_dir()
+    found = sorted(p.name for p in suites.iterdir() if needs_baseline(p))
+    assert found == ["cache_layer_rollout", "purchase_orders_rollout"]
+    suite = tmp_path / "s"
+    suite.mkdir()
+    (suite / "deployready.toml").write_text('[env.prod.thresholds]\np95 = "< baseline"\n')
+    assert needs_baseline(suite)
+    (suite / "deployready.toml").write_text('[thresholds]\np95 = "< 200"\nbad = "fast"\n')
+    assert not needs_baseline(suite)
+    (suite / "deployready.toml").write_text("not toml [")
+    assert not needs_baseline(suite)  # the suite's own run reports the broken file

@@ -4,10 +4,16 @@ the checks that catch the injected faults when broken (``deployready demo`` / ``
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from pytest_deployready.demo import run_demo
+import httpx
+import psycopg
+
+from pytest_deployready.demo import BASELINE_ARGS, DemoStack, default_suites_dir, run_demo
 
 SUITES = [
     "ai_chat_phase2_release",
@@ -54,6 +60,22 @@ BROKEN = {
     "purchase_orders_rollout": {
         "test_five_po_indexes_present",
         "test_indexes_cover_lookup_columns",
+    },
+}
+
+
+#: The checks that compare with the pre phase's baseline (rules "<= baseline(NAME) * k").
+IMPROVEMENT_CHECKS = {
+    "purchase_orders_rollout": {
+        "test_query_improvement_20_40_percent",
+        "test_response_time_improvement_30_60_percent",
+        "test_response_times_improved",
+    },
+    "cache_layer_rollout": {
+        "test_api_latency_improved",
+        "test_api_latency_reduced",
+        "test_database_load_reduced",
+        "test_database_queries_reduced",
     },
 }
 
@@ -105,3 +127,74 @@ def test_broken_demo_is_no_go_with_exactly_the_injected_faults(tmp_path: Path) -
     for suite in SUITES:
         actual = failing(record, suite)
         assert matches(BROKEN[suite], actual), (suite, sorted(actual))
+
+
+def _pytest(suite: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
+    record = Path(env["OUT"]) / f"{suite.name}-{len(list(Path(env['OUT']).iterdir()))}.json"
+    argv = [sys.executable, "-m", "pytest", str(suite), "--rootdir", str(suite), "-q"]
+    argv += ["-p", "no:cacheprovider", "--deploy-record", str(record), *args]
+    proc = subprocess.run(argv, cwd=suite, env=env, capture_output=True, text=True, timeout=300)
+    assert record.is_file(), proc.stdout[-2000:] + proc.stderr[-2000:]
+    data: dict[str, Any] = json.loads(record.read_text())
+    data["_path"] = str(record)
+    return data
+
+
+def _outcomes(record: dict[str, Any]) -> dict[str, str]:
+    return {c["id"].split("::")[-1]: c["outcome"] for c in record["checks"]}
+
+
+def test_improvement_checks_compare_the_release_before_with_a_broken_rollout(
+    tmp_path: Path,
+) -> None:
+    """Baselines recorded on the release before; a rollout without the buyer index and with a
+    400 ms slower lookup: the query and latency improvements fail, the cache still cuts the
+    database queries (the healthy rollout passes them all: test_healthy_demo_is_go)."""
+    suites = default_suites_dir()
+    with DemoStack(previous=True, broken=True, compose=False) as stack:
+        env = {**os.environ, **stack.env, "OUT": str(tmp_path)}
+        # The release before: no cache (X-Cache BYPASS), no idx_po_* indexes, flags off.
+        response = httpx.get(stack.env["API_BASE_URL"] + "/api/purchase-orders?buyer_company_id=1")
+        assert response.headers["x-cache"] == "BYPASS"
+        with psycopg.connect(stack.env["DATABASE_URL"]) as conn:
+            count = "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'idx_po_%'"
+            assert conn.execute(count).fetchone() == (0,)
+        assert stack.env["CACHE_ENABLED"] == stack.env["ENABLE_PO_QUERY_OPTIMIZATION"] == "false"
+        baselines = {
+            name: _pytest(suites / name, env, *BASELINE_ARGS) for name in IMPROVEMENT_CHECKS
+        }
+        for name, record in baselines.items():
+            assert record["verdict"] == "GO", (name, _outcomes(record))
+            assert len(record["checks"]) == 1, name
+        stack.deploy()
+        env.update(stack.env)
+        assert stack.env["CACHE_ENABLED"] == stack.env["ENABLE_PO_QUERY_OPTIMIZATION"] == "true"
+        with psycopg.connect(stack.env["DATABASE_URL"]) as conn:
+            assert conn.execute(count).fetchone() == (4,)  # --broken: the buyer index is missing
+        results = {
+            name: _pytest(
+                suites / name,
+                env,
+                "--deploy-continue",
+                "--deploy-baseline",
+                baselines[name]["_path"],
+                "-k",
+                " or ".join(sorted(checks)),
+            )
+            for name, checks in IMPROVEMENT_CHECKS.items()
+        }
+    po = _outcomes(results["purchase_orders_rollout"])
+    cache = _outcomes(results["cache_layer_rollout"])
+    assert po == dict.fromkeys(IMPROVEMENT_CHECKS["purchase_orders_rollout"], "failed")
+    assert cache == {
+        "test_api_latency_improved": "failed",
+        "test_api_latency_reduced": "failed",
+        "test_database_load_reduced": "passed",
+        "test_database_queries_reduced": "passed",
+    }
+    for record in results.values():
+        for check in record["checks"]:
+            entry = check["thresholds"][-1]
+            assert "baseline(" in entry["rule"] and entry["baseline"] > 0, check["id"]
+            if check["outcome"] == "failed":
+                assert ", baseline " in check["message"], check["message"]

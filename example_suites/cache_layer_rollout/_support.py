@@ -10,11 +10,15 @@ from pytest_deployready.http import Api, SampleResult
 from pytest_deployready.metrics import Exposition, Metrics
 from pytest_deployready.postgres import Database
 from pytest_deployready.redis import RedisTarget
+from pytest_deployready.thresholds import Evidence, Thresholds
 
 __all__ = [
     "CACHED_ENDPOINT",
     "SLOW_QUERY_FILTER",
+    "assert_db_queries_reduced",
+    "assert_latency_improved",
     "cached_endpoint",
+    "db_queries_per_request",
     "env_missing",
     "hit_ratio_from_metrics",
     "n_plus_one_statements",
@@ -146,6 +150,54 @@ def _statement_calls(db: Database) -> dict[str, int]:
         f" AND {SLOW_QUERY_FILTER} GROUP BY queryid"
     )
     return {str(r["id"]): int(r["calls"]) for r in rows}
+
+
+def db_queries_per_request(db: Database, api: Api, requests: int = 20) -> float:
+    """Application statements the database ran per lookup while ``requests`` lookups are served.
+
+    One request per buyer company (ids 1..requests), with pg_stat_statements call counts read
+    before and after: the seed's "Database Queries: average queries per request".
+
+    Example: ``thresholds.check("db_queries_per_request_after", db_queries_per_request(db, api))``
+    """
+    before = sum(_statement_calls(db).values())
+    for buyer in range(1, requests + 1):
+        response = api.get(cached_endpoint(buyer))
+        if response.status_code != 200:
+            raise AssertionError(
+                f"GET {cached_endpoint(buyer)} answered HTTP {response.status_code}, not 200"
+            )
+    return (sum(_statement_calls(db).values()) - before) / requests
+
+
+def assert_latency_improved(api: Api, thresholds: Thresholds, evidence: Evidence) -> None:
+    """The cached lookup's p95 now, against the pre phase's (threshold ``api_p95_after_ms``).
+
+    The same sample as ``test_record_baseline`` (100 requests, 4 at a time), so that the two
+    p95 figures compare like with like.
+
+    Example: ``assert_latency_improved(api, thresholds, evidence)``
+    """
+    result = sample_cached_endpoint(api, n=100)
+    evidence.add("after", result.as_dict())
+    assert result.errors == 0, f"sample of {CACHED_ENDPOINT} had errors: {result}"
+    thresholds.check("api_p95_after_ms", result.p95_ms)
+
+
+def assert_db_queries_reduced(
+    db: Database, api: Api, thresholds: Thresholds, evidence: Evidence
+) -> None:
+    """Database queries per lookup now, against the pre phase's (``db_queries_per_request_after``).
+
+    A baseline of no queries at all leaves nothing to reduce: that fails too.
+
+    Example: ``assert_db_queries_reduced(db, api, thresholds, evidence)``
+    """
+    per_request = db_queries_per_request(db, api)
+    evidence.add("db_queries_per_request", per_request)
+    measured = thresholds.check("db_queries_per_request_after", per_request)
+    before = (measured.baseline or {}).get("baseline")
+    assert before, "the baseline ran no database queries per lookup: there was nothing to reduce"
 
 
 def n_plus_one_statements(db: Database, api: Api, requests: int = 20) -> tuple[int, list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import statistics
 
 import pytest
 
@@ -65,6 +66,34 @@ def po_latency(api: Api, po_url: str) -> SampleResult:
             thresholds.check("po_response_p95_ms", po_latency.p95_ms)
     """
     return api.sample("GET", po_url, n=100, concurrency=10)
+
+
+#: The purchase-order query of the seed: a buyer's newest orders, as the API reads them
+#: (100 rows, the page it caches).
+BUYER_QUERY = (
+    "SELECT id, buyer_company_id, seller_company_id, product_id, status, quantity,"
+    " total_amount, created_at FROM purchase_orders WHERE buyer_company_id = %s"
+    " ORDER BY created_at DESC LIMIT 100"
+)
+
+
+@pytest.fixture(scope="session")
+def po_query_ms(db: Database, buyer_ids: list[int]) -> float:
+    """Median database execution time (EXPLAIN ANALYZE, ms) of the buyer lookup of 20 buyers.
+
+    The database's own time, without the network and the API: what the indexes change.
+
+    Example::
+
+        def test_query(po_query_ms, thresholds):
+            thresholds.check("po_query_after_ms", po_query_ms)
+    """
+    times: list[float] = []
+    for buyer in buyer_ids:
+        plan = db.explain(BUYER_QUERY, [buyer], analyze=True)
+        assert plan.execution_time_ms is not None, "EXPLAIN ANALYZE reported no execution time"
+        times.append(plan.execution_time_ms)
+    return statistics.median(times)
 
 
 @pytest.fixture

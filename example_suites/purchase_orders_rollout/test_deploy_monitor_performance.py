@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready.thresholds import Evidence, Thresholds
 
 pytestmark = pytest.mark.phase("deploy")
 
@@ -35,12 +35,9 @@ def test_index_usage(db: Database, evidence: Evidence) -> None:
     )
 
 
-@pytest.mark.manual(
-    "DBA",
-    reason=(
-        "compares with the pre-index baseline: needs the previous release's record "
-        "(--deploy-baseline), which the demo does not have"
-    ),
-)
-def test_query_improvement_20_40_percent() -> None:
+def test_query_improvement_20_40_percent(
+    po_query_ms: float, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """Expected: 20-40% improvement on purchase order queries"""
+    evidence.add("po_query_median_ms", round(po_query_ms, 3))
+    thresholds.check("po_query_after_ms", po_query_ms)

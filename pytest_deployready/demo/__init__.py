@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,9 +36,19 @@ from typing import Any
 import pytest_deployready
 from pytest_deployready.demo.stack import DemoError, DemoStack
 from pytest_deployready.redact import url_host
+from pytest_deployready.rules import RuleError, parse_rule
 from pytest_deployready.verdict import EXIT_CODES, Verdict
 
-__all__ = ["DEMO_ERROR", "DemoStack", "SuiteResult", "combine_records", "find_suites", "run_demo"]
+__all__ = [
+    "BASELINE_ARGS",
+    "DEMO_ERROR",
+    "DemoStack",
+    "SuiteResult",
+    "combine_records",
+    "find_suites",
+    "needs_baseline",
+    "run_demo",
+]
 
 #: Exit code when the demo stack could not start (no verdict was reached).
 DEMO_ERROR = 3
@@ -45,6 +56,9 @@ USAGE_ERROR = 4  # nothing to run: a usage error, before any server is started
 SUITE_TIMEOUT_S = 600.0
 _WORST = [Verdict.GO, Verdict.GO_WITH_WARNINGS, Verdict.NO_GO, Verdict.ROLLBACK]
 _OUTCOMES = ("passed", "failed", "error", "skipped", "blocked", "pending", "waived")
+#: How the demo records a suite's baseline on the release before: its pre-phase checks that
+#: measure one (the example suites name them ``*baseline*``).
+BASELINE_ARGS = ("--deploy-phase", "pre", "-k", "baseline")
 
 
 def _say(line: str) -> None:
@@ -69,6 +83,31 @@ def find_suites(suites_dir: Path) -> list[Path]:
     return sorted(p.parent for p in suites_dir.glob("*/deployready.toml") if p.parent.is_dir())
 
 
+def needs_baseline(suite: Path) -> bool:
+    """True when a rule in ``suite/deployready.toml`` (or an overlay) compares with a baseline.
+
+    Example: ``needs_baseline(default_suites_dir() / "cache_layer_rollout")  # True``
+    """
+    try:
+        data = tomllib.loads((suite / "deployready.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # the suite's own run reports the broken file
+    tables = [data.get("thresholds")]
+    envs = data.get("env")
+    if isinstance(envs, dict):
+        tables += [
+            overlay.get("thresholds") for overlay in envs.values() if isinstance(overlay, dict)
+        ]
+    for table in tables:
+        for rule in table.values() if isinstance(table, dict) else ():
+            try:
+                if parse_rule(rule).uses_baseline:
+                    return True
+            except RuleError:
+                continue
+    return False
+
+
 @dataclass
 class SuiteResult:
     """The outcome of one example suite's pytest run."""
@@ -78,6 +117,7 @@ class SuiteResult:
     record_path: Path
     report_path: Path
     record: dict[str, Any] | None = None
+    baseline: SuiteResult | None = None
     note: str = ""
     duration_s: float = 0.0
     checks: list[dict[str, Any]] = field(default_factory=list)
@@ -103,8 +143,14 @@ def _worst(verdicts: list[Verdict]) -> Verdict:
     return max(verdicts, key=_WORST.index)
 
 
-def _run_suite(suite: Path, out: Path, env: dict[str, str], pytest_args: list[str]) -> SuiteResult:
-    target = out / suite.name
+def _run_suite(
+    suite: Path,
+    target: Path,
+    env: dict[str, str],
+    pytest_args: list[str],
+    *,
+    baseline: SuiteResult | None = None,
+) -> SuiteResult:
     target.mkdir(parents=True, exist_ok=True)
     record_path = target / "record.json"
     report_path = target / "report.html"
@@ -118,6 +164,8 @@ def _run_suite(suite: Path, out: Path, env: dict[str, str], pytest_args: list[st
         "-p", "no:cacheprovider",
         "--deploy-record", str(record_path), "--html", str(report_path), "--self-contained-html",
         *(["--deploy-attest", str(attest)] if attest.is_file() else []),
+        *(["--deploy-baseline", str(baseline.record_path)]
+          if baseline is not None and baseline.record is not None else []),
         *pytest_args,
     ]  # fmt: skip
     started = time.monotonic()
@@ -136,7 +184,7 @@ def _run_suite(suite: Path, out: Path, env: dict[str, str], pytest_args: list[st
                 proc.kill()
                 proc.wait(10)
             raise
-    result = SuiteResult(suite.name, code, record_path, report_path)
+    result = SuiteResult(suite.name, code, record_path, report_path, baseline=baseline)
     result.duration_s = time.monotonic() - started
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -258,6 +306,14 @@ def combine_records(
                 "report": _rel(r.report_path, out),
                 "counts": dict(r.counts()),
                 "note": r.note,
+                "baseline": None
+                if r.baseline is None
+                else {
+                    "verdict": str(r.baseline.verdict),
+                    "record": _rel(r.baseline.record_path, out),
+                    "counts": dict(r.baseline.counts()),
+                    "note": r.baseline.note,
+                },
             }
             for r in results
         },
@@ -285,6 +341,12 @@ def render_report(record: dict[str, Any]) -> str:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(suite["counts"].items())) or "no checks"
         colour = _COLOURS.get(suite["verdict"], "#57606a")
         note = f"<br><small>{esc(suite['note'])}</small>" if suite.get("note") else ""
+        if suite.get("baseline"):
+            base = suite["baseline"]
+            note += (
+                f"<br><small>baseline (release before, pre phase): {esc(base['verdict'])}, "
+                f'<a href="{esc(base["record"])}">record</a></small>'
+            )
         rows.append(
             f"<tr><td>{esc(name)}</td>"
             f'<td style="color:{colour};font-weight:bold">{esc(suite["verdict"])}</td>'
@@ -347,6 +409,28 @@ def _print_exports(env: dict[str, str]) -> None:
         print(f"export {name}={shlex.quote(env[name])}", flush=True)
 
 
+def _record_baselines(
+    suites: list[Path], out: Path, env: dict[str, str]
+) -> dict[Path, SuiteResult]:
+    """Run each suite's baseline checks on the release before; their records are baselines."""
+    if suites:
+        _say(
+            "the release before is up (no cache, unoptimised queries, migration 0012 not "
+            f"applied): recording baselines with `pytest {' '.join(BASELINE_ARGS)}`"
+        )
+    results: dict[Path, SuiteResult] = {}
+    for suite in suites:
+        result = _run_suite(suite, out / suite.name / "baseline", env, list(BASELINE_ARGS))
+        results[suite] = result
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts().items()))
+        _say(
+            f"  {suite.name}: baseline {result.verdict} ({counts or 'no checks'}; "
+            f"{result.duration_s:.1f} s) — record: {result.record_path}"
+            + (f" — {result.note}" if result.note else "")
+        )
+    return results
+
+
 def run_demo(
     output: str,
     broken: bool,
@@ -370,6 +454,7 @@ def run_demo(
     out = Path(output).resolve()
     suites_root = suites_dir if suites_dir is not None else default_suites_dir()
     suites = [] if serve else find_suites(suites_root)
+    baseline_suites = [suite for suite in suites if needs_baseline(suite)]
     if not serve and not suites:
         where = "does not exist" if not suites_root.is_dir() else "has no */deployready.toml"
         print(
@@ -384,7 +469,9 @@ def run_demo(
     try:
         with _interruptible():
             _say("starting the demo stack" + (" with injected faults (--broken)" if broken else ""))
-            with DemoStack(broken=broken, compose=compose, say=_say) as stack:
+            with DemoStack(
+                broken=broken, compose=compose, say=_say, previous=bool(baseline_suites)
+            ) as stack:
                 compose_up = stack.compose_up
                 if compose_up:
                     _say(f"compose: {stack.compose_note}; DEMO_COMPOSE=1")
@@ -410,9 +497,14 @@ def run_demo(
                     for k, v in os.environ.items()
                     if k not in ("JWT_SECRET", "PROMETHEUS_URL", "DEMO_COMPOSE")
                 }
+                baselines = _record_baselines(baseline_suites, out, {**env, **stack.env})
+                if baseline_suites:
+                    stack.deploy()
                 env.update(stack.env)
                 for suite in suites:
-                    result = _run_suite(suite, out, env, pytest_args)
+                    result = _run_suite(
+                        suite, out / suite.name, env, pytest_args, baseline=baselines.get(suite)
+                    )
                     results.append(result)
                     counts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts().items()))
                     _say(

@@ -99,6 +99,12 @@ class Settings:
     db_pool_size: int = 20
     redis_max_connections: int = 50
     broken: bool = False
+    #: CACHE_ENABLED: purchase-order lookups go through the Redis cache (the release before
+    #: the cache layer had none).
+    cache_enabled: bool = True
+    #: ENABLE_PO_QUERY_OPTIMIZATION: the database sorts and limits a buyer's purchase orders;
+    #: without it the API reads them all and sorts them itself, as the release before did.
+    po_query_optimization: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -114,7 +120,14 @@ class Settings:
             db_pool_size=int(source.get("DB_POOL_SIZE", "20")),
             redis_max_connections=int(source.get("REDIS_MAX_CONNECTIONS", "50")),
             broken=source.get("DEMO_BROKEN", "0") == "1",
+            cache_enabled=_flag(source, "CACHE_ENABLED"),
+            po_query_optimization=_flag(source, "ENABLE_PO_QUERY_OPTIMIZATION"),
         )
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    """A feature flag: on unless set to false, 0, no or off."""
+    return env.get(name, "true").strip().lower() not in ("false", "0", "no", "off")
 
 
 class ValidationFailed(Exception):
@@ -360,16 +373,40 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
-async def _buyer_orders(state: State, buyer: int) -> list[dict[str, Any]]:
+_PO_QUERY = (
+    "SELECT id, buyer_company_id, seller_company_id, product_id, status, quantity,"
+    " total_amount, created_at FROM purchase_orders WHERE buyer_company_id = %s"
+)
+
+
+async def _buyer_orders(state: State, buyer: int, limit: int = CACHE_ROWS) -> list[dict[str, Any]]:
+    """A buyer's newest purchase orders with their product's name.
+
+    With ENABLE_PO_QUERY_OPTIMIZATION two queries do it: the orders, sorted and limited by the
+    database, and their products in one batch. Without it, as in the release before, the API
+    reads all the buyer's orders, sorts them itself and loads each order's product with a
+    query of its own: the N+1 pattern.
+    """
     async with state.pool.connection() as conn:
         cur = conn.cursor(row_factory=dict_row)
-        await cur.execute(
-            "SELECT id, buyer_company_id, seller_company_id, product_id, status, quantity,"
-            " total_amount, created_at FROM purchase_orders WHERE buyer_company_id = %s"
-            " ORDER BY created_at DESC LIMIT %s",
-            (buyer, CACHE_ROWS),
-        )
-        return [_jsonable(row) for row in await cur.fetchall()]
+        if state.settings.po_query_optimization:
+            await cur.execute(f"{_PO_QUERY} ORDER BY created_at DESC LIMIT %s", (buyer, limit))
+            rows = await cur.fetchall()
+            await cur.execute(
+                "SELECT id, name FROM products WHERE id = ANY(%s)",
+                (sorted({row["product_id"] for row in rows}),),
+            )
+            names = {product["id"]: product["name"] for product in await cur.fetchall()}
+            for row in rows:
+                row["product_name"] = names.get(row["product_id"])
+            return [_jsonable(row) for row in rows]
+        await cur.execute(_PO_QUERY, (buyer,))
+        rows = sorted(await cur.fetchall(), key=lambda row: row["created_at"], reverse=True)
+        for row in rows[:limit]:
+            await cur.execute("SELECT name FROM products WHERE id = %s", (row["product_id"],))
+            product = await cur.fetchone()
+            row["product_name"] = product["name"] if product else None
+        return [_jsonable(row) for row in rows[:limit]]
 
 
 async def purchase_orders(request: Request) -> Response:
@@ -378,6 +415,9 @@ async def purchase_orders(request: Request) -> Response:
     limit = _int_param(request, "limit", 20, 1, CACHE_ROWS)
     if state.settings.broken:
         await asyncio.sleep(SLOW_DELAY_S)  # the injected "slow endpoint" fault
+    if not state.settings.cache_enabled:
+        rows = await _buyer_orders(state, buyer, limit)
+        return JSONResponse(rows, headers={"X-Cache": "BYPASS"})
     key = f"po:buyer:{buyer}"
     cached = await state.redis.get(key)
     if cached is not None:
@@ -688,8 +728,11 @@ def create_app(settings: Settings) -> Starlette:
             log.warning("JWT_SECRET is not set: signing tokens with an insecure development key")
         await state.redis.ping()
         log.info("Redis cache initialized")
-        await _warm_cache(state)
-        log.info("Cache warmup complete")
+        if settings.cache_enabled:
+            await _warm_cache(state)
+            log.info("Cache warmup complete")
+        else:
+            log.info("CACHE_ENABLED=false: purchase-order lookups bypass the cache")
         queues: list[asyncio.Queue[int]] = [asyncio.Queue() for _ in range(QUEUES)]
         state.tasks.append(asyncio.create_task(_scheduler(queues)))
         state.tasks.extend(

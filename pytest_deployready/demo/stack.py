@@ -49,6 +49,8 @@ __all__ = [
     "DB_USER",
     "IMAGE",
     "MIGRATIONS_DIR",
+    "RELEASE_FLAGS",
+    "RELEASE_MIGRATIONS",
     "DemoError",
     "DemoStack",
 ]
@@ -82,6 +84,11 @@ STATIC_ENV = {
     "ENABLE_PERFORMANCE_MONITORING": "true",
     "COMPOSE_PROJECT_NAME": COMPOSE_PROJECT,
 }
+
+#: What the release under test changes: the release before it (``DemoStack(previous=True)``)
+#: has these flags off and these migrations not applied; :meth:`DemoStack.deploy` rolls out.
+RELEASE_FLAGS = ("CACHE_ENABLED", "ENABLE_PO_QUERY_OPTIMIZATION")
+RELEASE_MIGRATIONS = ("0012_optimization",)
 
 
 class DemoError(RuntimeError):
@@ -269,13 +276,22 @@ class DemoStack:
     ``compose=None`` starts the Compose project when a Docker engine answers; ``False`` never
     does; ``True`` makes a missing engine an error. ``say`` receives progress lines.
 
+    ``previous=True`` starts the release before the one under test (no cache, unoptimised
+    purchase-order queries, migration 0012 not applied, no injected faults) so that a suite's
+    pre phase can record a baseline; :meth:`deploy` then rolls the release out.
+
     Example::
 
         with DemoStack(broken=True) as stack:
             print(stack.env["API_BASE_URL"], stack.compose_up)
+
+        with DemoStack(previous=True) as stack:
+            ...  # measure the baseline
+            stack.deploy()
     """
 
     broken: bool = False
+    previous: bool = False
     compose: bool | None = None
     compose_project: str = COMPOSE_PROJECT
     say: Callable[[str], None] = field(default=lambda line: None, repr=False)
@@ -354,11 +370,43 @@ class DemoStack:
         }
         if jwt_secret:
             env["JWT_SECRET"] = jwt_secret
+        if self.previous:
+            env.update(dict.fromkeys(RELEASE_FLAGS, "false"))
         self._start_app(env)
-        self._warm_up(env["API_BASE_URL"])
+        if not self.previous:
+            self._warm_up(env["API_BASE_URL"])
         self._wait_compose()
         env["DEMO_COMPOSE"] = "1" if self.compose_up else "0"
         self.env = env
+
+    def deploy(self) -> None:
+        """Roll the release under test out on a stack started with ``previous=True``.
+
+        Applies the release's migrations (with ``broken``, the index fault), restarts the API
+        with the release's flags on (and the injected faults), resets the statement and cache
+        statistics the baseline traffic left, and warms the cache up. A no-op otherwise.
+        """
+        if not self.previous:
+            return
+        self._apply_migrations(self.env["DATABASE_URL"], release=True)
+        with psycopg.connect(self.env["DATABASE_URL"], connect_timeout=10) as conn:
+            conn.autocommit = True
+            conn.execute("ANALYZE purchase_orders")
+            conn.execute("SELECT pg_stat_statements_reset()")
+        for proc in [p for p in self._procs if p.name == "app"]:
+            self._stop_proc(proc)
+            self._procs.remove(proc)
+        with redis.Redis.from_url(self.env["REDIS_URL"], socket_timeout=5) as client:
+            client.config_resetstat()
+        env = {**self.env, **{name: STATIC_ENV[name] for name in RELEASE_FLAGS}}
+        self.previous = False  # from here on the release under test, faults included
+        self._start_app(env)
+        self._warm_up(env["API_BASE_URL"])
+        self.env = env
+        self.say(
+            f"deployed: migrations {', '.join(RELEASE_MIGRATIONS)}, "
+            + ", ".join(f"{name}=true" for name in RELEASE_FLAGS)
+        )
 
     def stop(self) -> None:
         """Stop everything this stack started (idempotent); removes its temporary directory."""
@@ -505,9 +553,12 @@ class DemoStack:
                 time.sleep(0.1)
         self.say(f"PostgreSQL {HOST}:{port} started ({bindir})")
 
-    def _migrate_and_seed(self, database_url: str) -> None:
+    def _apply_migrations(self, database_url: str, *, release: bool) -> None:
+        """The migrations before the release (``release=False``) or the release's own."""
         with psycopg.connect(database_url, connect_timeout=10) as conn:
             for path in migrations():
+                if (path.stem in RELEASE_MIGRATIONS) is not release:
+                    continue
                 text = path.read_text()
                 if self.broken and path.stem.endswith("_optimization"):
                     text = _BROKEN_INDEX.sub(
@@ -516,12 +567,21 @@ class DemoStack:
                 with conn.transaction():
                     conn.execute(text.encode())
                     conn.execute("UPDATE alembic_version SET version_num = %s", (path.stem,))
+
+    def _migrate_and_seed(self, database_url: str) -> None:
+        self._apply_migrations(database_url, release=False)
+        if not self.previous:
+            self._apply_migrations(database_url, release=True)
+        with psycopg.connect(database_url, connect_timeout=10) as conn:
             with conn.transaction(), psycopg.ClientCursor(conn) as cur:
                 cur.execute(_SEED_SQL, {"bot": BOT_EMAIL, "hash": _pw_hash(SEED_PASSWORD)})
             conn.autocommit = True
             conn.execute("ANALYZE")
             conn.execute("SELECT pg_stat_statements_reset()")
-        self.say(f"migrations 0001..{migrations()[-1].stem} applied, seed data loaded")
+        applied = [p.stem for p in migrations()]
+        if self.previous:
+            applied = [stem for stem in applied if stem not in RELEASE_MIGRATIONS]
+        self.say(f"migrations 0001..{applied[-1]} applied, seed data loaded")
 
     def _start_redis(self, executable: str, password: str) -> None:
         assert self.workdir is not None
@@ -566,7 +626,8 @@ class DemoStack:
         assert self.workdir is not None
         app_log = self.workdir / "app.log"
         app_env = {k: v for k, v in os.environ.items() if k not in ("JWT_SECRET", "PYTHONPATH")}
-        app_env.update(env, DEMO_APP_LOG=str(app_log), DEMO_BROKEN="1" if self.broken else "0")
+        broken = self.broken and not self.previous  # the release before has no faults
+        app_env.update(env, DEMO_APP_LOG=str(app_log), DEMO_BROKEN="1" if broken else "0")
         source_root = str(PACKAGE_DIR.parents[1])
         app_env["PYTHONPATH"] = os.pathsep.join(
             [source_root, *filter(None, [os.environ.get("PYTHONPATH")])]
