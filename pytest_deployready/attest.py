@@ -39,6 +39,7 @@ __all__ = [
     "Attestations",
     "append_attestation",
     "load_attestations",
+    "same_role",
 ]
 
 SIGNOFF = "signoff"
@@ -95,19 +96,44 @@ class Attestations:
         self.entries = list(entries)
         self.path = path
 
-    def for_check(self, check_id: str, title: str, commit: str | None) -> Match:
-        """The latest attestation of this check valid for ``commit``."""
+    def for_check(
+        self, check_id: str, title: str, commit: str | None, role: str | None = None
+    ) -> Match:
+        """The latest attestation of this check valid for ``commit`` and, if given, ``role``.
+
+        An entry by another role than the ``manual`` marker's does not count (the record says
+        why); roles compare ignoring case, ``-``/``_`` and runs of spaces (:func:`same_role`).
+        """
         candidates = [
             a
             for a in self.entries
             if a.check != SIGNOFF
             and ((a.check and _same_check(a.check, check_id)) or (a.title and a.title == title))
         ]
-        return _pick(candidates, commit)
+        rejected: list[str] = []
+        if role is not None:
+            rejected = [
+                f"attestation by {a.by} ({a.role}) is not by the role this check asks for: {role}"
+                for a in candidates
+                if not same_role(a.role, role)
+            ]
+            candidates = [a for a in candidates if same_role(a.role, role)]
+        match = _pick(candidates, commit)
+        match.rejected[:0] = rejected
+        return match
 
     def signoff(self, role: str, commit: str | None) -> Match:
-        candidates = [a for a in self.entries if a.check == SIGNOFF and a.role == role]
+        candidates = [a for a in self.entries if a.check == SIGNOFF and same_role(a.role, role)]
         return _pick(candidates, commit)
+
+
+def same_role(a: str, b: str) -> bool:
+    """The same role, written differently: ``same_role("release-manager", "Release  Manager")``."""
+    return _role_key(a) == _role_key(b)
+
+
+def _role_key(role: str) -> str:
+    return " ".join(role.replace("-", " ").replace("_", " ").casefold().split())
 
 
 def _same_check(attested: str, check_id: str) -> bool:

@@ -273,7 +273,9 @@ class DeployRun:
         if role is None:
             return None
         if self.attestations is not None:
-            match = self.attestations.for_check(item.nodeid, state.info.title, self.git_commit)
+            match = self.attestations.for_check(
+                item.nodeid, state.info.title, self.git_commit, role
+            )
             state.attestation, state.attestation_rejected = match.attestation, match.rejected
         if state.attestation is None:
             state.forced_outcome = Outcome.PENDING

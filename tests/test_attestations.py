@@ -14,6 +14,7 @@ from pytest_deployready.attest import (
     AttestationError,
     append_attestation,
     load_attestations,
+    same_role,
 )
 
 SUITE = """
@@ -119,6 +120,39 @@ def test_attestation_for_another_commit_does_not_count(pytester: pytest.Pytester
     ]
     assert "is for commit 0123456789ab" in pr["message"]
     assert checks["test_support_notified"]["outcome"] == "passed"
+
+
+def test_attestation_by_another_role_does_not_count(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(SUITE)
+    pytester.makefile(
+        ".toml",
+        attest=(
+            '[[attestation]]\ntitle = "PR #3 reviewed and approved by team lead"\n'
+            'by = "Max"\nrole = "QA"\n'
+            # the same role written differently counts
+            '[[attestation]]\ntitle = "Notify the support team"\nby = "Sam"\nrole = " support"\n'
+        ),
+    )
+    result = pytester.runpytest("--deploy-record=rec.json", "--deploy-attest=attest.toml")
+    checks = by_name(record(pytester))
+    pr = checks["test_pr_approved"]
+    assert pr["outcome"] == "pending" and pr["attestation"] is None
+    assert pr["attestation_rejected"] == [
+        "attestation by Max (QA) is not by the role this check asks for: Team lead"
+    ]
+    assert pr["message"] == (
+        "manual: pending attestation by Team lead; "
+        "attestation by Max (QA) is not by the role this check asks for: Team lead"
+    )
+    assert checks["test_support_notified"]["outcome"] == "passed"
+    assert result.ret == 1
+
+
+def test_same_role() -> None:
+    assert same_role("Release manager", "release-manager")
+    assert same_role("Release  Manager", "release_manager ")
+    assert not same_role("QA", "Team lead")
+    assert not same_role("Release manager", "Release")
 
 
 def test_signoff_table(pytester: pytest.Pytester) -> None:
