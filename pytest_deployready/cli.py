@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only start the demo stack, print its `export` lines and run until Ctrl-C",
     )
+    demo.add_argument(
+        "--previous",
+        action="store_true",
+        help="with --serve: serve the release before the one under test; Enter deploys it",
+    )
     demo.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     sub.add_parser("version", help="print the version")
     scaffold = sub.add_parser(
@@ -87,8 +92,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from pytest_deployready.demo import run_demo
 
+        if args.previous and not args.serve:
+            print("deployready demo: error: --previous goes with --serve", file=sys.stderr)
+            return USAGE_ERROR
         return run_demo(
-            output=args.output, broken=args.broken, pytest_args=args.pytest_args, serve=args.serve
+            output=args.output,
+            broken=args.broken,
+            pytest_args=args.pytest_args,
+            serve=args.serve,
+            previous=args.previous,
         )
     if args.command == "diff":
         return _diff(args.before, args.after)

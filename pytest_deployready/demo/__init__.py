@@ -404,6 +404,26 @@ def _interruptible() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _serve(stack: DemoStack) -> None:
+    """Print the exports and keep the stack up until Ctrl-C; a previous release deploys on Enter."""
+    _print_exports(stack.env)
+    with contextlib.suppress(KeyboardInterrupt):
+        if stack.previous:
+            _say(
+                "serving the release before the one under test; press Enter to deploy it, "
+                "Ctrl-C to stop"
+            )
+            if sys.stdin is not None and sys.stdin.readline():
+                before = dict(stack.env)
+                stack.deploy()
+                _print_exports({k: v for k, v in stack.env.items() if before.get(k) != v})
+            else:
+                _say("no standard input: the release before stays up until Ctrl-C")
+        _say("serving; press Ctrl-C to stop")
+        while True:
+            time.sleep(3600)
+
+
 def _print_exports(env: dict[str, str]) -> None:
     for name in sorted(env):
         print(f"export {name}={shlex.quote(env[name])}", flush=True)
@@ -437,6 +457,7 @@ def run_demo(
     pytest_args: list[str],
     *,
     serve: bool = False,
+    previous: bool = False,
     suites_dir: Path | None = None,
     compose: bool | None = None,
 ) -> int:
@@ -444,7 +465,8 @@ def run_demo(
 
     Returns the verdict's exit code (0 GO / GO_WITH_WARNINGS, 1 NO_GO, 6 ROLLBACK), or
     :data:`DEMO_ERROR` when the stack could not start. ``serve=True`` only starts the stack,
-    prints ``export`` lines and waits for Ctrl-C.
+    prints ``export`` lines and waits for Ctrl-C; with ``previous=True`` it serves the release
+    before the one under test and deploys it when a line is read from standard input.
 
     Example::
 
@@ -470,7 +492,10 @@ def run_demo(
         with _interruptible():
             _say("starting the demo stack" + (" with injected faults (--broken)" if broken else ""))
             with DemoStack(
-                broken=broken, compose=compose, say=_say, previous=bool(baseline_suites)
+                broken=broken,
+                compose=compose,
+                say=_say,
+                previous=bool(baseline_suites) or (serve and previous),
             ) as stack:
                 compose_up = stack.compose_up
                 if compose_up:
@@ -486,11 +511,7 @@ def run_demo(
                     f"Redis {url_host(stack.env['REDIS_URL'])}, API {stack.env['API_BASE_URL']}"
                 )
                 if serve:
-                    _print_exports(stack.env)
-                    _say("serving; press Ctrl-C to stop")
-                    with contextlib.suppress(KeyboardInterrupt):
-                        while True:
-                            time.sleep(3600)
+                    _serve(stack)
                     return 0
                 env = {
                     k: v
