@@ -188,6 +188,7 @@ def pytest_collection_modifyitems(
     run.active = True
     try:
         items[:] = run.select(items)
+        run.share_phases(items)
     except pytest.UsageError as exc:
         if not run.is_worker:
             raise
@@ -195,6 +196,41 @@ def pytest_collection_modifyitems(
         run.usage_error = str(exc)
         config.hook.pytest_deselected(items=list(items))
         items[:] = []
+
+
+# -- pytest-xdist: phases in order across workers --------------------------------------------
+
+
+def _shared_dir(config: pytest.Config) -> Any:
+    run = config.stash[RUN_KEY]
+    if run.shared_dir is None:
+        import pathlib
+        import tempfile
+
+        run.shared_dir = pathlib.Path(tempfile.mkdtemp(prefix="deployready-xdist-"))
+    return run.shared_dir
+
+
+def _orders_phases(config: pytest.Config) -> bool:
+    run = config.stash[RUN_KEY]
+    return (run.explicit or run.config_file_found) and config.getoption("dist", "no") == "load"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """A deployment run under ``-n N``: one phase at a time, blocking across workers."""
+    if not _orders_phases(config):
+        return None
+    from pytest_deployready.xdist_phases import PhaseScheduling
+
+    run = config.stash[RUN_KEY]
+    return PhaseScheduling(config, log, _shared_dir(config), blocking=lambda: run.blocking_phases)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    if _orders_phases(node.config):
+        node.workerinput["deployready_shared"] = str(_shared_dir(node.config))
 
 
 # -- running -------------------------------------------------------------------------------
@@ -312,6 +348,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
+    if run is not None and not run.is_worker and run.shared_dir is not None:
+        import shutil
+
+        shutil.rmtree(run.shared_dir, ignore_errors=True)
     if run is None or run.is_worker or not run.active:
         return
     # Last line of defence: JUnit XML and the pytest-html page may hold text that never went

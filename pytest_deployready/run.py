@@ -102,6 +102,12 @@ class DeployRun:
         self.deselected: Counter[str] = Counter()
         self.results = CheckResults()
         self.blocking_phases: dict[str, list[str]] = {}
+        # pytest-xdist: a directory the controller's scheduler and the workers share
+        # (pytest_deployready.xdist_phases); None in a serial run.
+        self.shared_dir: Path | None = None
+        shared = getattr(config, "workerinput", {}).get("deployready_shared")
+        if shared:
+            self.shared_dir = Path(shared)
         self.decision: Decision | None = None
         self.complete = True
         self.started_at = _utcnow()
@@ -234,14 +240,21 @@ class DeployRun:
 
     def blocked_reason(self, item: pytest.Item) -> str | None:
         """Why a check must not run: an earlier phase has a blocking failure."""
-        if self.continue_after_blocking or not self.blocking_phases:
+        if self.continue_after_blocking:
+            return None
+        blocking = self.blocking_phases
+        if self.shared_dir is not None:  # an xdist worker: the controller saw every failure
+            from pytest_deployready.xdist_phases import read_blocking
+
+            blocking = read_blocking(self.shared_dir)
+        if not blocking:
             return None
         state = item.stash.get(CHECK_KEY, None)
         if state is None or state.phase is None:
             return None
         phases = self.deploy_config.phases
         mine = sort_key(state.phase, phases)
-        for phase, failed in self.blocking_phases.items():
+        for phase, failed in blocking.items():
             if sort_key(phase, phases) < mine:
                 shown = ", ".join(failed[:3]) + (" ..." if len(failed) > 3 else "")
                 return (
@@ -249,6 +262,20 @@ class DeployRun:
                     "use --deploy-continue to run later phases anyway"
                 )
         return None
+
+    def share_phases(self, items: list[pytest.Item]) -> None:
+        """xdist worker: tell the controller's scheduler each check's phase rank."""
+        if self.shared_dir is None:
+            return
+        from pytest_deployready.xdist_phases import PHASES_FILE, write_json
+
+        phases = self.deploy_config.phases
+        ranks = {
+            item.nodeid: sort_key(state.phase, phases)
+            for item in items
+            if (state := item.stash.get(CHECK_KEY, None)) is not None
+        }
+        write_json(self.shared_dir / PHASES_FILE, ranks)
 
     def prepare(self, item: pytest.Item) -> str | None:
         """Before a check runs: the reason it must not run (blocked, waived, pending), or None."""
