@@ -117,6 +117,8 @@ class DeployRun:
         self.baseline: Baseline | None = None
         self.selected_targets: list[str] = []
         self.today = dt.date.today()
+        #: the check being set up or run: the per-check fixtures write into its state
+        self.current_check: pytest.Item | None = None
 
     # -- configuration ---------------------------------------------------------------------
 
