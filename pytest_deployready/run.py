@@ -12,7 +12,8 @@ import functools
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -347,6 +348,8 @@ class DeployRun:
             and not getattr(report, "user_properties", None)
         ):
             return report  # nothing that could hold a secret (the common passing check)
+        if not self.redactor.may_redact("\n".join(_report_strings(report))):
+            return report  # one search over every string it carries found nothing to mask
         hook = self.config.hook
         data = hook.pytest_report_to_serializable(config=self.config, report=report)
         if data is None:
@@ -555,6 +558,51 @@ class DeployRun:
     @property
     def verdict(self) -> Verdict | None:
         return self.decision.verdict if self.decision else None
+
+
+def _report_strings(report: pytest.TestReport | pytest.CollectReport) -> list[str]:
+    """Every string of a report's serialised form (pytest's ``_report_to_json``), without it.
+
+    The same attributes, and the same dataclass fields of an exception's representation, read
+    where they are instead of copied, so the redactor can search them first: a report whose
+    strings hold nothing to mask is not serialised at all.
+    """
+    out: list[str] = [report.nodeid]
+    attrs = dict(vars(report))
+    attrs.pop("_id", None)  # the nodeid above
+    longrepr = attrs.pop("longrepr", None)
+    if hasattr(longrepr, "toterminal") and not (
+        hasattr(longrepr, "reprtraceback") and hasattr(longrepr, "reprcrash")
+    ):
+        out.append(str(longrepr))  # serialised as its text
+    else:
+        _strings(longrepr, out, into_dataclasses=True)  # serialised with dataclasses.asdict
+    _strings(attrs, out, into_dataclasses=False)  # serialised as they are
+    return out
+
+
+def _strings(value: object, out: list[str], *, into_dataclasses: bool) -> None:
+    """Append every string in ``value`` (mapping keys as ``str()``) to ``out``."""
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _strings(v, out, into_dataclasses=into_dataclasses)
+    elif value is None or isinstance(value, int | float):
+        return  # the common scalars, before the slower checks below
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            out.append(str(k))
+            _strings(v, out, into_dataclasses=into_dataclasses)
+    elif into_dataclasses and is_dataclass(value) and not isinstance(value, type):
+        # Its fields (what dataclasses.asdict copies): the instance's attributes hold them all.
+        if hasattr(value, "__dict__"):
+            attrs = list(vars(value).values())
+        else:
+            attrs = [getattr(value, f.name) for f in fields(value)]
+        _strings(attrs, out, into_dataclasses=True)
+    elif isinstance(value, os.PathLike):
+        out.append(os.fspath(value))
 
 
 def _names(item: pytest.Item) -> list[str]:
