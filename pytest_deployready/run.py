@@ -77,6 +77,7 @@ class ItemState:
     attestation: Attestation | None = None
     attestation_rejected: list[str] = field(default_factory=list)
     static: dict[str, Any] | None = None  # the report data that never changes, built once
+    last_data: dict[str, Any] | None = None  # the last report data beyond the static part
 
 
 RUN_KEY = pytest.StashKey["DeployRun"]()
@@ -297,13 +298,13 @@ class DeployRun:
                 "title": info.title,
                 "section": info.section,
                 "phase": state.phase,
-                "phases": list(info.phases),
+                "phases": info.phases,
                 "severity": info.severity,
                 "rollback_trigger": info.rollback_trigger,
                 "manual_role": info.manual_role,
                 "target": state.target,
             }
-        data = dict(state.static)
+        data: dict[str, Any] = {}
         # Measurements and evidence only once there are some (setup has none). They reach no
         # output on their way: the record is redacted as a whole before it is written.
         if state.measurements:
@@ -323,7 +324,16 @@ class DeployRun:
             data["attestation"] = self.redactor.redact_data(state.attestation.as_dict())
         if state.attestation_rejected:
             data["attestation_rejected"] = state.attestation_rejected
-        report.deployready = data  # type: ignore[attr-defined]
+        # Read-only, so shared where nothing changed: a report with nothing of its own gets
+        # the check's static part, and a teardown the data of the call before it.
+        if not data:
+            shared = state.static
+        else:
+            shared = {**state.static, **data}
+            if shared == state.last_data:
+                shared = state.last_data
+            state.last_data = shared
+        report.deployready = shared  # type: ignore[attr-defined]
 
     def unreachable_is_error(self, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
         """A target that cannot be reached is an ``error`` of the check, told in one line."""
