@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 import pytest
 
 from pytest_deployready.errors import DeployReadyError, TargetNotConfigured
-from pytest_deployready.run import CHECK_KEY, RUN_KEY
+from pytest_deployready.run import CHECK_KEY, RUN_KEY, DeployRun
 
 if TYPE_CHECKING:
     from pytest_deployready.compose import Compose
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pytest_deployready.redis import RedisTarget
     from pytest_deployready.thresholds import Evidence, Thresholds
 
-__all__ = ["api", "compose", "db", "deploy_config", "evidence", "metrics", "redis", "thresholds"]
+__all__ = ["CheckFixtures", "api", "compose", "db", "deploy_config", "metrics", "redis"]
 
 T = TypeVar("T")
 
@@ -69,40 +69,54 @@ def deploy_config(pytestconfig: pytest.Config) -> DeployConfig:
     return pytestconfig.stash[RUN_KEY].deploy_config
 
 
-@pytest.fixture
-def thresholds(request: pytest.FixtureRequest) -> Thresholds:
-    """Check measured values against the configured rules; each check lands in the record.
+class CheckFixtures:
+    """The per-check fixtures ``thresholds`` and ``evidence``, bound to the run.
 
-    Example::
+    They take no ``request``: pytest builds a new ``request`` fixture definition (a signature
+    inspection) every time a fixture asks for it, for every check. The check that is being set
+    up is the run's ``current_check`` instead. Registered by ``plugin.pytest_configure``::
 
-        def test_p95(api, thresholds):
-            thresholds.check("api_p95_ms", api.sample("GET", "/health", n=100).p95_ms)
+        config.pluginmanager.register(CheckFixtures(run), "deployready-check-fixtures")
     """
-    from pytest_deployready.thresholds import Thresholds
 
-    state = request.node.stash.get(CHECK_KEY, None)
-    run = request.config.stash[RUN_KEY]  # not via deploy_config: one fixture less per check
-    return Thresholds(
-        run.deploy_config.thresholds,
-        state.measurements if state else None,
-        baseline=run.baseline,
-        check_id=request.node.nodeid,
-    )
+    def __init__(self, run: DeployRun) -> None:
+        self._run = run
 
+    @pytest.fixture
+    def thresholds(self) -> Thresholds:
+        """Check measured values against the configured rules; each check lands in the record.
 
-@pytest.fixture
-def evidence(request: pytest.FixtureRequest) -> Evidence:
-    """Attach JSON-serialisable facts to this check's entry in the record.
+        Example::
 
-    Example::
+            def test_p95(api, thresholds):
+                thresholds.check("api_p95_ms", api.sample("GET", "/health", n=100).p95_ms)
+        """
+        from pytest_deployready.thresholds import Thresholds
 
-        def test_version(db, evidence):
-            evidence.add("postgres_version", db.server_version())
-    """
-    from pytest_deployready.thresholds import Evidence
+        run = self._run
+        item = run.current_check
+        state = item.stash.get(CHECK_KEY, None) if item is not None else None
+        return Thresholds(
+            run.deploy_config.thresholds,
+            state.measurements if state else None,
+            baseline=run.baseline,
+            check_id=item.nodeid if item is not None else "",
+        )
 
-    state = request.node.stash.get(CHECK_KEY, None)
-    return Evidence(state.evidence if state else None)
+    @pytest.fixture
+    def evidence(self) -> Evidence:
+        """Attach JSON-serialisable facts to this check's entry in the record.
+
+        Example::
+
+            def test_version(db, evidence):
+                evidence.add("postgres_version", db.server_version())
+        """
+        from pytest_deployready.thresholds import Evidence
+
+        item = self._run.current_check
+        state = item.stash.get(CHECK_KEY, None) if item is not None else None
+        return Evidence(state.evidence if state else None)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ clear usage error (exit 4), not a silently ignored marker.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -98,23 +99,39 @@ class CheckInfo:
         return None
 
 
+class _BadMarker(Exception):
+    """Marker arguments that do not fit the marker's signature (the message says how)."""
+
+
 def _bind(item: pytest.Item, name: str, marker: pytest.Mark | None) -> Any | None:
     if marker is None:
         return None
+    kwargs = tuple(marker.kwargs.items())
+    try:
+        try:
+            return _marker_value(name, marker.args, kwargs)
+        except TypeError:  # unhashable arguments (so not strings either): checked uncached
+            return _marker_value.__wrapped__(name, marker.args, kwargs)
+    except _BadMarker as exc:
+        raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _marker_value(name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    """The validated value of a marker's arguments: the same few markers (a phase, a
+    severity, a section) are on thousands of checks, and are bound once."""
     func = MARKERS[name][0]
     try:
-        _SIGNATURES[name].bind(*marker.args, **marker.kwargs)
+        _SIGNATURES[name].bind(*args, **dict(kwargs))
     except TypeError as exc:
-        raise pytest.UsageError(
-            f"{item.nodeid}: bad @pytest.mark.{name} arguments "
-            f"{_format_args(marker.args, marker.kwargs)}: {exc}; expected {MARKERS[name][1]}"
+        raise _BadMarker(
+            f"bad @pytest.mark.{name} arguments {_format_args(args, dict(kwargs))}: {exc}; "
+            f"expected {MARKERS[name][1]}"
         ) from None
-    for value in (*marker.args, *marker.kwargs.values()):
+    for value in (*args, *(v for _, v in kwargs)):
         if not isinstance(value, str):
-            raise pytest.UsageError(
-                f"{item.nodeid}: bad @pytest.mark.{name} argument {value!r}: expected a string"
-            )
-    return func(*marker.args, **marker.kwargs)
+            raise _BadMarker(f"bad @pytest.mark.{name} argument {value!r}: expected a string")
+    return func(*args, **dict(kwargs))
 
 
 def _format_args(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:

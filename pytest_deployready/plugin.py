@@ -129,6 +129,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_deployready import fixtures
 
     config.pluginmanager.register(fixtures, "deployready-fixtures")
+    config.pluginmanager.register(fixtures.CheckFixtures(run), "deployready-check-fixtures")
     if not run.is_worker:
         config.pluginmanager.register(RunObserver(run), "deployready-observer")
     if run.explicit and not run.is_worker:
@@ -239,6 +240,7 @@ def pytest_configure_node(node: Any) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     run = item.config.stash[RUN_KEY]
+    run.current_check = item  # before pytest sets up its fixtures (we run first)
     reason = run.prepare(item) if run.active else None
     if reason is not None:
         # Reported at the check's own location, as @pytest.mark.skip would be.

@@ -150,10 +150,11 @@ class CheckResults:
         info: dict[str, Any] | None = getattr(report, "deployready", None)
         if info is None:
             return None
-        check = self._checks.get(report.nodeid)
+        nodeid = report.nodeid  # a property that builds the string on every read
+        check = self._checks.get(nodeid)
         if check is None:
             check = CheckResult(
-                id=report.nodeid,
+                id=nodeid,
                 title=info.get("title", ""),
                 section=info.get("section", ""),
                 phase=info.get("phase"),
@@ -163,14 +164,23 @@ class CheckResults:
                 manual_role=info.get("manual_role"),
                 target=info.get("target"),
             )
-            self._checks[report.nodeid] = check
+            self._checks[nodeid] = check
         check.duration_s += report.duration
-        check.finished = check.finished or report.when == "teardown"
-        check.thresholds = list(info.get("thresholds", check.thresholds))
-        check.evidence = dict(info.get("evidence", check.evidence))
-        check.waiver = info.get("waiver", check.waiver)
-        check.attestation = info.get("attestation", check.attestation)
-        check.attestation_rejected = list(info.get("attestation_rejected", []))
+        if report.when == "teardown":
+            check.finished = True
+        # Only what the report carries replaces what the check has (a setup report has no
+        # measurements yet); the lists and dicts are copied, not shared with the report.
+        if "thresholds" in info:
+            check.thresholds = list(info["thresholds"])
+        if "evidence" in info:
+            check.evidence = dict(info["evidence"])
+        if "waiver" in info:
+            check.waiver = info["waiver"]
+        if "attestation" in info:
+            check.attestation = info["attestation"]
+        rejected = info.get("attestation_rejected")
+        if rejected or check.attestation_rejected:
+            check.attestation_rejected = list(rejected or ())
         message = _short_message(report)
         if info.get("outcome"):  # decided by the plugin: blocked, pending, waived
             check._set_outcome(Outcome(info["outcome"]), info.get("message") or message)
@@ -213,8 +223,8 @@ def dumps_record(record: dict[str, Any]) -> str:
     Python one): 5,000 checks in milliseconds, not a second.
     """
 
-    def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+    # One encoder for every check: json.dumps with options builds a new one per call.
+    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str).encode
 
     fields = []
     for key, value in record.items():

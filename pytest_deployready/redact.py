@@ -20,6 +20,7 @@ import html
 import json
 import os
 import re
+import string
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -95,6 +96,7 @@ class Redactor:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._quick: re.Pattern[str] | None = None
+        self._quick_ascii: re.Pattern[str] | None = None
         for s in secrets:
             self.add(s)
 
@@ -120,7 +122,7 @@ class Redactor:
             html.escape(secret, quote=True),
         }
         self._secrets.update(f for f in forms if len(f) >= _MIN_SECRET_LEN)
-        self._quick = None
+        self._quick = self._quick_ascii = None
         # Longest first so that a secret containing another is masked whole.
         ordered = sorted(self._secrets, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
@@ -141,21 +143,39 @@ class Redactor:
     def secrets(self) -> frozenset[str]:
         return frozenset(self._secrets)
 
+    def may_redact(self, text: str) -> bool:
+        """False when :meth:`redact` leaves ``text``, and every part of it, unchanged.
+
+        One search for what every secret and secret pattern starts from, so the strings of a
+        whole structure can be checked at once, joined::
+
+            if r.may_redact("\\n".join(strings)):
+                strings = [r.redact(s) for s in strings]
+        """
+        if not text:
+            return False
+        if self._quick is None or self._quick_ascii is None:
+            secrets = sorted(self._secrets)
+            self._quick = re.compile(
+                "|".join([*(re.escape(s) for s in secrets), _QUICK]), re.IGNORECASE
+            )
+            folded = (_ascii_fold(s) for s in secrets)
+            self._quick_ascii = re.compile(
+                "|".join([*(re.escape(s) for s in folded if s is not None), _QUICK])
+            )
+        if text.isascii():  # most text: the same search, several times faster without IGNORECASE
+            return self._quick_ascii.search(text.lower()) is not None
+        return self._quick.search(text) is not None
+
     def redact(self, text: str, *, patterns: bool = True) -> str:
         """Return ``text`` with every known secret and secret-looking value masked.
 
         ``patterns=False`` masks only the known secret values, for files that hold code
         (an HTML page's scripts) where ``token: x``-like text is not a secret.
         """
-        if not text:
-            return text
         # One search decides whether any of the substitutions below could change the text
         # (most strings: no), instead of five substitutions on every string.
-        if self._quick is None:
-            self._quick = re.compile(
-                "|".join([*(re.escape(s) for s in self._secrets), _QUICK]), re.IGNORECASE
-            )
-        if self._quick.search(text) is None:
+        if not self.may_redact(text):
             return text
         if self._pattern is not None:
             text = self._pattern.sub(MASK, text)
@@ -178,6 +198,25 @@ class Redactor:
         if isinstance(data, list):
             return [self.redact_data(v) for v in data]
         return data
+
+
+def _ascii_fold(secret: str) -> str | None:
+    """What ``secret`` matches in ASCII text under ``re.IGNORECASE``, lower-cased, or None.
+
+    A few non-ASCII letters match ASCII ones (the long s and ``s``, the Kelvin sign and ``k``,
+    the dotted and dotless I and ``i``); a secret with any other non-ASCII character never
+    matches ASCII text.
+    """
+    out = []
+    for ch in secret:
+        if ch.isascii():
+            out.append(ch.lower())
+            continue
+        same = [a for a in string.ascii_lowercase if re.fullmatch(re.escape(ch), a, re.IGNORECASE)]
+        if not same:
+            return None
+        out.append(same[0])
+    return "".join(out)
 
 
 def _mask_value(match: re.Match[str]) -> str:

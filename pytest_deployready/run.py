@@ -12,7 +12,8 @@ import functools
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -76,6 +77,7 @@ class ItemState:
     attestation: Attestation | None = None
     attestation_rejected: list[str] = field(default_factory=list)
     static: dict[str, Any] | None = None  # the report data that never changes, built once
+    last_data: dict[str, Any] | None = None  # the last report data beyond the static part
 
 
 RUN_KEY = pytest.StashKey["DeployRun"]()
@@ -123,6 +125,8 @@ class DeployRun:
         self.baseline: Baseline | None = None
         self.selected_targets: list[str] = []
         self.today = dt.date.today()
+        #: the check being set up or run: the per-check fixtures write into its state
+        self.current_check: pytest.Item | None = None
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -323,13 +327,13 @@ class DeployRun:
                 "title": info.title,
                 "section": info.section,
                 "phase": state.phase,
-                "phases": list(info.phases),
+                "phases": info.phases,
                 "severity": info.severity,
                 "rollback_trigger": info.rollback_trigger,
                 "manual_role": info.manual_role,
                 "target": state.target,
             }
-        data = dict(state.static)
+        data: dict[str, Any] = {}
         # Measurements and evidence only once there are some (setup has none). They reach no
         # output on their way: the record is redacted as a whole before it is written.
         if state.measurements:
@@ -349,7 +353,16 @@ class DeployRun:
             data["attestation"] = self.redactor.redact_data(state.attestation.as_dict())
         if state.attestation_rejected:
             data["attestation_rejected"] = state.attestation_rejected
-        report.deployready = data  # type: ignore[attr-defined]
+        # Read-only, so shared where nothing changed: a report with nothing of its own gets
+        # the check's static part, and a teardown the data of the call before it.
+        if not data:
+            shared = state.static
+        else:
+            shared = {**state.static, **data}
+            if shared == state.last_data:
+                shared = state.last_data
+            state.last_data = shared
+        report.deployready = shared  # type: ignore[attr-defined]
 
     def unreachable_is_error(self, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
         """A target that cannot be reached is an ``error`` of the check, told in one line."""
@@ -374,6 +387,8 @@ class DeployRun:
             and not getattr(report, "user_properties", None)
         ):
             return report  # nothing that could hold a secret (the common passing check)
+        if not self.redactor.may_redact("\n".join(_report_strings(report))):
+            return report  # one search over every string it carries found nothing to mask
         hook = self.config.hook
         data = hook.pytest_report_to_serializable(config=self.config, report=report)
         if data is None:
@@ -582,6 +597,51 @@ class DeployRun:
     @property
     def verdict(self) -> Verdict | None:
         return self.decision.verdict if self.decision else None
+
+
+def _report_strings(report: pytest.TestReport | pytest.CollectReport) -> list[str]:
+    """Every string of a report's serialised form (pytest's ``_report_to_json``), without it.
+
+    The same attributes, and the same dataclass fields of an exception's representation, read
+    where they are instead of copied, so the redactor can search them first: a report whose
+    strings hold nothing to mask is not serialised at all.
+    """
+    out: list[str] = [report.nodeid]
+    attrs = dict(vars(report))
+    attrs.pop("_id", None)  # the nodeid above
+    longrepr = attrs.pop("longrepr", None)
+    if hasattr(longrepr, "toterminal") and not (
+        hasattr(longrepr, "reprtraceback") and hasattr(longrepr, "reprcrash")
+    ):
+        out.append(str(longrepr))  # serialised as its text
+    else:
+        _strings(longrepr, out, into_dataclasses=True)  # serialised with dataclasses.asdict
+    _strings(attrs, out, into_dataclasses=False)  # serialised as they are
+    return out
+
+
+def _strings(value: object, out: list[str], *, into_dataclasses: bool) -> None:
+    """Append every string in ``value`` (mapping keys as ``str()``) to ``out``."""
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _strings(v, out, into_dataclasses=into_dataclasses)
+    elif value is None or isinstance(value, int | float):
+        return  # the common scalars, before the slower checks below
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            out.append(str(k))
+            _strings(v, out, into_dataclasses=into_dataclasses)
+    elif into_dataclasses and is_dataclass(value) and not isinstance(value, type):
+        # Its fields (what dataclasses.asdict copies): the instance's attributes hold them all.
+        if hasattr(value, "__dict__"):
+            attrs = list(vars(value).values())
+        else:
+            attrs = [getattr(value, f.name) for f in fields(value)]
+        _strings(attrs, out, into_dataclasses=True)
+    elif isinstance(value, os.PathLike):
+        out.append(os.fspath(value))
 
 
 def _names(item: pytest.Item) -> list[str]:

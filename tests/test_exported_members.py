@@ -67,5 +67,20 @@ def test_public_fixtures_are_the_designed_ones() -> None:
     from pytest_deployready import fixtures
 
     assert sorted(fixtures.__all__) == sorted(
+        ["CheckFixtures", "api", "compose", "db", "deploy_config", "metrics", "redis"]
+    )
+    per_check = [name for name in vars(fixtures.CheckFixtures) if not name.startswith("_")]
+    assert sorted(per_check) == ["evidence", "thresholds"]
+
+
+def test_plugin_provides_the_designed_fixtures(pytester: pytest.Pytester) -> None:
+    """What a user sees: ``pytest --fixtures`` lists every fixture of ours, with its example."""
+    result = pytester.runpytest("--fixtures")
+    ours = [
+        line.split(" ", 1)[0]
+        for line in result.stdout.lines
+        if "pytest_deployready/fixtures.py:" in line
+    ]
+    assert sorted(ours) == sorted(
         ["api", "compose", "db", "deploy_config", "evidence", "metrics", "redis", "thresholds"]
     )

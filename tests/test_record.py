@@ -87,6 +87,55 @@ def test_record_fields_and_schema(pytester: pytest.Pytester) -> None:
     assert rec["summary"]["passed"] == 2 and rec["summary"]["total"] == 2
 
 
+def test_evidence_and_thresholds_land_on_their_own_check(pytester: pytest.Pytester) -> None:
+    """Through a fixture of the user's, getfixturevalue in the body and a test class alike."""
+    pytester.makefile(".toml", deployready='[thresholds]\nlatency_ms = "< 100"\n')
+    pytester.makepyfile(
+        """
+        import pytest
+
+        pytestmark = pytest.mark.phase("pre")
+
+        @pytest.fixture
+        def seeded(evidence):
+            evidence.add("seeded_by", "fixture")
+            yield evidence
+            evidence.add("closed", True)  # after the call's report: the teardown's carries it
+
+        def test_through_fixture(seeded, thresholds):
+            seeded.add("body", 1)
+            thresholds.check("latency_ms", 10)
+
+        def test_in_body(request):
+            request.getfixturevalue("evidence").add("body", 2)
+            request.getfixturevalue("thresholds").check("latency_ms", 20)
+
+        def test_nothing():
+            pass
+
+        class TestGroup:
+            def test_method(self, evidence, thresholds):
+                evidence.add("body", 3)
+                thresholds.check("latency_ms", 300)
+        """
+    )
+    result = pytester.runpytest("--deploy-continue", "--deploy-record=record.json")
+    result.assert_outcomes(passed=3, failed=1)
+    checks = {c["id"].rsplit("::", 1)[-1]: c for c in load(pytester.path / "record.json")["checks"]}
+    assert checks["test_through_fixture"]["evidence"] == {
+        "seeded_by": "fixture",
+        "body": 1,
+        "closed": True,
+    }
+    assert [t["measured"] for t in checks["test_through_fixture"]["thresholds"]] == [10.0]
+    assert checks["test_in_body"]["evidence"] == {"body": 2}
+    assert [t["measured"] for t in checks["test_in_body"]["thresholds"]] == [20.0]
+    assert checks["test_nothing"]["evidence"] == {} and checks["test_nothing"]["thresholds"] == []
+    assert checks["test_method"]["evidence"] == {"body": 3}
+    assert checks["test_method"]["thresholds"][0]["passed"] is False
+    assert checks["test_method"]["outcome"] == "failed"
+
+
 def test_record_written_atomically_without_leftovers(tmp_path: Path) -> None:
     target = tmp_path / "r.json"
     target.write_text('{"old": true}')

@@ -207,6 +207,55 @@ def test_redact_data_walks_keys_lists_and_tuples() -> None:
     assert r.redact_data(42) == 42
 
 
+# -- may_redact: the search that decides whether to redact at all ---------------------------
+
+_ODD_SECRETS = [
+    "hunter22",
+    "Ma\u017f\u017f-1234",
+    "Kelvin\u212a-9",
+    "\u0130dent-77",
+    "caf\u00e9-pw77",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HUNTER22 in upper case",
+        "MASS-1234",
+        "kelvink-9",
+        "IDENT-77 and idENT-77",
+        "cafe-pw77",
+        "caf\u00e9-pw77",
+        "ma\u017f\u017f-1234 in text that is not ASCII",
+        "nothing here at all",
+        "a URL: https://host/x",
+        "Authorization header",
+        "the API-KEY is",
+        "",
+    ],
+)
+def test_may_redact_agrees_with_a_case_insensitive_search(text: str) -> None:
+    """ASCII text takes a faster path: it finds exactly what the case-insensitive search of
+    every secret and secret pattern finds, non-ASCII letters that match ASCII ones included."""
+    import re
+
+    from pytest_deployready.redact import _QUICK
+
+    r = Redactor(_ODD_SECRETS)
+    reference = re.compile("|".join([*map(re.escape, r.secrets), _QUICK]), re.IGNORECASE)
+    assert r.may_redact(text) is (reference.search(text) is not None)
+
+
+def test_may_redact_is_false_only_when_redact_changes_nothing() -> None:
+    r = Redactor(_ODD_SECRETS)
+    parts = ["plain words", "postgresql://u:pw99@h/db", "x hunter22 y", "token=abc123"]
+    for part in parts:
+        assert r.may_redact(part) is (r.redact(part) != part)
+    assert r.may_redact("\n".join(parts))
+    assert not r.may_redact("\n".join(p for p in parts if r.redact(p) == p))
+
+
 # -- safe_url and url_host -----------------------------------------------------------------
 
 

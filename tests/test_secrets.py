@@ -486,3 +486,109 @@ def test_redacted_failures_read_like_unredacted_ones(
     assert ENV_SECRETS["DB_PASSWORD"] not in redacted_out + redacted_xml
     assert redacted_out.splitlines() == reference_out.splitlines()
     assert redacted_xml == reference_xml
+
+
+# -- the search before serialising a report ------------------------------------------------
+
+PRECHECK_MODULE = """
+import logging
+import sys
+
+import pytest
+
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("fixture broke")
+
+
+@pytest.fixture
+def bad_teardown():
+    yield
+    raise RuntimeError("teardown broke")
+
+
+def test_assertion(record_property):
+    record_property("prop", {"nested": ["value-in-property"]})
+    print("out-line")
+    print("err-line", file=sys.stderr)
+    logging.getLogger("x").warning("log-line")
+    local_value = "a-local"
+    assert local_value == "b", "assertion-message"
+
+
+def test_chained():
+    try:
+        raise KeyError("inner-cause")
+    except KeyError as exc:
+        raise ValueError("outer-error") from exc
+
+
+def test_missing_fixture(no_such_fixture):
+    pass
+
+
+def test_setup_error(broken):
+    pass
+
+
+def test_teardown_error(bad_teardown):
+    pass
+
+
+def test_skipped():
+    pytest.skip("skip-reason")
+
+
+@pytest.mark.xfail(reason="xfail-reason")
+def test_xfailed():
+    assert False
+"""
+
+
+def _serialised_strings(data: object) -> set[str]:
+    if isinstance(data, str):
+        return {data}
+    if isinstance(data, Mapping):
+        return {str(k) for k in data} | {s for v in data.values() for s in _serialised_strings(v)}
+    if isinstance(data, list | tuple):
+        return {s for v in data for s in _serialised_strings(v)}
+    return set()
+
+
+def _pytest_names() -> set[str]:
+    """What serialisation itself adds: the names of pytest's report attributes and of its
+    exception representations' classes and fields, not anything a check put there."""
+    import dataclasses
+
+    from _pytest._code import code
+
+    classes = [
+        c for c in vars(code).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
+    ]
+    names = {c.__name__ for c in classes}
+    names |= {f.name for c in classes for f in dataclasses.fields(c)}
+    return names | {"$report_type", "TestReport", "CollectReport", "type", "data", "chain"}
+
+
+@pytest.mark.parametrize("tb", ["auto", "long", "short", "line", "native", "no"])
+def test_report_strings_hold_every_serialised_string(pytester: pytest.Pytester, tb: str) -> None:
+    """A report is only serialised for redaction when the redactor finds something in its
+    strings: those must include every string the serialised report would carry."""
+    from pytest_deployready.run import _report_strings
+
+    pytester.makepyfile(
+        test_precheck=PRECHECK_MODULE, test_broken_import="raise RuntimeError('import-error')"
+    )
+    reprec = pytester.inline_run(
+        "-p", "no:deployready", "-l", f"--tb={tb}", "--continue-on-collection-errors"
+    )
+    reports = reprec.getreports("pytest_runtest_logreport pytest_collectreport")
+    config = reprec.getcall("pytest_sessionfinish").session.config
+    failing = [r for r in reports if r.failed or r.skipped]
+    assert len(failing) == 8  # 2 failed, 3 errors, a skip, an xfail and the broken import
+    for report in reports:
+        data = config.hook.pytest_report_to_serializable(config=config, report=report)
+        structure = _pytest_names() | set(data)  # set(data): the report's attribute names
+        missing = _serialised_strings(data) - structure - set(_report_strings(report))
+        assert not missing, f"{report.nodeid} {report.when}: {sorted(missing)[:5]}"
