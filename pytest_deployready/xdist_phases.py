@@ -77,6 +77,8 @@ class PhaseScheduling(LoadScheduling):  # type: ignore[misc]  # xdist ships no t
         self._blocking = blocking
         self._ranks: list[int] | None = None
         self.current = 0
+        #: more than one phase to keep apart; False: exactly xdist's load scheduling
+        self.phased = False
 
     def _rank(self, index: int) -> int:
         if self._ranks is None:
@@ -94,17 +96,22 @@ class PhaseScheduling(LoadScheduling):  # type: ignore[misc]  # xdist ships no t
             by_id = {}
         ranks = [int(by_id.get(nodeid, 0)) for nodeid in collection]
         self.current = min(ranks, default=0)
+        self.phased = len(set(ranks)) > 1
         return ranks
 
     def schedule(self) -> None:
         super().schedule()
-        for node in self.nodes:
-            self._prime(node)
+        if self.phased:
+            for node in self.nodes:
+                self._prime(node)
 
     def _send_tests(self, node: Any, num: int) -> None:
         """Send up to ``num`` checks of the open phase (never of a later one)."""
         if self._ranks is None and self.collection is not None:
             self._ranks = self._load_ranks()
+        if not self.phased:
+            super()._send_tests(node, num)
+            return
         take = [i for i in self.pending if self._rank(i) <= self.current][:num]
         self._send(node, take)
 
@@ -127,6 +134,9 @@ class PhaseScheduling(LoadScheduling):  # type: ignore[misc]  # xdist ships no t
             self._send(node, [min(later)])
 
     def check_schedule(self, node: Any, duration: float = 0) -> None:
+        if not self.phased:
+            super().check_schedule(node, duration)
+            return
         if node.shutting_down:
             return
         if not self.pending and any(self._rank(i) > self.current for i in self.node2pending[node]):
@@ -136,11 +146,16 @@ class PhaseScheduling(LoadScheduling):  # type: ignore[misc]  # xdist ships no t
 
     @property
     def tests_finished(self) -> bool:
-        if any(self._rank(i) > self.current for held in self.node2pending.values() for i in held):
+        if self.phased and any(
+            self._rank(i) > self.current for held in self.node2pending.values() for i in held
+        ):
             return False  # a primer waits for its phase: shutting down now would run it early
         return bool(super().tests_finished)
 
     def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
+        if not self.phased:
+            super().mark_test_complete(node, item_index, duration)
+            return
         self.node2pending[node].remove(item_index)
         self._advance()
         # Every node, not only this one: a node that holds the last check of the phase must
