@@ -173,12 +173,12 @@ def db_queries_per_request(db: Database, api: Api, requests: int = 20) -> float:
 def assert_latency_improved(api: Api, thresholds: Thresholds, evidence: Evidence) -> None:
     """The cached lookup's p95 now, against the pre phase's (threshold ``api_p95_after_ms``).
 
-    The same sample as ``test_record_baseline`` (100 requests, 4 at a time), so that the two
+    The same sample as ``test_record_baseline`` (200 requests, 4 at a time), so that the two
     p95 figures compare like with like.
 
     Example: ``assert_latency_improved(api, thresholds, evidence)``
     """
-    result = sample_cached_endpoint(api, n=100)
+    result = sample_cached_endpoint(api, n=200)
     evidence.add("after", result.as_dict())
     assert result.errors == 0, f"sample of {CACHED_ENDPOINT} had errors: {result}"
     thresholds.check("api_p95_after_ms", result.p95_ms)

@@ -21,7 +21,7 @@ def test_record_baseline(
     Run before the rollout (``--deploy-phase=pre --deploy-record pre.json``), this record is
     the baseline of the improvement checks after it (``--deploy-baseline pre.json``).
     """
-    result = sample_cached_endpoint(api, n=100)
+    result = sample_cached_endpoint(api, n=200)
     evidence.add("baseline", result.as_dict())
     assert result.errors == 0, f"baseline sample of {CACHED_ENDPOINT} had errors: {result}"
     thresholds.check("api_p95_before_ms", result.p95_ms)

@@ -79,7 +79,7 @@ BUYER_QUERY = (
 
 @pytest.fixture(scope="session")
 def po_query_ms(db: Database, buyer_ids: list[int]) -> float:
-    """Median database execution time (EXPLAIN ANALYZE, ms) of the buyer lookup of 20 buyers.
+    """Database execution time (EXPLAIN ANALYZE, ms) of the buyer lookup: median of 20 buyers.
 
     The database's own time, without the network and the API: what the indexes change.
 
@@ -88,12 +88,17 @@ def po_query_ms(db: Database, buyer_ids: list[int]) -> float:
         def test_query(po_query_ms, thresholds):
             thresholds.check("po_query_after_ms", po_query_ms)
     """
-    times: list[float] = []
-    for buyer in buyer_ids:
-        plan = db.explain(BUYER_QUERY, [buyer], analyze=True)
-        assert plan.execution_time_ms is not None, "EXPLAIN ANALYZE reported no execution time"
-        times.append(plan.execution_time_ms)
-    return statistics.median(times)
+    # A first pass reads the table into PostgreSQL's buffers (a cold pass would flatter
+    # whichever run comes second); then each buyer's best of three, and the median of those.
+    best: dict[int, float] = {}
+    for timed in (False, True, True, True):
+        for buyer in buyer_ids:
+            plan = db.explain(BUYER_QUERY, [buyer], analyze=True)
+            ms = plan.execution_time_ms
+            assert ms is not None, "EXPLAIN ANALYZE reported no execution time"
+            if timed:
+                best[buyer] = min(ms, best.get(buyer, ms))
+    return statistics.median(best.values())
 
 
 @pytest.fixture
