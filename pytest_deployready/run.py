@@ -110,6 +110,7 @@ class DeployRun:
         shared = getattr(config, "workerinput", {}).get("deployready_shared")
         if shared:
             self.shared_dir = Path(shared)
+        self._blocking_read: tuple[str, dict[str, list[str]]] | None = None
         self.decision: Decision | None = None
         self.complete = True
         self.started_at = _utcnow()
@@ -246,15 +247,13 @@ class DeployRun:
         """Why a check must not run: an earlier phase has a blocking failure."""
         if self.continue_after_blocking:
             return None
-        blocking = self.blocking_phases
-        if self.shared_dir is not None:  # an xdist worker: the controller saw every failure
-            from pytest_deployready.xdist_phases import read_blocking
-
-            blocking = read_blocking(self.shared_dir)
-        if not blocking:
-            return None
         state = item.stash.get(CHECK_KEY, None)
         if state is None or state.phase is None:
+            return None
+        blocking = self.blocking_phases
+        if self.shared_dir is not None:  # an xdist worker: the controller saw every failure
+            blocking = self._shared_blocking(state.phase)
+        if not blocking:
             return None
         phases = self.deploy_config.phases
         mine = sort_key(state.phase, phases)
@@ -266,6 +265,19 @@ class DeployRun:
                     "use --deploy-continue to run later phases anyway"
                 )
         return None
+
+    def _shared_blocking(self, phase: str) -> dict[str, list[str]]:
+        """The controller's blocking failures, read once per phase on an xdist worker.
+
+        The controller writes them before it sends the first check of a phase, and not again
+        until the next phase opens: one read serves every check of the phase.
+        """
+        if self._blocking_read is None or self._blocking_read[0] != phase:
+            from pytest_deployready.xdist_phases import read_blocking
+
+            assert self.shared_dir is not None
+            self._blocking_read = (phase, read_blocking(self.shared_dir))
+        return self._blocking_read[1]
 
     def share_phases(self, items: list[pytest.Item]) -> None:
         """xdist worker: tell the controller's scheduler each check's phase rank."""

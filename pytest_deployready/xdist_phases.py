@@ -81,9 +81,8 @@ class PhaseScheduling(LoadScheduling):  # type: ignore[misc]  # xdist ships no t
         self.phased = False
 
     def _rank(self, index: int) -> int:
-        if self._ranks is None:
-            self._ranks = self._load_ranks()
-        return self._ranks[index] if index < len(self._ranks) else 0
+        ranks = self._ranks or ()
+        return ranks[index] if index < len(ranks) else 0
 
     def _load_ranks(self) -> list[int]:
         """Phase rank per collection index; all 0 (plain load scheduling) when unknown."""
@@ -107,7 +106,7 @@ class PhaseScheduling(LoadScheduling):  # type: ignore[misc]  # xdist ships no t
 
     def _send_tests(self, node: Any, num: int) -> None:
         """Send up to ``num`` checks of the open phase (never of a later one)."""
-        if self._ranks is None and self.collection is not None:
+        if self._ranks is None:  # the first call: the collection is known from here on
             self._ranks = self._load_ranks()
         if not self.phased:
             super()._send_tests(node, num)

@@ -129,8 +129,8 @@ def test_broken_demo_is_no_go_with_exactly_the_injected_faults(tmp_path: Path) -
         assert matches(BROKEN[suite], actual), (suite, sorted(actual))
 
 
-def _pytest(suite: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
-    record = Path(env["OUT"]) / f"{suite.name}-{len(list(Path(env['OUT']).iterdir()))}.json"
+def _pytest(suite: Path, env: dict[str, str], stage: str, *args: str) -> dict[str, Any]:
+    record = Path(env["OUT"]) / f"{suite.name}-{stage}.json"
     argv = [sys.executable, "-m", "pytest", str(suite), "--rootdir", str(suite), "-q"]
     argv += ["-p", "no:cacheprovider", "--deploy-record", str(record), *args]
     proc = subprocess.run(argv, cwd=suite, env=env, capture_output=True, text=True, timeout=300)
@@ -161,7 +161,8 @@ def test_improvement_checks_compare_the_release_before_with_a_broken_rollout(
             assert conn.execute(count).fetchone() == (0,)
         assert stack.env["CACHE_ENABLED"] == stack.env["ENABLE_PO_QUERY_OPTIMIZATION"] == "false"
         baselines = {
-            name: _pytest(suites / name, env, *BASELINE_ARGS) for name in IMPROVEMENT_CHECKS
+            name: _pytest(suites / name, env, "baseline", *BASELINE_ARGS)
+            for name in IMPROVEMENT_CHECKS
         }
         for name, record in baselines.items():
             assert record["verdict"] == "GO", (name, _outcomes(record))
@@ -175,6 +176,7 @@ def test_improvement_checks_compare_the_release_before_with_a_broken_rollout(
             name: _pytest(
                 suites / name,
                 env,
+                "rollout",
                 "--deploy-continue",
                 "--deploy-baseline",
                 baselines[name]["_path"],

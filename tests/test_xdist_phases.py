@@ -4,6 +4,7 @@ worker, as in a serial run (pytest_deployready.xdist_phases)."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -126,17 +127,11 @@ def test_small_and_single_phase_runs_finish(pytester: pytest.Pytester, source: s
 
 def test_shared_directory_is_removed(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        "import pytest, tempfile, os\n"
+        "import pytest\n"
         "@pytest.mark.phase('pre')\ndef test_a():\n    pass\n"
         "@pytest.mark.phase('post')\ndef test_b():\n    pass\n"
     )
-    before = set(Path(tempfile_dir()).glob("deployready-xdist-*"))
+    before = set(Path(tempfile.gettempdir()).glob("deployready-xdist-*"))
     result = pytester.runpytest_subprocess("-n", "2", "--deploy-record=rec.json")
     result.assert_outcomes(passed=2)
-    assert set(Path(tempfile_dir()).glob("deployready-xdist-*")) == before
-
-
-def tempfile_dir() -> str:
-    import tempfile
-
-    return tempfile.gettempdir()
+    assert set(Path(tempfile.gettempdir()).glob("deployready-xdist-*")) == before

@@ -429,6 +429,16 @@ def _print_exports(env: dict[str, str]) -> None:
         print(f"export {name}={shlex.quote(env[name])}", flush=True)
 
 
+def _say_result(result: SuiteResult, verdict: str, where: str) -> None:
+    """``  suite: VERDICT (counts; duration) — where — note``, one line per suite run."""
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts().items()))
+    _say(
+        f"  {result.name}: {verdict} ({counts or 'no checks'}; {result.duration_s:.1f} s) — "
+        + where
+        + (f" — {result.note}" if result.note else "")
+    )
+
+
 def _record_baselines(
     suites: list[Path], out: Path, env: dict[str, str]
 ) -> dict[Path, SuiteResult]:
@@ -442,12 +452,7 @@ def _record_baselines(
     for suite in suites:
         result = _run_suite(suite, out / suite.name / "baseline", env, list(BASELINE_ARGS))
         results[suite] = result
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts().items()))
-        _say(
-            f"  {suite.name}: baseline {result.verdict} ({counts or 'no checks'}; "
-            f"{result.duration_s:.1f} s) — record: {result.record_path}"
-            + (f" — {result.note}" if result.note else "")
-        )
+        _say_result(result, f"baseline {result.verdict}", f"record: {result.record_path}")
     return results
 
 
@@ -527,12 +532,7 @@ def run_demo(
                         suite, out / suite.name, env, pytest_args, baseline=baselines.get(suite)
                     )
                     results.append(result)
-                    counts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts().items()))
-                    _say(
-                        f"  {suite.name}: {result.verdict} ({counts or 'no checks'}; "
-                        f"{result.duration_s:.1f} s) — report: {result.report_path}"
-                        + (f" — {result.note}" if result.note else "")
-                    )
+                    _say_result(result, str(result.verdict), f"report: {result.report_path}")
                 _say("stopping the demo stack")
     except DemoError as exc:
         _say(f"error: {exc}")

@@ -418,8 +418,8 @@ class DemoStack:
         """
         if not self.previous:
             return
-        self._apply_migrations(self.env["DATABASE_URL"], release=True)
         with psycopg.connect(self.env["DATABASE_URL"], connect_timeout=10) as conn:
+            self._apply_migrations(conn, release=True)
             conn.autocommit = True
             conn.execute("ANALYZE purchase_orders")
             conn.execute("SELECT pg_stat_statements_reset()")
@@ -583,34 +583,31 @@ class DemoStack:
                 time.sleep(0.1)
         self.say(f"PostgreSQL {HOST}:{port} started ({bindir})")
 
-    def _apply_migrations(self, database_url: str, *, release: bool) -> None:
-        """The migrations before the release (``release=False``) or the release's own."""
-        with psycopg.connect(database_url, connect_timeout=10) as conn:
-            for path in migrations():
-                if (path.stem in RELEASE_MIGRATIONS) is not release:
-                    continue
-                text = path.read_text()
-                if self.broken and path.stem.endswith("_optimization"):
-                    text = _BROKEN_INDEX.sub(
-                        "-- fault injected: idx_po_buyer_company omitted\n", text
-                    )
-                with conn.transaction():
-                    conn.execute(text.encode())
-                    conn.execute("UPDATE alembic_version SET version_num = %s", (path.stem,))
+    def _apply_migrations(self, conn: psycopg.Connection[Any], *, release: bool) -> list[str]:
+        """Apply the migrations before the release (``release=False``) or the release's own."""
+        applied: list[str] = []
+        for path in migrations():
+            if (path.stem in RELEASE_MIGRATIONS) is not release:
+                continue
+            text = path.read_text()
+            if self.broken and path.stem.endswith("_optimization"):
+                text = _BROKEN_INDEX.sub("-- fault injected: idx_po_buyer_company omitted\n", text)
+            with conn.transaction():
+                conn.execute(text.encode())
+                conn.execute("UPDATE alembic_version SET version_num = %s", (path.stem,))
+            applied.append(path.stem)
+        return applied
 
     def _migrate_and_seed(self, database_url: str) -> None:
-        self._apply_migrations(database_url, release=False)
-        if not self.previous:
-            self._apply_migrations(database_url, release=True)
         with psycopg.connect(database_url, connect_timeout=10) as conn:
+            applied = self._apply_migrations(conn, release=False)
+            if not self.previous:
+                applied += self._apply_migrations(conn, release=True)
             with conn.transaction(), psycopg.ClientCursor(conn) as cur:
                 cur.execute(_SEED_SQL, {"bot": BOT_EMAIL, "hash": _pw_hash(SEED_PASSWORD)})
             conn.autocommit = True
             conn.execute("ANALYZE")
             conn.execute("SELECT pg_stat_statements_reset()")
-        applied = [p.stem for p in migrations()]
-        if self.previous:
-            applied = [stem for stem in applied if stem not in RELEASE_MIGRATIONS]
         self.say(f"migrations 0001..{applied[-1]} applied, seed data loaded")
 
     def _start_redis(self, executable: str, password: str) -> None:
