@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pytest_deployready import __version__
 
@@ -90,8 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"pytest-deployready {__version__}")
         return 0
     if args.command == "demo":
-        from pytest_deployready.demo import run_demo
-
+        run_demo = _demo_runner()
+        if run_demo is None:
+            return USAGE_ERROR
         if args.previous and not args.serve:
             print("deployready demo: error: --previous goes with --serve", file=sys.stderr)
             return USAGE_ERROR
@@ -110,6 +111,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _attest(args)
     parser.print_help(sys.stderr)
     return USAGE_ERROR
+
+
+#: Where the demo lives: beside the example suites in a source checkout, not in the wheel.
+DEMO_DIR = "example_suites/_demo"
+
+
+def _demo_runner() -> Callable[..., int] | None:
+    """``run_demo`` from the checkout's ``example_suites/_demo``, or None after one line why.
+
+    The demo stack and the example suites it runs are not installed with the package: they are
+    found next to the package (an editable install or a checkout on ``sys.path``) or in the
+    current directory.
+    """
+    from pathlib import Path
+
+    import pytest_deployready
+
+    candidates = [Path(pytest_deployready.__file__).resolve().parents[1], Path.cwd()]
+    for root in candidates:
+        if (root / DEMO_DIR / "runner.py").is_file():
+            suites = str(root / "example_suites")
+            if suites not in sys.path:
+                sys.path.insert(0, suites)
+            from _demo.runner import run_demo
+
+            runner: Callable[..., int] = run_demo
+            return runner
+    print(
+        f"deployready demo: the demo is not installed with the package; it lives in {DEMO_DIR}/ "
+        "of the pytest-deployready source checkout: run `make demo` there",
+        file=sys.stderr,
+    )
+    return None
 
 
 def _diff(before: str, after: str) -> int:

@@ -159,6 +159,39 @@ def _phase_order(record: Mapping[str, Any], checks: Iterable[Mapping[str, Any]])
     return order
 
 
+def _suites(record: Mapping[str, Any], out: list[str]) -> None:
+    """A record combined from several suite runs (``deployready demo``): one row per suite."""
+    suites: Mapping[str, Mapping[str, Any]] = record.get("suites") or {}
+    if not suites:
+        return
+    rows = []
+    for name, suite in suites.items():
+        counts = suite.get("counts") or {}
+        shown = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no checks"
+        verdict = str(suite.get("verdict") or "")
+        note = f"<br><small>{_e(suite['note'])}</small>" if suite.get("note") else ""
+        base = suite.get("baseline")
+        if base:
+            note += (
+                f"<br><small>baseline: {_e(base.get('verdict'))}, "
+                f'<a href="{_e(base.get("record"))}">record</a></small>'
+            )
+        links = " · ".join(
+            f'<a href="{_e(suite[key])}">{key}</a>'
+            for key in ("report", "record")
+            if suite.get(key)
+        )
+        rows.append(
+            f"<tr><td>{_e(name)}</td>"
+            f'<td style="color:{_VERDICT_COLOUR.get(verdict, "#57606a")}"><b>{_e(verdict)}</b></td>'
+            f"<td>{_e(shown)}{note}</td><td>{links}</td></tr>"
+        )
+    out.append(
+        f'<h2 id="suites-h">Suites ({len(suites)})</h2><table id="suites"><tr><th>suite</th>'
+        f"<th>verdict</th><th>checks</th><th>details</th></tr>{''.join(rows)}</table>"
+    )
+
+
 def _verdict(record: Mapping[str, Any], out: list[str]) -> None:
     verdict = str(record.get("verdict") or "unknown")
     colour = _VERDICT_COLOUR.get(verdict, "#57606a")
@@ -466,6 +499,7 @@ def render_record_html(record: dict[str, Any]) -> str:
         f"<h1>{_e(title)}</h1>",
     ]
     _verdict(record, out)
+    _suites(record, out)
     out.append(
         '<p class="meta" id="nav"><a href="#blocking-h">blocking</a> · <a href="#summary">summary'
         '</a> · <a href="#signoff">sign-off</a> · <a href="#waivers">waivers</a> · '

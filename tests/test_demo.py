@@ -1,4 +1,4 @@
-"""The demo stack (``pytest_deployready.demo``) against its contract, for real.
+"""The demo stack (``example_suites/_demo``) against its contract, for real.
 
 Starts PostgreSQL, Redis, the demo API and the Compose project (a Docker engine must answer:
 ``make services``) through the Python API, normal and ``broken``; then runs ``run_demo`` end to
@@ -25,9 +25,8 @@ import jsonschema
 import psycopg
 import pytest
 import redis
-
-from pytest_deployready.demo import DemoStack, default_suites_dir, needs_baseline, run_demo
-from pytest_deployready.demo.stack import DemoError, find_pg_bindir, find_redis_server
+from _demo.runner import DemoStack, default_suites_dir, needs_baseline, run_demo
+from _demo.stack import DemoError, find_pg_bindir, find_redis_server
 
 TABLES = (
     "companies", "products", "purchase_orders", "users", "orders", "payments", "credit_scores",
@@ -170,7 +169,7 @@ def test_database_schema(stack: DemoStack) -> None:
         assert "idx_po_buyer_company" in " ".join(r[0] for r in plan)
     assert _po_indexes(stack.env) == PO_INDEXES
     assert (
-        len(list((Path(__file__).parents[1] / "pytest_deployready/demo/migrations").glob("*.sql")))
+        len(list((Path(__file__).parents[1] / "example_suites/_demo/migrations").glob("*.sql")))
         == 12
     )
 
@@ -654,3 +653,54 @@ def test_previous_needs_serve(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["demo", "--previous"]) == 4
     assert capsys.readouterr().err == "deployready demo: error: --previous goes with --serve\n"
+
+
+def test_installed_without_the_checkout_says_where_the_demo_lives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pytest_deployready
+    from pytest_deployready.cli import main
+
+    installed = tmp_path / "site-packages" / "pytest_deployready" / "__init__.py"
+    monkeypatch.setattr(pytest_deployready, "__file__", str(installed))
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "not installed with the package" in err and "example_suites/_demo/" in err
+
+
+def test_the_app_module_runs_without_an_import_loop_warning() -> None:
+    """``python -m _demo.app`` (what the launcher spawns) imports the package once."""
+    suites = Path(__file__).parents[1] / "example_suites"
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "_demo.app", "--help"],
+        cwd=suites,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "RuntimeWarning" not in result.stderr and "--port" in result.stdout
+
+
+def test_the_wheel_carries_no_demo_and_no_web_framework(tmp_path: Path) -> None:
+    import zipfile
+
+    root = Path(__file__).parents[1]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+         "-w", str(tmp_path), str(root)],
+        check=True, timeout=300, capture_output=True,
+    )  # fmt: skip
+    (wheel,) = tmp_path.glob("pytest_deployready-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        (meta_name,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        metadata = zf.read(meta_name).decode()
+    assert not [n for n in names if "demo" in n.lower() or n.endswith(".sql")], names
+    requires = [ln for ln in metadata.splitlines() if ln.startswith("Requires-Dist:")]
+    runtime = [ln for ln in requires if "extra ==" not in ln]
+    assert not [ln for ln in runtime if "starlette" in ln or "uvicorn" in ln], runtime
+    assert any("starlette" in ln and 'extra == "demo"' in ln for ln in requires), requires

@@ -12,8 +12,7 @@ from typing import Any
 
 import httpx
 import psycopg
-
-from pytest_deployready.demo import BASELINE_ARGS, DemoStack, default_suites_dir, run_demo
+from _demo.runner import BASELINE_ARGS, DemoStack, default_suites_dir, run_demo
 
 SUITES = [
     "ai_chat_phase2_release",

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import os
 import subprocess
 import sys
 
 import pytest
 
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Evidence
 
 pytestmark = pytest.mark.phase("pre")
 
-#: The application under test (the demo's stand-in for ``api.ai.memory.postgresql_memory``).
-APP_MODULE = "pytest_deployready.demo.app"
+#: The application under test (the demo's stand-in for ``api.ai.memory.postgresql_memory``) and
+#: where its code is, as the demo stack exports them.
+APP_MODULE = os.environ.get("APP_MODULE", "_demo.app")
+APP_PYTHONPATH = os.environ.get("APP_PYTHONPATH", "")
 #: Import name -> distribution name of the packages the application needs at run time.
 RUNTIME_PACKAGES = {
     "starlette": "starlette",
@@ -54,8 +57,10 @@ def test_no_conflicting_package_versions(evidence: Evidence) -> None:
 @pytest.mark.severity("critical")
 def test_application_imports_working(evidence: Evidence) -> None:
     """All imports working: `python -c "from api.ai.memory import postgresql_memory"`"""
+    env = {**os.environ, "PYTHONPATH": APP_PYTHONPATH} if APP_PYTHONPATH else None
     result = subprocess.run(
         [sys.executable, "-c", f"import {APP_MODULE}"],
+        env=env,
         capture_output=True,
         text=True,
         timeout=SUBPROCESS_TIMEOUT_S,

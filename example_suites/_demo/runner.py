@@ -2,10 +2,10 @@
 
 Example::
 
-    from pytest_deployready.demo import run_demo
+    from _demo.runner import run_demo
     exit_code = run_demo(output="deployready-demo", broken=False, pytest_args=[])
 
-    from pytest_deployready.demo import DemoStack
+    from _demo.stack import DemoStack
     with DemoStack(broken=False) as stack:
         stack.env["API_BASE_URL"]
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import getpass
 import hashlib
-import html
 import json
 import os
 import platform
@@ -34,7 +33,8 @@ from types import FrameType
 from typing import Any
 
 import pytest_deployready
-from pytest_deployready.demo.stack import DemoError, DemoStack
+from _demo.stack import DemoError, DemoStack
+from pytest_deployready.html_record import render_record_html
 from pytest_deployready.redact import url_host
 from pytest_deployready.rules import RuleError, parse_rule
 from pytest_deployready.verdict import EXIT_CODES, Verdict
@@ -70,7 +70,7 @@ def default_suites_dir() -> Path:
 
     Example: ``default_suites_dir().name  # 'example_suites'``
     """
-    return Path(pytest_deployready.__file__).resolve().parents[1] / "example_suites"
+    return Path(__file__).resolve().parents[1]
 
 
 def find_suites(suites_dir: Path) -> list[Path]:
@@ -321,71 +321,6 @@ def combine_records(
     }
 
 
-_COLOURS = {
-    "GO": "#1a7f37",
-    "GO_WITH_WARNINGS": "#9a6700",
-    "NO_GO": "#cf222e",
-    "ROLLBACK": "#8250df",
-}
-
-
-def render_report(record: dict[str, Any]) -> str:
-    """A small self-contained HTML page: verdict banner and one row per suite.
-
-    Example: ``Path("report.html").write_text(render_report(record))``
-    """
-    esc = html.escape
-    verdict = str(record["verdict"])
-    rows = []
-    for name, suite in record["suites"].items():
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(suite["counts"].items())) or "no checks"
-        colour = _COLOURS.get(suite["verdict"], "#57606a")
-        note = f"<br><small>{esc(suite['note'])}</small>" if suite.get("note") else ""
-        if suite.get("baseline"):
-            base = suite["baseline"]
-            note += (
-                f"<br><small>baseline (release before, pre phase): {esc(base['verdict'])}, "
-                f'<a href="{esc(base["record"])}">record</a></small>'
-            )
-        rows.append(
-            f"<tr><td>{esc(name)}</td>"
-            f'<td style="color:{colour};font-weight:bold">{esc(suite["verdict"])}</td>'
-            f"<td>{esc(counts)}{note}</td>"
-            f'<td><a href="{esc(suite["report"])}">report</a> · '
-            f'<a href="{esc(suite["record"])}">record</a></td></tr>'
-        )
-    failures = [
-        f"<li><code>{esc(str(c['id']))}</code> — {esc(str(c.get('message', ''))[:300])}</li>"
-        for c in record["checks"]
-        if c.get("outcome") in ("failed", "error") and c.get("blocking")
-    ]
-    failed_html = f"<h2>Blocking failures</h2><ul>{''.join(failures)}</ul>" if failures else ""
-    demo = record.get("demo", {})
-    compose_state = "up" if demo.get("compose") else "not available"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{esc(record["title"])}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #1f2328; }}
-.banner {{ background: {_COLOURS.get(verdict, "#57606a")}; color: #fff; padding: 1rem 1.5rem;
-  border-radius: 6px; font-size: 1.6rem; font-weight: bold; }}
-table {{ border-collapse: collapse; margin-top: 1rem; }}
-td, th {{ border: 1px solid #d0d7de; padding: .4rem .8rem; text-align: left; }}
-th {{ background: #f6f8fa; }}
-</style></head><body>
-<div class="banner" id="verdict">{esc(verdict)}</div>
-<p>{esc(record["title"])} — {record["summary"]["total"]} checks in {len(record["suites"])} suites,
-{record["summary"]["blocking"]} blocking; compose {compose_state};
-started {esc(record["started_at"])}, finished {esc(str(record["finished_at"]))}.</p>
-<table><tr><th>Suite</th><th>Verdict</th><th>Checks</th><th>Details</th></tr>
-{"".join(rows)}
-</table>
-{failed_html}
-<p><small>pytest-deployready {esc(record["metadata"]["plugin_version"])} ·
-combined record: <a href="record.json">record.json</a></small></p>
-</body></html>
-"""
-
-
 @contextlib.contextmanager
 def _interruptible() -> Iterator[None]:
     """SIGTERM behaves like Ctrl-C (KeyboardInterrupt), so ``finally`` blocks stop the stack."""
@@ -543,7 +478,7 @@ def run_demo(
     record = combine_records(results, out, started_at=started_at, broken=broken, compose=compose_up)
     out.mkdir(parents=True, exist_ok=True)
     (out / "record.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
-    (out / "report.html").write_text(render_report(record), encoding="utf-8")
+    (out / "report.html").write_text(render_record_html(record), encoding="utf-8")
     failures = [
         c for c in record["checks"] if c.get("outcome") in ("failed", "error") and c.get("blocking")
     ]

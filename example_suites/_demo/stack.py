@@ -40,8 +40,8 @@ import httpx
 import psycopg
 import redis
 
-from pytest_deployready.demo import tokens
-from pytest_deployready.demo.app import INSECURE_DEV_SECRET, PBKDF2_ITERATIONS
+from _demo import tokens
+from _demo.app import INSECURE_DEV_SECRET, PBKDF2_ITERATIONS
 
 __all__ = [
     "COMPOSE_FILE",
@@ -390,6 +390,10 @@ class DemoStack:
                 jwt_secret or INSECURE_DEV_SECRET,
                 ttl_s=24 * 3600,
             ),
+            # Where the application's code is: the ai_chat suite imports it in a fresh
+            # interpreter ("all imports working").
+            "APP_MODULE": "_demo.app",
+            "APP_PYTHONPATH": str(PACKAGE_DIR.parent),
             "COMPOSE_FILE": str(COMPOSE_FILE),
             "COMPOSE_PROJECT_NAME": self.compose_project,
             "DEMO_EDGE_PORT": str(self.ports["edge"]),
@@ -655,9 +659,11 @@ class DemoStack:
         app_env = {k: v for k, v in os.environ.items() if k not in ("JWT_SECRET", "PYTHONPATH")}
         broken = self.broken and not self.previous  # the release before has no faults
         app_env.update(env, DEMO_APP_LOG=str(app_log), DEMO_BROKEN="1" if broken else "0")
-        source_root = str(PACKAGE_DIR.parents[1])
+        # ``_demo`` is importable from example_suites/; the checkout root comes next so that a
+        # source checkout's pytest_deployready is the one the app sees.
+        source_roots = [str(PACKAGE_DIR.parent), str(PACKAGE_DIR.parents[1])]
         app_env["PYTHONPATH"] = os.pathsep.join(
-            [source_root, *filter(None, [os.environ.get("PYTHONPATH")])]
+            [*source_roots, *filter(None, [os.environ.get("PYTHONPATH")])]
         )
         port = self.ports["api"]
         popen = self._spawn(
@@ -665,7 +671,7 @@ class DemoStack:
             [
                 sys.executable,
                 "-m",
-                "pytest_deployready.demo.app",
+                "_demo.app",
                 "--host",
                 HOST,
                 "--port",

@@ -4,7 +4,7 @@ Configured from the environment (``DATABASE_URL``, ``REDIS_URL``, ``JWT_SECRET``
 ``CACHE_TTL_SECONDS``, ``DB_POOL_SIZE``, ``REDIS_MAX_CONNECTIONS``, ``DEMO_BROKEN``,
 ``DEMO_APP_LOG``). Run it with::
 
-    python -m pytest_deployready.demo.app --port 8000
+    python -m _demo.app --port 8000
 
 or build it in-process with :func:`create_app`. It has security headers on every response, CORS
 for https://app.example.com only, rate limits, Prometheus metrics, a Redis cache of
@@ -50,7 +50,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pytest_deployready.demo import tokens
+from _demo import tokens
 
 __all__ = ["APP_VERSION", "INSECURE_DEV_SECRET", "Settings", "create_app", "main"]
 
@@ -797,7 +797,7 @@ def create_app(settings: Settings) -> Starlette:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve the demo API with uvicorn: ``python -m pytest_deployready.demo.app --port 8000``."""
+    """Serve the demo API with uvicorn: ``python -m _demo.app --port 8000``."""
     import uvicorn
 
     parser = argparse.ArgumentParser(description="deployready demo API")
