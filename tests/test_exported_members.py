@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 
 import pytest
 
@@ -48,10 +50,59 @@ def test_package_exports() -> None:
             "TargetUnreachable",
             "Verdict",
             "__version__",
+            # the fixtures' types, and what their helpers return
+            "Api",
+            "Compose",
+            "ContainerState",
+            "CorsResult",
+            "Database",
+            "DeployConfig",
+            "Evidence",
+            "ExecResult",
+            "Exposition",
+            "HealthResult",
+            "Index",
+            "Measurement",
+            "Memory",
+            "Metrics",
+            "Migrations",
+            "Persistence",
+            "Plan",
+            "RedisTarget",
+            "SampleResult",
+            "SecurityHeaders",
+            "Series",
+            "ServiceState",
+            "Thresholds",
+            "elapsed_ms",
+            "eventually",
         ]
     )
     for name in pytest_deployready.__all__:
         assert hasattr(pytest_deployready, name), name
+
+
+def test_root_names_are_the_defining_modules_objects() -> None:
+    """A lazily exported name is the very object its module defines (not a copy)."""
+    for name, module in pytest_deployready._LAZY.items():
+        mod = importlib.import_module(f"pytest_deployready.{module}")
+        assert getattr(pytest_deployready, name) is getattr(mod, name)
+        assert name in mod.__all__, f"{name} is not public in pytest_deployready.{module}"
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = pytest_deployready.Nope
+
+
+def test_importing_the_package_loads_no_service_client() -> None:
+    """pytest imports the plugin in every run: the fixture types load only when used."""
+    code = (
+        "import sys, pytest_deployready, pytest_deployready.plugin\n"
+        "heavy = ['psycopg', 'redis', 'httpx', 'docker', 'prometheus_client', 'yaml']\n"
+        "print(','.join(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == ""
 
 
 @pytest.mark.parametrize("module", MODULES)

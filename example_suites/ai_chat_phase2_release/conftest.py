@@ -12,9 +12,7 @@ import time
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api, SampleResult
-from pytest_deployready.metrics import Exposition, Metrics
+from pytest_deployready import Api, Compose, Exposition, Metrics, SampleResult
 
 from .support import (
     BOOKING_PATH,

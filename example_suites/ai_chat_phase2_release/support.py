@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.http import Api, SampleResult, elapsed_ms
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Database, Evidence, SampleResult, Thresholds, elapsed_ms
 
 #: The endpoint behind the seed's ``store_message`` (``POST /api/ai/chat`` in the seed).
 CHAT_PATH = "/api/ai/chat/messages"

@@ -6,10 +6,7 @@ import uuid
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api, eventually
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Compose, Database, Evidence, Thresholds, eventually
 
 from .support import BOOKING_PATH, CHAT_PATH, booking_body, chat_body, jobs_status, timed_post
 

@@ -6,10 +6,7 @@ import re
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api, HealthResult, eventually
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Compose, Database, Evidence, HealthResult, eventually
 
 from .support import ERROR_PATTERN
 

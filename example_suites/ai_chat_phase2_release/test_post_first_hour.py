@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api, SampleResult, eventually
-from pytest_deployready.metrics import Exposition
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import (
+    Api,
+    Compose,
+    Database,
+    Evidence,
+    Exposition,
+    SampleResult,
+    Thresholds,
+    eventually,
+)
 
 from .support import BOOKING_PATH, CHAT_PATH, jobs_status, summary
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import SampleResult
-from pytest_deployready.metrics import Exposition
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Compose, Database, Evidence, Exposition, SampleResult, Thresholds
 
 from .support import BOOKING_PATH, CHAT_PATH, ERROR_PATTERN, statements_on, summary
 

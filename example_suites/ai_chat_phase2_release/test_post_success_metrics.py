@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.http import Api, SampleResult
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Database, Evidence, SampleResult, Thresholds
 
 from .support import Traffic, background_success_rate, mean_query_ms, summary
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.http import SampleResult
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Evidence, SampleResult, Thresholds
 
 from .support import summary
 

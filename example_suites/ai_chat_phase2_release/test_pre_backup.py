@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Evidence
 
 from .support import BOOKING_PATH, CHAT_PATH, booking_body, chat_body, summary
 

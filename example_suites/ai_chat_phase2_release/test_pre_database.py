@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.metrics import Exposition
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Database, Evidence, Exposition, Thresholds
 
 from .support import env_int
 

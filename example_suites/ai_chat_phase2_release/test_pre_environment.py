@@ -7,9 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pytest_deployready import Evidence, RedisTarget
 from pytest_deployready.redact import url_host
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence
 
 from .support import env_present
 

@@ -6,11 +6,16 @@ import os
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from pytest_deployready.http import Api, SampleResult
-from pytest_deployready.metrics import Exposition, Metrics
-from pytest_deployready.postgres import Database
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import (
+    Api,
+    Database,
+    Evidence,
+    Exposition,
+    Metrics,
+    RedisTarget,
+    SampleResult,
+    Thresholds,
+)
 
 __all__ = [
     "CACHED_ENDPOINT",

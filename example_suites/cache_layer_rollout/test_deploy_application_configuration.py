@@ -8,11 +8,7 @@ import os
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.metrics import Metrics
-from pytest_deployready.postgres import Database
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Database, Evidence, Metrics, RedisTarget
 
 from ._support import cached_endpoint, env_missing, redis_target_matches, redis_url_parts, scrape
 

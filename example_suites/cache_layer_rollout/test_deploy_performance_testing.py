@@ -6,10 +6,7 @@ import time
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.postgres import Database
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Database, Evidence, RedisTarget, Thresholds
 
 from ._support import n_plus_one_statements, sample_cached_endpoint
 

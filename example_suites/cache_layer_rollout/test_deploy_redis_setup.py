@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Evidence, RedisTarget, Thresholds
 
 pytestmark = pytest.mark.phase("deploy")
 

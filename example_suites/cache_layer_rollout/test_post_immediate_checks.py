@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api, elapsed_ms
-from pytest_deployready.metrics import Metrics
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Compose, Evidence, Metrics, elapsed_ms
 
 from ._support import cached_endpoint, scrape
 

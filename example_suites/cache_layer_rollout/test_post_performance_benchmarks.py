@@ -6,10 +6,7 @@ import os
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.metrics import Metrics
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Evidence, Metrics, RedisTarget
 
 from ._support import cached_endpoint, hit_ratio_from_metrics, sample_cached_endpoint, scrape
 

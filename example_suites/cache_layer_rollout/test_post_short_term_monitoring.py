@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.metrics import Metrics
-from pytest_deployready.postgres import Database
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Database, Evidence, Metrics, RedisTarget, Thresholds
 
 from ._support import CACHED_ENDPOINT, hit_ratio_from_metrics, scrape, slow_statements
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api
-from pytest_deployready.metrics import Metrics
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Compose, Database, Evidence, Metrics, Thresholds
 
 from ._support import (
     assert_db_queries_reduced,

@@ -10,11 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api
-from pytest_deployready.postgres import Database
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Compose, Database, Evidence, RedisTarget, Thresholds
 
 pytestmark = pytest.mark.phase("pre")
 

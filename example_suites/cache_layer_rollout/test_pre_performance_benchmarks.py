@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Database, Evidence, Thresholds
 
 from ._support import CACHED_ENDPOINT, db_queries_per_request, sample_cached_endpoint
 

@@ -10,8 +10,7 @@ from typing import cast
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api
+from pytest_deployready import Api, Compose
 
 NO_DOCKER = "no Docker engine: compose checks cannot run here"
 

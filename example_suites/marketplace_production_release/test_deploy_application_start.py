@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api, eventually
-from pytest_deployready.metrics import Metrics
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Compose, Evidence, Metrics, Thresholds, eventually
 
 from ._support import scrape
 

@@ -7,10 +7,7 @@ import time
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Compose, Database, Evidence, Thresholds
 
 from ._support import slow_statements
 

@@ -6,9 +6,7 @@ import time
 
 import pytest
 
-from pytest_deployready.http import Api, eventually
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Database, Evidence, eventually
 
 from .conftest import TestUser
 

@@ -7,10 +7,7 @@ import time
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.metrics import Metrics
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Database, Evidence, Metrics, Thresholds
 
 from ._support import sample_cached_endpoint, scrape, slow_statements
 

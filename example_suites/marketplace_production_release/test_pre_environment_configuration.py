@@ -7,8 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Evidence, RedisTarget
 
 from ._support import env_missing, redis_target_matches, redis_url_parts
 

@@ -7,9 +7,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Evidence, RedisTarget, Thresholds
 
 pytestmark = [pytest.mark.phase("pre"), pytest.mark.severity("critical")]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Evidence
 
 pytestmark = pytest.mark.phase("rollback")
 

@@ -6,10 +6,7 @@ import os
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api
-from pytest_deployready.metrics import Exposition, Metrics
-from pytest_deployready.postgres import Database
+from pytest_deployready import Api, Compose, Database, Exposition, Metrics
 
 
 @pytest.fixture

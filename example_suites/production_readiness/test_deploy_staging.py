@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api, eventually
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Compose, Evidence, eventually
 
 pytestmark = pytest.mark.phase("deploy")
 

@@ -6,10 +6,7 @@ import secrets
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Compose, Evidence, RedisTarget
 
 pytestmark = [pytest.mark.phase("post"), pytest.mark.severity("critical")]
 

@@ -6,9 +6,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.http import Api, eventually
-from pytest_deployready.metrics import Exposition
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Evidence, Exposition, Thresholds, eventually
 
 pytestmark = pytest.mark.phase("post")
 

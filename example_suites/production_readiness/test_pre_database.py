@@ -6,9 +6,7 @@ import os
 
 import pytest
 
-from pytest_deployready.metrics import Exposition
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Database, Evidence, Exposition
 
 pytestmark = pytest.mark.phase("pre")
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api
-from pytest_deployready.metrics import Exposition
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Compose, Evidence, Exposition, RedisTarget
 
 pytestmark = pytest.mark.phase("pre")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.metrics import Exposition
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Evidence, Exposition
 
 pytestmark = pytest.mark.phase("pre")
 

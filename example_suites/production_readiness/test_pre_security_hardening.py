@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Evidence, Thresholds
 
 pytestmark = [pytest.mark.phase("pre"), pytest.mark.severity("critical")]
 

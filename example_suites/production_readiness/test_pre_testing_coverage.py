@@ -6,8 +6,7 @@ import secrets
 
 import pytest
 
-from pytest_deployready.http import Api
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Api, Evidence
 
 pytestmark = pytest.mark.phase("pre")
 

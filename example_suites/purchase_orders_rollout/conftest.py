@@ -7,10 +7,7 @@ import statistics
 
 import pytest
 
-from pytest_deployready.compose import Compose
-from pytest_deployready.http import Api, SampleResult
-from pytest_deployready.metrics import Exposition, Metrics
-from pytest_deployready.postgres import Database
+from pytest_deployready import Api, Compose, Database, Exposition, Metrics, SampleResult
 
 
 @pytest.fixture

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deployready.http import Api, SampleResult, eventually
-from pytest_deployready.metrics import Exposition
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import (
+    Api,
+    Database,
+    Evidence,
+    Exposition,
+    SampleResult,
+    Thresholds,
+    eventually,
+)
 
 pytestmark = pytest.mark.phase("deploy")
 

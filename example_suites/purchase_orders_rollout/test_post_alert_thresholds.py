@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.http import SampleResult
-from pytest_deployready.metrics import Exposition
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Evidence, Exposition, RedisTarget, SampleResult, Thresholds
 
 pytestmark = [pytest.mark.phase("post"), pytest.mark.severity("critical")]
 

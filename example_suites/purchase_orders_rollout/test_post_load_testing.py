@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.http import Api, SampleResult
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Evidence, SampleResult, Thresholds
 
 pytestmark = pytest.mark.phase("post")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.postgres import Database
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Database, Evidence
 
 pytestmark = pytest.mark.phase("pre")
 

@@ -7,9 +7,7 @@ import os
 
 import pytest
 
-from pytest_deployready.postgres import Database
-from pytest_deployready.redis import RedisTarget
-from pytest_deployready.thresholds import Evidence
+from pytest_deployready import Database, Evidence, RedisTarget
 
 pytestmark = pytest.mark.phase("pre")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready.http import Api, eventually
-from pytest_deployready.thresholds import Evidence, Thresholds
+from pytest_deployready import Api, Evidence, Thresholds, eventually
 
 pytestmark = pytest.mark.phase("rollback")
 
