@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     diff = sub.add_parser("diff", help="show what changed between two deployment records")
     diff.add_argument("before", help="the earlier record (JSON)")
     diff.add_argument("after", help="the later record (JSON)")
+    verify = sub.add_parser(
+        "verify", help="check an HTML record page against its embedded record (and a JSON file)"
+    )
+    verify.add_argument("page", help="the --deploy-html page")
+    verify.add_argument("record", nargs="?", default=None, help="the JSON record (optional)")
     attest = sub.add_parser(
         "attest", help="attest a manual check (or sign off a role) in the attestation file"
     )
@@ -109,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _scaffold(args.checklist, args.output, force=args.force, title=args.title)
     if args.command == "attest":
         return _attest(args)
+    if args.command == "verify":
+        return _verify(args.page, args.record)
     parser.print_help(sys.stderr)
     return USAGE_ERROR
 
@@ -144,6 +151,31 @@ def _demo_runner() -> Callable[..., int] | None:
         file=sys.stderr,
     )
     return None
+
+
+def _verify(page: str, record: str | None) -> int:
+    """``deployready verify PAGE [RECORD]``: 0 when it checks out, 1 naming what differs."""
+    from pathlib import Path
+
+    from pytest_deployready.verify import verify_page
+
+    texts: list[str] = []
+    for path in (page, record):
+        if path is None:
+            continue
+        try:
+            texts.append(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            print(f"deployready verify: error: cannot read {path}: {why}", file=sys.stderr)
+            return USAGE_ERROR
+    problems = verify_page(texts[0], texts[1] if len(texts) > 1 else None)
+    for problem in problems:
+        print(f"deployready verify: {problem}")
+    if problems:
+        return 1
+    print(f"deployready verify: OK: {page}" + (f" and {record} are one record" if record else ""))
+    return 0
 
 
 def _diff(before: str, after: str) -> int:

@@ -18,12 +18,17 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import re
 from collections.abc import Iterable, Mapping
+from importlib.resources import files
 from typing import Any
 
-__all__ = ["render_record_html"]
+from pytest_deployready.formatting import format_measured, format_number
+
+__all__ = ["embedded_record_text", "render_record_html"]
 
 #: Outcomes in the order the filter and the summary show them (worst first).
 OUTCOMES = ("failed", "error", "blocked", "pending", "waived", "skipped", "passed")
@@ -44,80 +49,9 @@ _VERDICT_COLOUR = {
 }
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
-_STYLE = """
-:root{color-scheme:light;--bd:#d0d7de;--mut:#57606a}
-*{box-sizing:border-box}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
-max-width:1200px;padding:16px;color:#1f2328;background:#fff}
-h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.25em;margin:1.2em 0 .4em;
-border-bottom:1px solid var(--bd)}h3{font-size:1.05em;margin:.8em 0 .3em}
-#verdict{color:#fff;padding:12px 16px;font-size:1.5em;font-weight:700;border-radius:6px}
-.meta{color:var(--mut)}
-table{border-collapse:collapse;margin:.3em 0}
-td,th{border:1px solid var(--bd);padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}
-code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:6px 8px;
-margin:4px 0;border-radius:4px;max-height:24em;overflow:auto}
-.o{display:inline-block;min-width:4.6em;padding:0 4px;border-radius:3px;color:#fff;
-font-size:12px;text-align:center;font-weight:600}
-.o-passed .o,.k-passed{background:#1a7f37}.o-failed .o,.k-failed{background:#cf222e}
-.o-error .o,.k-error{background:#82071e}.o-skipped .o,.k-skipped{background:#6e7781}
-.o-blocked .o,.k-blocked{background:#9a6700}.o-pending .o,.k-pending{background:#8250df}
-.o-waived .o,.k-waived{background:#0969da}
-.k{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:3px}
-.c{content-visibility:auto;contain-intrinsic-size:auto 26px;border-bottom:1px solid #eaeef2}
-.c>summary{cursor:pointer;padding:2px 0;list-style-position:outside}
-.c>div{padding:2px 0 8px 1.6em}
-.c .id{color:var(--mut)}.c .s{color:var(--mut);font-size:12px}
-.c .msg1{color:#cf222e}
-.g{margin-left:.4em}
-#filter{position:sticky;top:0;background:#fff;padding:8px 0;border-bottom:1px solid var(--bd);
-z-index:1}
-#filter input[type=search]{width:22em;padding:3px 6px}#filter label{margin-left:.8em}
-.h{display:none}
-ul{margin:.3em 0;padding-left:1.4em}
-.bad{color:#cf222e;font-weight:700}.ok{color:#1a7f37;font-weight:700}
-"""
-
-# Filtering: rows are read once (lazily, on the first filter), then only the rows whose state
-# changes get their class toggled. Text input is debounced.
-_SCRIPT = """
-(function(){"use strict";
-var box=document.getElementById("filter"),q=document.getElementById("q"),
-shown=document.getElementById("shown");if(!box||!q)return;
-var phases=Array.prototype.slice.call(document.querySelectorAll("#checks>.p"));
-var groups=[],gphase=[],rows=[],outs=[],grp=[],texts=null,i,j;
-for(i=0;i<phases.length;i++){var gs=phases[i].querySelectorAll(".g");
-for(j=0;j<gs.length;j++){groups.push(gs[j]);gphase.push(i);}}
-for(i=0;i<groups.length;i++){var ch=groups[i].children;for(j=0;j<ch.length;j++){
-if(ch[j].classList.contains("c")){rows.push(ch[j]);outs.push(ch[j].getAttribute("data-o"));
-grp.push(i);}}}
-var vis=rows.map(function(){return true;}),gvis=groups.map(function(){return true;}),
-pvis=phases.map(function(){return true;});
-function apply(){
-if(texts===null){texts=rows.map(function(r){
-return r.firstElementChild.textContent.toLowerCase();});}
-var want={},boxes=box.querySelectorAll("input[type=checkbox]");
-for(i=0;i<boxes.length;i++){want[boxes[i].value]=boxes[i].checked;}
-var s=q.value.trim().toLowerCase(),n=0,gc=groups.map(function(){return 0;}),
-pc=phases.map(function(){return 0;});
-for(i=0;i<rows.length;i++){var ok=want[outs[i]]!==false&&(s===""||texts[i].indexOf(s)!==-1);
-if(ok){n++;gc[grp[i]]++;}if(ok!==vis[i]){vis[i]=ok;rows[i].classList.toggle("h",!ok);}}
-for(i=0;i<groups.length;i++){var gv=gc[i]>0;if(gv){pc[gphase[i]]++;}
-if(gv!==gvis[i]){gvis[i]=gv;groups[i].classList.toggle("h",!gv);}}
-for(i=0;i<phases.length;i++){var pv=pc[i]>0;if(pv!==pvis[i]){pvis[i]=pv;
-phases[i].classList.toggle("h",!pv);}}
-shown.textContent=n===rows.length?"all "+n+" checks shown":n+" of "+rows.length+" checks shown";}
-var timer=0;q.addEventListener("input",function(){clearTimeout(timer);
-timer=setTimeout(apply,150);});
-box.addEventListener("change",function(e){if(e.target!==q){apply();}});
-var ex=document.getElementById("expand"),co=document.getElementById("collapse");
-function openAll(v){for(i=0;i<rows.length;i++){if(vis[i]){rows[i].open=v;}}}
-if(ex){ex.addEventListener("click",function(){openAll(true);});}
-if(co){co.addEventListener("click",function(){openAll(false);});}
-})();
-"""
+#: The page's style sheet and script: package data (resources/), read once.
+_STYLE = (files("pytest_deployready") / "resources" / "record.css").read_text(encoding="utf-8")
+_SCRIPT = (files("pytest_deployready") / "resources" / "record.js").read_text(encoding="utf-8")
 
 
 def _e(value: object) -> str:
@@ -157,6 +91,143 @@ def _phase_order(record: Mapping[str, Any], checks: Iterable[Mapping[str, Any]])
         if key not in order:
             order.append(key)
     return order
+
+
+def _dirty(value: object) -> str:
+    if value is None:
+        return "(unknown)"
+    return "YES: the suite's checkout has uncommitted changes" if value else "no"
+
+
+def _glance(
+    record: Mapping[str, Any], checks: list[Mapping[str, Any]], order: list[str], out: list[str]
+) -> None:
+    """The first screen: counts per phase, triggers that fired, what still needs a person."""
+    rows: list[str] = []
+    per_phase: dict[str, dict[str, int]] = {}
+    for c in checks:
+        phase = "" if c.get("phase") is None else str(c.get("phase"))
+        row = per_phase.setdefault(phase, {})
+        outcome = str(c.get("outcome") or "")
+        row[outcome] = row.get(outcome, 0) + 1
+    phases = []
+    for phase in order:
+        seen = per_phase.get(phase)
+        if seen:
+            counts = ", ".join(f"{seen[o]} {o}" for o in OUTCOMES if seen.get(o))
+            phases.append(f"<b>{_e(phase or '(no phase)')}</b>: {_e(counts)}")
+    if phases:
+        rows.append(f"<tr><th>Phases</th><td>{' · '.join(phases)}</td></tr>")
+    fired = [
+        (i, c)
+        for i, c in enumerate(checks)
+        if c.get("rollback_trigger") and c.get("outcome") in ("failed", "error")
+    ]
+    if fired:
+        items = "".join(
+            f'<li><a href="#c{i}">{_e(c.get("title") or c.get("id"))}</a>'
+            + (f" — {_e(c.get('rollback_reason'))}" if c.get("rollback_reason") else "")
+            + (f": {_e(_first_line(str(c.get('message') or ''), 200))}" if c.get("message") else "")
+            + "</li>"
+            for i, c in fired
+        )
+        rows.append(
+            f'<tr><th>Rollback triggers fired</th><td class="bad"><ul>{items}</ul></td></tr>'
+        )
+    else:
+        rows.append("<tr><th>Rollback triggers fired</th><td>none</td></tr>")
+    pending: dict[str, int] = {}
+    for c in checks:
+        if c.get("outcome") == "pending":
+            role = str(c.get("manual") or c.get("manual_role") or "someone")
+            pending[role] = pending.get(role, 0) + 1
+    if pending:
+        who = ", ".join(f"{_e(role)} ({n})" for role, n in sorted(pending.items()))
+        rows.append(
+            f'<tr><th>Manual items pending</th><td class="bad">{sum(pending.values())}: {who}'
+            "</td></tr>"
+        )
+    else:
+        rows.append("<tr><th>Manual items pending</th><td>none</td></tr>")
+    signoff = record.get("signoff") or []
+    if signoff:
+        unsigned = [str(r.get("role")) for r in signoff if not r.get("signed")]
+        shown = (
+            f'<td class="bad">{len(unsigned)} of {len(signoff)} roles still to sign: '
+            f"{_e(', '.join(unsigned))}</td>"
+            if unsigned
+            else f'<td class="ok">all {len(signoff)} roles signed</td>'
+        )
+        rows.append(f"<tr><th>Sign-off</th>{shown}</tr>")
+    meta: Mapping[str, Any] = record.get("metadata") or {}
+    commit = meta.get("git_commit")
+    if commit:
+        dirty = " (uncommitted changes)" if meta.get("git_dirty") else ""
+        rows.append(
+            f"<tr><th>Commit</th><td><code>{_e(str(commit)[:12])}</code>{_e(dirty)}"
+            + (f" on {_e(meta.get('git_branch'))}" if meta.get("git_branch") else "")
+            + "</td></tr>"
+        )
+    out.append(f'<table id="glance">{"".join(rows)}</table>')
+
+
+def _nav(record: Mapping[str, Any], out: list[str]) -> None:
+    """Links to the sections this page has (no link to a section that is not there)."""
+    links = [("#blocking-h", "blocking"), ("#summary", "summary")]
+    if record.get("signoff"):
+        links.append(("#signoff", "sign-off"))
+    if record.get("waivers"):
+        links.append(("#waivers", "waivers"))
+    if record.get("attestations"):
+        links.append(("#attestations", "attestations"))
+    links += [("#environment", "environment"), ("#checks-h", "checks"), ("#record", "record")]
+    shown = " · ".join(f'<a href="{href}">{label}</a>' for href, label in links)
+    out.append(f'<p class="meta" id="nav">{shown}</p>')
+
+
+def _embedded(record: Mapping[str, Any], record_text: str | None, out: list[str]) -> None:
+    """The JSON record this page was rendered from, and its sha256 (``deployready verify``)."""
+    if record_text is None:
+        from pytest_deployready.record import dumps_record
+
+        record_text = dumps_record(dict(record))
+    digest = hashlib.sha256(record_text.encode("utf-8")).hexdigest()
+    # Raw text inside <script>: no "<" at all (only JSON strings can hold one, and "\\u003c" is
+    # the same string), so nothing in the record can end or re-open the element.
+    safe = record_text.replace("<", "\\u003c")
+    out.append(
+        f'<h2 id="record">Record</h2><p class="meta">This page embeds the JSON record it shows. '
+        f'sha256 <code id="record-digest">{digest}</code>. Check the page with '
+        "<code>deployready verify PAGE.html [RECORD.json]</code>.</p>"
+        f'<script type="application/json" id="deployready-record" data-sha256="{digest}">'
+        f"{safe}</script>"
+    )
+
+
+_UNESCAPE = re.compile(r"\\\\|\\u003c")
+
+
+def embedded_record_text(page: str) -> tuple[str, str] | None:
+    """The JSON record text a page embeds and the digest the page states, or None.
+
+    The exact text :func:`render_record_html` embedded (``\\u003c`` back to ``<``), so its
+    sha256 is comparable with the page's and with the record file's.
+
+    Example: ``text, digest = embedded_record_text(Path("record.html").read_text())``
+    """
+    match = _EMBEDDED.search(page)
+    if match is None:
+        return None
+    raw = match.group("json")
+    text = _UNESCAPE.sub(lambda m: "<" if m.group(0) != "\\\\" else m.group(0), raw)
+    return text, match.group("digest")
+
+
+_EMBEDDED = re.compile(
+    r'<script type="application/json" id="deployready-record" data-sha256="(?P<digest>[0-9a-f]*)">'
+    r"(?P<json>.*?)</script>",
+    re.S,
+)
 
 
 def _suites(record: Mapping[str, Any], out: list[str]) -> None:
@@ -275,8 +346,10 @@ def _summary(
             f"<tr><td>{_e(phase or '(no phase)')}</td>{cells}"
             f'<td class="n">{sum(row.values())}</td></tr>'
         )
-    cells = "".join(f'<td class="n">{totals[o]}</td>' for o in OUTCOMES)
-    rows.append(f'<tr><th>all</th>{cells}<td class="n">{sum(totals.values())}</td></tr>')
+    cells = "".join(f'<td class="n" data-count="{o}">{totals[o]}</td>' for o in OUTCOMES)
+    rows.append(
+        f'<tr><th>all</th>{cells}<td class="n" data-count="total">{sum(totals.values())}</td></tr>'
+    )
     out.append(
         '<h2>Summary by phase</h2><table id="summary">'
         f"<tr><th>phase</th>{head}<th>total</th></tr>{''.join(rows)}</table>"
@@ -348,6 +421,20 @@ def _attestations(record: Mapping[str, Any], out: list[str]) -> None:
     )
 
 
+def _attested(a: Mapping[str, Any]) -> str:
+    """``attested by Max Ortiz (QA) on 2026-12-01 — "note" · commit abc1234``, escaped."""
+    text = f"attested by {_e(a.get('by') or '?')}"
+    if a.get("role"):
+        text += f" ({_e(a.get('role'))})"
+    if a.get("at"):
+        text += f" on {_e(a.get('at'))}"
+    if a.get("note"):
+        text += f" — &ldquo;{_e(a.get('note'))}&rdquo;"
+    if a.get("commit"):
+        text += f" · commit <code>{_e(str(a.get('commit'))[:12])}</code>"
+    return text
+
+
 def _environment(record: Mapping[str, Any], out: list[str]) -> None:
     meta: Mapping[str, Any] = record.get("metadata") or {}
     config: Mapping[str, Any] = record.get("config") or {}
@@ -360,6 +447,7 @@ def _environment(record: Mapping[str, Any], out: list[str]) -> None:
         ("Schema", record.get("schema")),
         ("Git commit", meta.get("git_commit") or "(unknown)"),
         ("Git branch", meta.get("git_branch") or "(unknown)"),
+        ("Uncommitted changes", _dirty(meta.get("git_dirty"))),
         ("Run by", meta.get("run_by")),
         ("Host", meta.get("host")),
         ("pytest-deployready", meta.get("plugin_version")),
@@ -375,28 +463,51 @@ def _environment(record: Mapping[str, Any], out: list[str]) -> None:
     out.append(f'<h2>Environment</h2><table id="environment">{body}</table>')
 
 
+def _measured(t: Mapping[str, Any]) -> str:
+    """``396.2 ms``: the measured value with its unit (the JSON keeps full precision)."""
+    name, rule = str(t.get("name") or ""), str(t.get("rule") or "")
+    return format_measured(t.get("measured"), name, rule)
+
+
+def _against_baseline(t: Mapping[str, Any]) -> str:
+    """``baseline 68 ms, change -92.6 %`` when the rule compared with a previous record."""
+    if "baseline" not in t or t.get("baseline") is None:
+        return ""
+    name = str(t.get("name") or "")
+    base = format_measured(t.get("baseline"), name)
+    pct = t.get("change_pct")
+    change = f", change {format_number(pct)} %" if isinstance(pct, int | float) else ""
+    if isinstance(pct, int | float) and pct > 0:
+        change = f", change +{format_number(pct)} %"
+    return f"baseline {base}{change}"
+
+
 def _thresholds(items: list[Mapping[str, Any]]) -> str:
     rows = []
     for t in items:
         ok = bool(t.get("passed"))
         mark = '<td class="ok">&#10003;</td>' if ok else '<td class="bad">&#10007;</td>'
         rows.append(
-            f'<tr>{mark}<td>{_e(t.get("name"))}</td><td class="n">{_e(t.get("measured"))}</td>'
-            f"<td>{_e(t.get('rule'))}</td><td>{_e(t.get('source') or '')}</td></tr>"
+            f'<tr>{mark}<td>{_e(t.get("name"))}</td><td class="n">{_e(_measured(t))}</td>'
+            f"<td>{_e(t.get('rule'))}</td><td>{_e(_against_baseline(t))}</td>"
+            f"<td>{_e(t.get('source') or '')}</td></tr>"
         )
     return (
         '<table class="th"><tr><th></th><th>threshold</th><th>measured</th><th>rule</th>'
-        f"<th>source</th></tr>{''.join(rows)}</table>"
+        f"<th>baseline</th><th>source</th></tr>{''.join(rows)}</table>"
     )
 
 
 def _thresholds_line(items: list[Mapping[str, Any]]) -> str:
-    return "; ".join(
-        f"{'&#10003;' if t.get('passed') else '&#10007;'} {_e(t.get('name'))}: measured "
-        f"{_e(t.get('measured'))}, rule {_e(t.get('rule'))}"
-        + (f" ({_e(t.get('source'))})" if t.get("source") else "")
-        for t in items
-    )
+    parts = []
+    for t in items:
+        extra = [x for x in (_against_baseline(t), str(t.get("source") or "")) if x]
+        parts.append(
+            f"{'&#10003;' if t.get('passed') else '&#10007;'} {_e(t.get('name'))}: measured "
+            f"{_e(_measured(t))}, rule {_e(t.get('rule'))}"
+            + (f" ({_e('; '.join(extra))})" if extra else "")
+        )
+    return "; ".join(parts)
 
 
 def _check(index: int, c: Mapping[str, Any], out: list[str]) -> None:
@@ -438,7 +549,7 @@ def _check(index: int, c: Mapping[str, Any], out: list[str]) -> None:
         out.append(f'<p class="s">waiver: {_e(_compact_json(waiver))}</p>')
     attestation = c.get("attestation")
     if attestation:
-        out.append(f'<p class="s">attested: {_e(_compact_json(attestation))}</p>')
+        out.append(f'<p class="s att">{_attested(attestation)}</p>')
     rejected = c.get("attestation_rejected") or []
     if rejected:
         out.append(f'<p class="s">attestations not counted: {_e("; ".join(rejected))}</p>')
@@ -479,8 +590,12 @@ def _checks(checks: list[Mapping[str, Any]], order: list[str], out: list[str]) -
     out.append("</div>")
 
 
-def render_record_html(record: dict[str, Any]) -> str:
+def render_record_html(record: dict[str, Any], record_text: str | None = None) -> str:
     """The deployment record as a self-contained, server-side rendered HTML page.
+
+    The page embeds the JSON record it shows (``record_text``, default: the record as
+    :func:`~pytest_deployready.record.dumps_record` writes it) and its sha256 digest, which
+    ``deployready verify PAGE.html`` checks.
 
     Example::
 
@@ -499,12 +614,9 @@ def render_record_html(record: dict[str, Any]) -> str:
         f"<h1>{_e(title)}</h1>",
     ]
     _verdict(record, out)
+    _glance(record, checks, order, out)
     _suites(record, out)
-    out.append(
-        '<p class="meta" id="nav"><a href="#blocking-h">blocking</a> · <a href="#summary">summary'
-        '</a> · <a href="#signoff">sign-off</a> · <a href="#waivers">waivers</a> · '
-        '<a href="#environment">environment</a> · <a href="#checks-h">checks</a></p>'
-    )
+    _nav(record, out)
     indexed = list(enumerate(checks))
     blocking = sorted(
         (ic for ic in indexed if ic[1].get("blocking")), key=lambda ic: _blocking_rank(ic[1])
@@ -536,5 +648,6 @@ def render_record_html(record: dict[str, Any]) -> str:
         f'<span id="shown" class="meta">all {len(checks)} checks shown</span></div>'
     )
     _checks(checks, order, out)
+    _embedded(record, record_text, out)
     out.append(f"<script>{_SCRIPT}</script></body></html>\n")
     return "".join(out)

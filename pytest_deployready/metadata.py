@@ -18,7 +18,7 @@ from typing import Any
 from pytest_deployready.config import DeployConfig
 from pytest_deployready.redact import url_host
 
-__all__ = ["git_commit", "plugin_version", "run_metadata", "target_hosts"]
+__all__ = ["git_commit", "git_dirty", "plugin_version", "run_metadata", "target_hosts"]
 
 # CI systems name the person or bot that started the pipeline in these variables.
 _ACTOR_VARIABLES = (
@@ -54,6 +54,28 @@ def _git(rootdir: Path, *args: str) -> str | None:
 def git_commit(rootdir: Path) -> str | None:
     """The commit checked out at ``rootdir``, or None outside a git checkout."""
     return _git(rootdir, "rev-parse", "HEAD")
+
+
+def git_dirty(rootdir: Path) -> bool | None:
+    """True when tracked files at ``rootdir`` differ from the commit; None outside git.
+
+    Untracked files are not counted: the run's own outputs (a record written next to the
+    suite) would otherwise make every second run "dirty".
+    """
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=rootdir,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return bool(out.stdout.strip())
 
 
 def _who() -> str:
@@ -92,6 +114,7 @@ def run_metadata(
     return {
         "git_commit": commit if commit is not None else git_commit(rootdir),
         "git_branch": None if branch == "HEAD" else branch,
+        "git_dirty": git_dirty(rootdir),
         "run_by": _who(),
         "host": platform.node(),
         "plugin_version": plugin_version(),

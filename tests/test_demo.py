@@ -700,6 +700,8 @@ def test_the_wheel_carries_no_demo_and_no_web_framework(tmp_path: Path) -> None:
         (meta_name,) = [n for n in names if n.endswith(".dist-info/METADATA")]
         metadata = zf.read(meta_name).decode()
     assert not [n for n in names if "demo" in n.lower() or n.endswith(".sql")], names
+    for data in ("py.typed", "schema/record-1.schema.json", "resources/record.css"):
+        assert f"pytest_deployready/{data}" in names  # package data the plugin reads
     requires = [ln for ln in metadata.splitlines() if ln.startswith("Requires-Dist:")]
     runtime = [ln for ln in requires if "extra ==" not in ln]
     assert not [ln for ln in runtime if "starlette" in ln or "uvicorn" in ln], runtime

