@@ -66,6 +66,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("page", help="the --deploy-html page")
     verify.add_argument("record", nargs="?", default=None, help="the JSON record (optional)")
+    verify.add_argument(
+        "--key",
+        default=None,
+        metavar="PUB",
+        help="Ed25519 public key (PEM): also check the record's signature (needs RECORD)",
+    )
+    verify.add_argument(
+        "--signature",
+        default=None,
+        metavar="ENVELOPE",
+        help="the DSSE envelope (default: RECORD.dsse.json, as --deploy-sign-key writes it)",
+    )
     attest = sub.add_parser(
         "attest", help="attest a manual check (or sign off a role) in the attestation file"
     )
@@ -115,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "attest":
         return _attest(args)
     if args.command == "verify":
-        return _verify(args.page, args.record)
+        return _verify(args.page, args.record, args.key, args.signature)
     parser.print_help(sys.stderr)
     return USAGE_ERROR
 
@@ -153,14 +165,23 @@ def _demo_runner() -> Callable[..., int] | None:
     return None
 
 
-def _verify(page: str, record: str | None) -> int:
-    """``deployready verify PAGE [RECORD]``: 0 when it checks out, 1 naming what differs."""
+def _verify(page: str, record: str | None, key: str | None, signature: str | None) -> int:
+    """``deployready verify PAGE [RECORD] [--key PUB]``: 0 when it checks out, else 1 why."""
+    import json
     from pathlib import Path
 
     from pytest_deployready.verify import verify_page
 
+    if key is not None and record is None:
+        print("deployready verify: error: --key needs the JSON record too", file=sys.stderr)
+        return USAGE_ERROR
     texts: list[str] = []
-    for path in (page, record):
+    envelope_file: str | None = None
+    if key is not None and record is not None:
+        from pytest_deployready.signing import envelope_path
+
+        envelope_file = signature or str(envelope_path(Path(record)))
+    for path in (page, record, envelope_file):
         if path is None:
             continue
         try:
@@ -170,11 +191,27 @@ def _verify(page: str, record: str | None) -> int:
             print(f"deployready verify: error: cannot read {path}: {why}", file=sys.stderr)
             return USAGE_ERROR
     problems = verify_page(texts[0], texts[1] if len(texts) > 1 else None)
+    signed = ""
+    if key is not None and len(texts) == 3:
+        from pytest_deployready.signing import SignatureError, verify_envelope
+
+        try:
+            envelope = json.loads(texts[2])
+            statement = verify_envelope(envelope, Path(key), texts[1])
+            signed = f"; signed ({statement['predicate'].get('verdict')}) by the key in {key}"
+        except ValueError:
+            problems.append(f"{envelope_file} is not JSON")
+        except SignatureError as exc:
+            if "cannot use" in str(exc) or "is not an Ed25519" in str(exc):
+                print(f"deployready verify: error: {exc}", file=sys.stderr)
+                return USAGE_ERROR
+            problems.append(f"signature: {exc}")
     for problem in problems:
         print(f"deployready verify: {problem}")
     if problems:
         return 1
-    print(f"deployready verify: OK: {page}" + (f" and {record} are one record" if record else ""))
+    same = f" and {record} are one record" if record else ""
+    print(f"deployready verify: OK: {page}{same}{signed}")
     return 0
 
 
