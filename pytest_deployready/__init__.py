@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the same names as _LAZY below, for type checkers and reader
     from pytest_deployready.postgres import Database, Index, Migrations, Plan
     from pytest_deployready.redis import Memory, Persistence, RedisTarget
     from pytest_deployready.thresholds import Evidence, Measurement, Thresholds
+    from pytest_deployready.tls import Certificate, Tls
 
 __version__ = "0.1.0"
 
@@ -70,11 +71,14 @@ _LAZY = {
     "Evidence": "thresholds",
     "Measurement": "thresholds",
     "Thresholds": "thresholds",
+    "Certificate": "tls",
+    "Tls": "tls",
 }
 
 __all__ = [
     "EXIT_CODES",
     "Api",
+    "Certificate",
     "Compose",
     "ContainerState",
     "CorsResult",
@@ -102,6 +106,7 @@ __all__ = [
     "TargetNotConfigured",
     "TargetUnreachable",
     "Thresholds",
+    "Tls",
     "Verdict",
     "__version__",
     "elapsed_ms",

@@ -9,8 +9,8 @@ the base: tables merge key by key, lists and scalars replace. Then every string 
 (``${VAR}``, ``${VAR:-default}``, ``$$`` for a literal ``$``) and the result validated. Any
 problem is one :class:`ConfigError` line naming the file and the dotted key.
 
-Relative paths (``targets.compose_file``, ``report.record``, ``report.html``) are resolved
-against the directory of the config file.
+Relative paths (``targets.compose_file``, ``targets.tls_ca_file``, ``report.record``,
+``report.html``) are resolved against the directory of the config file.
 
 Example::
 
@@ -82,6 +82,7 @@ _TARGET_STR_KEYS = (
     "compose_file",
     "compose_project",
     "prometheus_url",
+    "tls_ca_file",
 )
 _TARGET_KEYS = (*_TARGET_STR_KEYS, "apis")
 _API_KEYS = ("name", "base_url", "token_env")
@@ -150,6 +151,7 @@ class Targets:
     compose_file: str | None = None
     compose_project: str | None = None
     prometheus_url: str | None = None
+    tls_ca_file: str | None = None
     apis: tuple[ApiTarget, ...] = ()
 
     def __repr__(self) -> str:
@@ -796,7 +798,11 @@ def _resolve_paths(cfg: DeployConfig, base: Path) -> DeployConfig:
 
     return dataclasses.replace(
         cfg,
-        targets=dataclasses.replace(cfg.targets, compose_file=resolve(cfg.targets.compose_file)),
+        targets=dataclasses.replace(
+            cfg.targets,
+            compose_file=resolve(cfg.targets.compose_file),
+            tls_ca_file=resolve(cfg.targets.tls_ca_file),
+        ),
         report=dataclasses.replace(
             cfg.report, record=resolve(cfg.report.record), html=resolve(cfg.report.html)
         ),

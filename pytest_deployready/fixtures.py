@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from pytest_deployready.postgres import Database
     from pytest_deployready.redis import RedisTarget
     from pytest_deployready.thresholds import Evidence, Thresholds
+    from pytest_deployready.tls import Tls
 
-__all__ = ["CheckFixtures", "api", "compose", "db", "deploy_config", "metrics", "redis"]
+__all__ = ["CheckFixtures", "api", "compose", "db", "deploy_config", "metrics", "redis", "tls"]
 
 T = TypeVar("T")
 
@@ -251,3 +252,32 @@ def compose(deploy_config: DeployConfig) -> Iterator[Compose]:
     )
     yield stack
     stack.close()
+
+
+@pytest.fixture(scope="session")
+def tls(deploy_config: DeployConfig) -> Tls:
+    """TLS endpoints by handshake only: certificate expiry, host name, chain, versions offered.
+
+    ``targets.tls_ca_file`` is the CA bundle (default: the system's); without an endpoint the
+    methods use the first ``https://`` API target. Example::
+
+        def test_certificate(tls, thresholds, evidence):
+            cert = tls.certificate("api.example.com:443")
+            evidence.add("certificate", cert.as_evidence())
+            thresholds.check("tls_days_left", cert.days_until_expiry)  # e.g. ">= 21"
+            assert cert.chain_valid, cert.chain_error
+            assert cert.hostname_matches, cert.names
+            assert tls.protocols("api.example.com:443")["TLSv1.1"] is not True
+    """
+    from pytest_deployready.tls import Tls
+
+    https = [
+        t.base_url
+        for t in deploy_config.targets.api_targets()
+        if t.base_url.lower().startswith("https://")
+    ]
+    return Tls(
+        timeout_s=deploy_config.timeouts.http_s,
+        ca_file=deploy_config.targets.tls_ca_file,
+        default_endpoint=https[0] if https else None,
+    )

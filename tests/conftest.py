@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.servers.redis",
     "tests.servers.http",
     "tests.servers.docker",
+    "tests.servers.tls",
 ]
 
 

@@ -19,6 +19,7 @@ MODULES = [
     "diff",
     "errors",
     "fixtures",
+    "formatting",
     "hooks",
     "html_record",
     "http",
@@ -33,8 +34,12 @@ MODULES = [
     "rules",
     "run",
     "scaffold",
+    "signing",
+    "summary",
     "thresholds",
+    "tls",
     "verdict",
+    "verify",
     "waivers",
 ]
 
@@ -74,6 +79,8 @@ def test_package_exports() -> None:
             "Series",
             "ServiceState",
             "Thresholds",
+            "Tls",
+            "Certificate",
             "elapsed_ms",
             "eventually",
         ]
@@ -118,7 +125,7 @@ def test_public_fixtures_are_the_designed_ones() -> None:
     from pytest_deployready import fixtures
 
     assert sorted(fixtures.__all__) == sorted(
-        ["CheckFixtures", "api", "compose", "db", "deploy_config", "metrics", "redis"]
+        ["CheckFixtures", "api", "compose", "db", "deploy_config", "metrics", "redis", "tls"]
     )
     per_check = [name for name in vars(fixtures.CheckFixtures) if not name.startswith("_")]
     assert sorted(per_check) == ["evidence", "thresholds"]
@@ -133,5 +140,15 @@ def test_plugin_provides_the_designed_fixtures(pytester: pytest.Pytester) -> Non
         if "pytest_deployready/fixtures.py:" in line
     ]
     assert sorted(ours) == sorted(
-        ["api", "compose", "db", "deploy_config", "evidence", "metrics", "redis", "thresholds"]
+        [
+            "api",
+            "compose",
+            "db",
+            "deploy_config",
+            "evidence",
+            "metrics",
+            "redis",
+            "thresholds",
+            "tls",
+        ]
     )
