@@ -335,13 +335,12 @@ def check_id_warning(check: str, root: Path) -> str | None:
 
 
 def _defined_names(tree: ast.Module) -> list[str]:
-    """Functions and classes of a module, and methods as ``Class::method``."""
+    """Functions of a module, and methods of its classes as ``Class::method``."""
     names: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             names.append(node.name)
         elif isinstance(node, ast.ClassDef):
-            names.append(node.name)
             names += [
                 f"{node.name}::{m.name}"
                 for m in node.body

@@ -249,7 +249,10 @@ def _validate(data: Any, where: str) -> dict[str, dict[str, list[float | None]]]
                 isinstance(measured, bool) or not isinstance(measured, int | float)
             ):
                 raise BaselineError(f"{where}: {at}.measured is not a number: {_short(measured)}")
-            value = float(measured) if measured is not None else math.nan
+            try:
+                value = float(measured) if measured is not None else math.nan
+            except OverflowError:  # an integer beyond the float range: no finite value
+                value = math.nan
             by_name.setdefault(entry["name"], []).append(value if math.isfinite(value) else None)
     return values
 
