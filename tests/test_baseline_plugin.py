@@ -193,4 +193,6 @@ def test_named_baseline_missing_from_the_record_names_it(pytester: pytest.Pytest
     rec = json.loads(Path(pytester.path, "post.json").read_text())
     check = by_name(rec)["test_latency_improved"]
     assert check["outcome"] == "failed"
-    assert check["message"].endswith("baseline old.json has no finite measurement of api_p95_before_ms")
+    assert check["message"].endswith(
+        "baseline old.json has no finite measurement of api_p95_before_ms"
+    )
