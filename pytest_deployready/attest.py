@@ -228,7 +228,7 @@ def _text(value: Any, where: str, key: str, *, required: bool) -> str | None:
 
 def _read(path: Path) -> list[Any]:
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_text(encoding="utf-8-sig")  # UTF-8, with the BOM some editors write
     except FileNotFoundError:
         raise AttestationError(f"--deploy-attest: {path}: no such file") from None
     except UnicodeDecodeError as exc:
@@ -362,7 +362,7 @@ def append_attestation(path: Path, attestation: Attestation) -> None:
 
         fields = {k: str(v) for k, v in attestation.as_dict().items() if v}
         text = yaml.safe_dump([fields], sort_keys=False, allow_unicode=True)
-        existing = path.read_text(encoding="utf-8") if path.exists() else ""
+        existing = path.read_text(encoding="utf-8-sig") if path.exists() else ""
         if existing.strip() and not existing.lstrip().startswith("-"):
             raise AttestationError(f"{path}: expected a YAML list of entries to append to")
         with path.open("a", encoding="utf-8") as fh:

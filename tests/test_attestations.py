@@ -304,3 +304,10 @@ def test_check_id_warning_reads_the_file_without_collecting(tmp_path: Path) -> N
     )
     (tmp_path / "test_b.py").write_text("def broken(:\n", encoding="utf-8")
     assert check_id_warning("test_b.py::test_x", tmp_path) is None  # only pytest can tell
+
+
+def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "a.toml"
+    text = '[[attestation]]\ncheck = "t.py::test_a"\nby = "Zoë"\nrole = "QA"\n'
+    path.write_text(text, encoding="utf-8-sig")
+    assert load_attestations(path).entries[0].by == "Zoë"
