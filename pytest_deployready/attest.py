@@ -22,10 +22,12 @@ to edit the file by hand under pressure.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import difflib
 import json
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,11 +40,14 @@ __all__ = [
     "AttestationError",
     "Attestations",
     "append_attestation",
+    "check_id_warning",
+    "did_you_mean",
     "load_attestations",
     "same_role",
 ]
 
 SIGNOFF = "signoff"
+_TABLE = "attestation"  # the one top-level key: [[attestation]] tables
 _KEYS = {"check", "title", "by", "role", "at", "note", "commit"}
 
 
@@ -122,9 +127,55 @@ class Attestations:
         match.rejected[:0] = rejected
         return match
 
+    def unmatched(
+        self, checks: Sequence[tuple[str, str]], signoff_roles: Sequence[str]
+    ) -> dict[int, str]:
+        """Entries that match no check of the run: entry index -> a warning saying so.
+
+        ``checks`` is ``(check id, title)`` of every check of the run; a sign-off entry matches
+        when its role is one of ``signoff_roles``. A close check id is offered (did you mean).
+
+        Example::
+
+            attestations.unmatched([("t.py::test_pr", "PR approved")], ["QA"])
+            # {0: "attestation of t.py::test_rp by Jane (Lead) matches no check; did you mean ..."}
+        """
+        ids = {check_id for check_id, _ in checks}
+        titles = {title for _, title in checks}
+        out: dict[int, str] = {}
+        for index, a in enumerate(self.entries):
+            if a.check == SIGNOFF:
+                if not any(same_role(a.role, r) for r in signoff_roles):
+                    known = ", ".join(signoff_roles) or "none are configured"
+                    out[index] = (
+                        f"sign-off by {a.by} ({a.role}) matches no sign-off role "
+                        f"(signoff roles: {known})"
+                    )
+                continue
+            if a.title is not None and a.title in titles:
+                continue
+            if a.check is not None and (
+                a.check in ids or any(_same_check(a.check, i) for i in ids)
+            ):
+                continue
+            what = f"check {a.check}" if a.check is not None else f"title {a.title!r}"
+            hint = did_you_mean(a.check or a.title or "", ids if a.check else titles)
+            out[index] = (
+                f"attestation of {what} by {a.by} ({a.role}) matches no check of this run{hint}"
+            )
+        return out
+
     def signoff(self, role: str, commit: str | None) -> Match:
         candidates = [a for a in self.entries if a.check == SIGNOFF and same_role(a.role, role)]
         return _pick(candidates, commit)
+
+
+def did_you_mean(wanted: str, known: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``known``, or ``""`` when none is close."""
+    close = difflib.get_close_matches(wanted, list(known), n=3, cutoff=0.75)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
 
 
 def same_role(a: str, b: str) -> bool:
@@ -177,22 +228,44 @@ def _text(value: Any, where: str, key: str, *, required: bool) -> str | None:
 
 def _read(path: Path) -> list[Any]:
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_text(encoding="utf-8-sig")  # UTF-8, with the BOM some editors write
     except FileNotFoundError:
         raise AttestationError(f"--deploy-attest: {path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise AttestationError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the attestation file as UTF-8"
+        ) from None
     except OSError as exc:
-        raise AttestationError(f"--deploy-attest: {path}: {exc.strerror}") from None
+        raise AttestationError(f"--deploy-attest: {path}: {exc.strerror or exc}") from None
     import yaml  # only attestation files in YAML need it
 
+    is_yaml = path.suffix in (".yaml", ".yml")
     try:
-        is_yaml = path.suffix in (".yaml", ".yml")
         data = (yaml.safe_load(raw) or {}) if is_yaml else tomllib.loads(raw)
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AttestationError(f"{path}: cannot parse: {first}") from None
-    entries = data.get("attestation", []) if isinstance(data, dict) else data
+    except (ValueError, OverflowError) as exc:  # YAML's dates: "at: 2026-99-99"
+        raise AttestationError(
+            f"{path}: cannot parse: {exc} (a date or time that does not exist?)"
+        ) from None
+    except RecursionError:
+        raise AttestationError(f"{path}: cannot parse: nested too deeply") from None
+    if isinstance(data, dict):
+        unknown = [k for k in data if k != _TABLE]
+        if unknown:
+            key = str(unknown[0])
+            close = difflib.get_close_matches(key.lower(), [_TABLE], n=1, cutoff=0.6)
+            hint = f"did you mean '{_TABLE}'? " if close else ""
+            raise AttestationError(
+                f"{path}: unknown top-level key '{key}' ({hint}entries go in [[{_TABLE}]] "
+                f"tables, or a YAML list)"
+            )
+        entries = data.get(_TABLE, [])
+    else:
+        entries = data
     if not isinstance(entries, list):
-        raise AttestationError(f"{path}: expected a list of [[attestation]] entries")
+        raise AttestationError(f"{path}: expected a list of [[{_TABLE}]] entries")
     return entries
 
 
@@ -226,6 +299,56 @@ def load_attestations(path: Path) -> Attestations:
     return Attestations(entries, path)
 
 
+def check_id_warning(check: str, root: Path) -> str | None:
+    """Why ``check`` looks like no check of the suite at ``root``, read without collecting.
+
+    ``deployready attest`` calls it so a typo is told at once, not at the next run: the
+    file part of the id must exist under ``root`` (pytest's rootdir, usually the current
+    directory) and define a function or class of that name. ``None`` when it looks right (or
+    the file cannot be read as Python: then only a pytest run can tell).
+
+    Example::
+
+        check_id_warning("checks/test_pre.py::test_pr_aproved", Path("."))
+        # "no test_pr_aproved in checks/test_pre.py; did you mean '...::test_pr_approved'?"
+    """
+    if check == SIGNOFF:
+        return None
+    path, sep, name = check.partition("::")
+    if not sep or not name:
+        return f"{check!r} is not a check id (FILE::NAME, as in the record or the terminal)"
+    file = root / path
+    if not file.is_file():
+        return (
+            f"no file {path} under {root.resolve()} (check ids are relative to pytest's "
+            "rootdir: run deployready attest there)"
+        )
+    try:
+        tree = ast.parse(file.read_bytes(), filename=str(file))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    known = [f"{path}::{n}" for n in _defined_names(tree)]
+    wanted = f"{path}::{name.split('[', 1)[0]}"  # test_x[param] is test_x, parametrized
+    if wanted in known:
+        return None
+    return f"no {name} in {path}{did_you_mean(wanted, known)}"
+
+
+def _defined_names(tree: ast.Module) -> list[str]:
+    """Functions of a module, and methods of its classes as ``Class::method``."""
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.append(node.name)
+        elif isinstance(node, ast.ClassDef):
+            names += [
+                f"{node.name}::{m.name}"
+                for m in node.body
+                if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+    return names
+
+
 def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
@@ -239,7 +362,7 @@ def append_attestation(path: Path, attestation: Attestation) -> None:
 
         fields = {k: str(v) for k, v in attestation.as_dict().items() if v}
         text = yaml.safe_dump([fields], sort_keys=False, allow_unicode=True)
-        existing = path.read_text(encoding="utf-8") if path.exists() else ""
+        existing = path.read_text(encoding="utf-8-sig") if path.exists() else ""
         if existing.strip() and not existing.lstrip().startswith("-"):
             raise AttestationError(f"{path}: expected a YAML list of entries to append to")
         with path.open("a", encoding="utf-8") as fh:

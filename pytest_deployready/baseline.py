@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from pytest_deployready.record import SCHEMA
 __all__ = ["Baseline", "BaselineError", "compare", "load_baseline"]
 
 _SCHEMA_FAMILY = SCHEMA.rsplit("/", 1)[0] + "/"  # "deployready.record/"
+_PASSING_VERDICTS = ("GO", "GO_WITH_WARNINGS")
+_DEFAULT_TITLE = "Deployment record"  # config.ReportSettings.title: says nothing about a suite
 
 
 class BaselineError(pytest.UsageError):  # type: ignore[misc]  # @final for typing only
@@ -49,6 +52,9 @@ class Baseline:
         # check id -> threshold name -> measured values in the order the check measured them
         self._values = _validate(record, f"record {self.path}")
         self.record: dict[str, Any] = record
+        #: why this record is a doubtful baseline (a failed or interrupted run), for the
+        #: terminal and the record's ``baseline`` entry
+        self.warnings: list[str] = _warnings(record)
 
     def __repr__(self) -> str:
         return f"Baseline({str(self.path)!r}, verdict={self.verdict!r})"
@@ -76,12 +82,50 @@ class Baseline:
             parts.append(f"commit {self.git_commit[:7]}")
         return f"{self.path} ({', '.join(parts)})" if parts else str(self.path)
 
+    def as_record(self) -> dict[str, Any]:
+        """The record's top-level ``baseline`` entry: which record, and what is doubtful in it."""
+        return {
+            "path": str(self.path),
+            "verdict": self.verdict,
+            "started_at": self.started_at,
+            "git_commit": self.git_commit,
+            "warnings": list(self.warnings),
+        }
+
+    def check_suite(self, collected: Iterable[str], *, title: str, digest: str) -> None:
+        """Refuse (:class:`BaselineError`) a record that is not of the suite being run.
+
+        It is of this suite when one of its check ids is collected in this run (before phase
+        selection), or it was written with the same configuration (digest), or under the same
+        report title (other than the default). Otherwise a measurement of the same name would
+        be compared with an unrelated check of another suite.
+        """
+        collected = list(collected)
+        if not collected:
+            return  # nothing to compare, nothing to judge by
+        ids = set(self._values)
+        tails = {tail for i in ids for tail in _tails(i)}
+        if any(c in tails or not ids.isdisjoint(_tails(c)) for c in collected):
+            return
+        config = self.record.get("config")
+        if isinstance(config, dict) and config.get("digest") == digest:
+            return
+        theirs = self.record.get("title")
+        if isinstance(theirs, str) and theirs == title and title != _DEFAULT_TITLE:
+            return
+        raise BaselineError(
+            f"--deploy-baseline: record {self.path} is not a record of this suite: none of its "
+            f"{len(ids)} check ids is collected in this run, and its title "
+            f"{_short(theirs)} and config digest differ; pass a record of this suite"
+        )
+
     def lookup(self, check_id: str, name: str, *, occurrence: int = 0) -> float | None:
         """The measured value of threshold ``name`` in check ``check_id`` of the baseline.
 
         When that check did not measure ``name`` (it is new, or was renamed), the value of
-        ``name`` in the one check of the baseline that measured it; ``None`` when no check or
-        several checks measured it, or when the measured value was not a finite number.
+        ``name`` in the one check of the baseline that measured it (the record is of the same
+        suite: :meth:`check_suite`); ``None`` when no check or several checks measured it, or
+        when the measured value was not a finite number.
         ``occurrence`` picks the n-th measurement (0-based) of ``name`` within the check, for
         checks that call ``thresholds.check`` with the same name more than once.
 
@@ -98,6 +142,27 @@ class Baseline:
         return values[occurrence] if 0 <= occurrence < len(values) else None
 
 
+def _tails(check_id: str) -> set[str]:
+    """``a/b/t.py::f`` and its path suffixes ``b/t.py::f``, ``t.py::f`` (another rootdir)."""
+    path, sep, name = check_id.partition("::")
+    parts = path.split("/")
+    return {"/".join(parts[i:]) + sep + name for i in range(len(parts))}
+
+
+def _warnings(record: dict[str, Any]) -> list[str]:
+    """What makes a valid record a doubtful baseline: a failed release, an interrupted run."""
+    out = []
+    verdict = record.get("verdict")
+    if verdict not in _PASSING_VERDICTS:
+        shown = verdict if isinstance(verdict, str) else "no verdict"
+        out.append(f"it is a {shown} record: its measurements are of a release that did not pass")
+    if record.get("complete") is not True:
+        out.append(
+            "it is incomplete (complete: false, an interrupted run): measurements may be missing"
+        )
+    return out
+
+
 def compare(current: float, baseline: float) -> dict[str, float | None]:
     """The change from ``baseline`` to ``current``, for the record and the report.
 
@@ -107,11 +172,13 @@ def compare(current: float, baseline: float) -> dict[str, float | None]:
         # {'baseline': 180.0, 'current': 126.0, 'change': -54.0, 'change_pct': -30.0}
     """
     change = current - baseline
-    return {
+    pct = change / baseline * 100.0 if baseline != 0 else math.nan
+    return {  # JSON has no NaN or infinity: a change that overflows is None
         "baseline": baseline,
         "current": current,
-        "change": round(change, 9),  # no float noise such as -0.019999999999999907
-        "change_pct": round(change / baseline * 100.0, 6) if baseline != 0 else None,
+        # no float noise such as -0.019999999999999907
+        "change": round(change, 9) if math.isfinite(change) else None,
+        "change_pct": round(pct, 6) if math.isfinite(pct) else None,
     }
 
 
@@ -182,7 +249,10 @@ def _validate(data: Any, where: str) -> dict[str, dict[str, list[float | None]]]
                 isinstance(measured, bool) or not isinstance(measured, int | float)
             ):
                 raise BaselineError(f"{where}: {at}.measured is not a number: {_short(measured)}")
-            value = float(measured) if measured is not None else math.nan
+            try:
+                value = float(measured) if measured is not None else math.nan
+            except OverflowError:  # an integer beyond the float range: no finite value
+                value = math.nan
             by_name.setdefault(entry["name"], []).append(value if math.isfinite(value) else None)
     return values
 

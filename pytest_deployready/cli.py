@@ -251,7 +251,12 @@ def _attest(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 
-    from pytest_deployready.attest import Attestation, AttestationError, append_attestation
+    from pytest_deployready.attest import (
+        Attestation,
+        AttestationError,
+        append_attestation,
+        check_id_warning,
+    )
 
     for name in ("check", "by", "role"):
         if not getattr(args, name).strip():
@@ -272,6 +277,9 @@ def _attest(args: argparse.Namespace) -> int:
         return USAGE_ERROR
     what = f"sign-off of {entry.role}" if entry.check == "signoff" else entry.check
     print(f"attested {what} by {entry.by} ({entry.role}) in {args.file}")
+    warning = check_id_warning(entry.check or "", Path.cwd())
+    if warning is not None:  # appended all the same: the id may be of a suite elsewhere
+        print(f"deployready attest: warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -180,6 +180,11 @@ def check_info(
     if rollback:
         bind("rollback_trigger")
     manual = bind("manual")
+    if manual is not None and (not isinstance(manual[0], str) or not manual[0].strip()):
+        raise pytest.UsageError(
+            f"{item.nodeid}: @pytest.mark.manual needs the role that attests the item, "
+            f"e.g. manual('Team lead'), got {manual[0]!r}"
+        )
     section = bind("section") or _default_section(item)
     ordered = tuple(p for p in phases if p in names)  # canonical order, no duplicates
     return CheckInfo(

@@ -73,6 +73,17 @@ def _by_phase(checks: Iterable[CheckResult]) -> dict[str, dict[str, int]]:
     return table
 
 
+def _input_warnings(run: DeployRun) -> list[str]:
+    """Inputs that do not fit the run: a doubtful baseline, attestations that match no check."""
+    lines = []
+    if run.baseline is not None:
+        lines += [f"warning: baseline {run.baseline.path}: {w}" for w in run.baseline.warnings]
+    for entry in run.attestation_entries():
+        if entry.get("matches") is False:
+            lines.append(f"warning: {entry['warning']}")
+    return lines
+
+
 def terminal_summary(run: DeployRun, tr: Any) -> None:
     """The 'deployment readiness' section of the terminal summary."""
     decision = run.decision
@@ -123,6 +134,8 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
             )
         elif w["status"] == "unused":
             tr.write_line(f"waiver for {w['check']} matches no check", yellow=True)
+    for line in _input_warnings(run):
+        tr.write_line(run.redactor.redact(line), yellow=True)
     unsigned = [row["role"] for row in run.signoff_table() if not row["signed"]]
     if unsigned:
         tr.write_line(f"sign-off missing: {', '.join(unsigned)}")

@@ -143,7 +143,10 @@ class Rule:
             raise TypeError(
                 f"{name or 'threshold'}: baseline value must be a number, got {baseline!r}"
             )
-        b = float(baseline)
+        try:
+            b = float(baseline)
+        except OverflowError:  # an int beyond the float range: no finite limit
+            return math.inf if baseline > 0 else -math.inf
         if self.modifier is None:
             return b
         if self.modifier == "*":
@@ -164,15 +167,23 @@ class Rule:
         return self.value
 
     def passes(self, measured: float, *, name: str = "", baseline: float | None = None) -> bool:
-        """True when ``measured`` satisfies the rule. NaN never passes (nor does a NaN limit)."""
+        """True when ``measured`` satisfies the rule.
+
+        A value that is not a finite number (NaN, infinity, an int too large for a float)
+        never passes, and neither does any value against a limit that is not finite (a
+        baseline of NaN, or ``baseline * 10`` overflowing): ``-inf < 200`` is not a pass.
+        """
         if isinstance(measured, bool) or not isinstance(measured, int | float):
             raise TypeError(
                 f"{name or 'threshold'}: measured value must be a number, got {measured!r}"
             )
         limit = self.limit_for(name, baseline)
-        if math.isnan(measured) or math.isnan(limit):
+        try:
+            value = float(measured)
+        except OverflowError:  # an int beyond the float range
             return False
-        value = float(measured)
+        if not (math.isfinite(value) and math.isfinite(limit)):
+            return False
         # A limit computed with units or a baseline (180 * 0.7 = 125.99999999999999) must
         # not fail a value that is exactly on it: equal within float rounding is equal.
         if math.isclose(value, limit, rel_tol=1e-9, abs_tol=1e-12):
@@ -207,7 +218,10 @@ def parse_rule(text: object) -> Rule:
             'and a number with an optional unit (ms, s, %), e.g. "< 200" or ">= 60%", '
             'or a comparison with the baseline such as "<= baseline * 0.7"'
         )
-    return Rule(text=" ".join(text.split()), op=m["op"], value=float(m["num"]), unit=m["unit"])
+    value = float(m["num"])
+    if not math.isfinite(value):
+        raise RuleError(f"cannot parse rule {text!r}: {m['num']} is not a finite number")
+    return Rule(text=" ".join(text.split()), op=m["op"], value=value, unit=m["unit"])
 
 
 def _parse_baseline_rule(text: str) -> Rule:

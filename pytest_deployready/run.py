@@ -236,6 +236,10 @@ class DeployRun:
             target = callspec.params.get("api") if callspec is not None else None
             item.stash[CHECK_KEY] = ItemState(info=info, phase=phase, target=target)
             keep.append(item)
+        if self.baseline is not None:  # refuse another suite's record before any check runs
+            self.baseline.check_suite(
+                (it.nodeid for it in items), title=cfg.report.title, digest=cfg.digest
+            )
         if dropped:
             self.config.hook.pytest_deselected(items=dropped)
         keep.sort(key=lambda it: sort_key(it.stash[CHECK_KEY].phase, cfg.phases))
@@ -531,16 +535,7 @@ class DeployRun:
             },
             "metadata": self.metadata,
             "config": {"path": str(cfg.path) if cfg.path else None, "digest": cfg.digest},
-            "baseline": (
-                {
-                    "path": str(self.baseline.path),
-                    "verdict": self.baseline.verdict,
-                    "started_at": self.baseline.started_at,
-                    "git_commit": self.baseline.git_commit,
-                }
-                if self.baseline is not None
-                else None
-            ),
+            "baseline": self.baseline.as_record() if self.baseline is not None else None,
             "checks": [c.as_dict() for c in checks],
             "attestations": self.attestation_entries(),
             "waivers": self.waiver_statuses(),
@@ -589,11 +584,18 @@ class DeployRun:
         return rows
 
     def attestation_entries(self) -> list[dict[str, Any]]:
-        """Every attestation read, and whether it counted for this run's commit."""
+        """Every attestation read, whether it counted for this commit and matched a check."""
+        if self.attestations is None:
+            return []
+        checks = [(c.id, c.title) for c in self.results]
+        unmatched = self.attestations.unmatched(checks, self.deploy_config.signoff)
         entries: list[dict[str, Any]] = []
-        for a in self.attestations.entries if self.attestations is not None else []:
+        for index, a in enumerate(self.attestations.entries):
             entry = a.as_dict()
             entry["counts"] = a.applies_to_commit(self.git_commit)
+            entry["matches"] = index not in unmatched
+            if index in unmatched:
+                entry["warning"] = unmatched[index]
             entries.append(entry)
         return entries
 

@@ -13,11 +13,13 @@ Example::
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from pytest_deployready.baseline import Baseline, compare
 from pytest_deployready.config import ThresholdSpec
@@ -39,19 +41,26 @@ class Measurement:
 
     name: str
     rule: str
-    measured: float
+    measured: float | None
     passed: bool
     source: str
     baseline: dict[str, Any] | None = None  # {baseline, current, change, change_pct}
+    #: why the measured value could not be compared (``"inf — not a finite number"``)
+    invalid: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The record's entry: ``measured`` is a finite number or ``null`` (then ``invalid``)."""
+        measured = self.measured
+        finite = measured is not None and math.isfinite(measured)
         data: dict[str, Any] = {
             "name": self.name,
             "rule": self.rule,
-            "measured": self.measured if math.isfinite(self.measured) else None,
-            "passed": self.passed,
+            "measured": measured if finite else None,
+            "passed": self.passed and finite,
             "source": self.source,
         }
+        if not finite:
+            data["invalid"] = self.invalid or _invalid_reason(measured)
         if self.baseline is not None:
             data.update(self.baseline)
         return data
@@ -102,47 +111,120 @@ class Thresholds:
             ) from None
 
     def check(self, name: str, value: float) -> Measurement:
-        """Record ``value`` for threshold ``name`` and fail the check when the rule is not met."""
+        """Record ``value`` for threshold ``name`` and fail the check when the rule is not met.
+
+        A value that is not a finite number (NaN, infinity, an int too large for a float,
+        ``None``, a bool, a string, ...) never passes: it is recorded with ``measured: null``
+        and the reason, and fails with ``lat_ms: measured inf — not a finite number, ...``.
+        """
         __tracebackhide__ = True
         spec = self._spec(name)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"{name}: measured value must be a number, got {value!r}")
         rule = spec.rule
+        number, invalid = as_measurement(value)
+        if number is None:
+            self._fail(
+                Measurement(name, rule.text, None, False, spec.source, invalid=invalid),
+                f"{name}: measured {invalid}, required {rule.text} ({spec.source})",
+            )
         previous: float | None = None
         # A rule "baseline(OTHER)" compares with measurement OTHER of the baseline record.
         wanted = rule.baseline_name or name
         if self._baseline is not None:
             occurrence = sum(1 for m in self.measurements if m.name == name)
             previous = self._baseline.lookup(self._check_id, wanted, occurrence=occurrence)
+        shown = _fmt(number)
         if rule.uses_baseline and previous is None:
             of = "it" if wanted == name else wanted
             where = (
-                f"baseline {self._baseline.path.name} has no measurement of {of}"
+                f"baseline {self._baseline.path.name} has no finite measurement of {of}"
                 if self._baseline is not None
                 else "no baseline given (pass --deploy-baseline RECORD.json)"
             )
-            self.measurements.append(Measurement(name, rule.text, float(value), False, spec.source))
-            raise ThresholdFailed(
-                f"{name}: measured {_fmt(value)}, required {rule.text} ({spec.source}); {where}"
+            self._fail(
+                Measurement(name, rule.text, number, False, spec.source),
+                f"{name}: measured {shown}, required {rule.text} ({spec.source}); {where}",
             )
-        passed = rule.passes(value, name=name, baseline=previous)
-        compared = compare(float(value), previous) if previous is not None else None
-        m = Measurement(name, rule.text, float(value), passed, spec.source, compared)
-        self.measurements.append(m)
+        compared = compare(number, previous) if previous is not None else None
+        limit = rule.limit_for(name, previous)
+        if not math.isfinite(limit):
+            self._fail(
+                Measurement(name, rule.text, number, False, spec.source, compared),
+                f"{name}: measured {shown}, required {rule.text}, baseline "
+                f"{_fmt(previous) if previous is not None else '-'} ({spec.source}); "
+                "the limit computed from the baseline is not a finite number",
+            )
+        passed = rule.passes(number, name=name, baseline=previous)
+        m = Measurement(name, rule.text, number, passed, spec.source, compared)
         if not passed:
             against = (
                 f", baseline {_fmt(previous)}"
                 if rule.uses_baseline and previous is not None
                 else ""
             )
-            raise ThresholdFailed(
-                f"{name}: measured {_fmt(value)}, required {rule.text}{against} ({spec.source})"
-            )
+            message = f"{name}: measured {shown}, required {rule.text}{against} ({spec.source})"
+            self._fail(m, message)
+        self.measurements.append(m)
         return m
+
+    def _fail(self, measurement: Measurement, message: str) -> NoReturn:
+        __tracebackhide__ = True
+        self.measurements.append(measurement)
+        raise ThresholdFailed(message)
+
+
+def as_measurement(value: object) -> tuple[float | None, str]:
+    """``(value as a finite float, "")``, or ``(None, why it is not one)`` for the message.
+
+    Any real number is accepted (int, float, ``Fraction``, ``Decimal``, numpy scalars); a bool
+    is not, nor is a number that is not finite or too large for a float.
+
+    Example::
+
+        as_measurement(12)            # (12.0, "")
+        as_measurement(float("inf"))  # (None, "inf — not a finite number")
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):
+        return None, _invalid_reason(value)
+    try:
+        number = float(value)
+    except (OverflowError, ValueError, TypeError):
+        return None, _invalid_reason(value)
+    if not math.isfinite(number):
+        return None, _invalid_reason(value)
+    return number, ""
+
+
+def _invalid_reason(value: object) -> str:
+    """Why ``value`` is not a measurement: ``"inf — not a finite number"``, ``"None — no value"``"""
+    if value is None:
+        return "None — no value"
+    if isinstance(value, bool):
+        return f"{value} — a bool, not a number"
+    if isinstance(value, int):  # finite, but no float can hold it
+        bits = value.bit_length()  # str() refuses ints of more than 4300 digits
+        digits = len(str(abs(value))) if bits < 14_000 else f"about {int(bits * 0.30103) + 1}"
+        return f"an integer of {digits} digits — too large for a float, not a finite number"
+    if isinstance(value, numbers.Real | decimal.Decimal):
+        try:
+            text = str(float(value))
+        except (OverflowError, ValueError, TypeError):
+            text = _short(value)
+        return f"{text} — not a finite number"
+    return f"{_short(value)} — a {type(value).__name__}, not a number"
+
+
+def _short(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the real problem
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _fmt(value: float) -> str:
-    if isinstance(value, int) or (math.isfinite(value) and value == int(value)):
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return f"{value:.6g}"
+    if isinstance(value, int) or value == int(value):
         return str(int(value))
     return f"{value:.4g}" if abs(value) < 1 else f"{value:.1f}"
 
@@ -160,22 +242,31 @@ class Evidence:
         self.items: dict[str, Any] = {} if items is None else items
 
     def add(self, name: str, value: Any) -> None:
-        """Attach ``value`` under ``name``; refuse what JSON cannot represent."""
+        """Attach ``value`` under ``name``; refuse what JSON cannot represent.
+
+        The value is copied as it is now (a list changed later does not change the record);
+        NaN and infinity are refused, anywhere in it: JSON has no such numbers.
+        """
         __tracebackhide__ = True
         if not isinstance(name, str) or not name:
             raise TypeError(f"evidence name must be a non-empty string, got {name!r}")
-        if (
-            value is None
-            or isinstance(value, str | bool | int)
-            or (isinstance(value, float) and math.isfinite(value))
-        ):
-            self.items[name] = value  # plainly JSON: no need to encode it to find out
+        if value is None or isinstance(value, str | bool | int):
+            self.items[name] = value  # plainly JSON (and immutable): nothing to encode or copy
+            return
+        if isinstance(value, float) and math.isfinite(value):
+            self.items[name] = value
             return
         try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as exc:
+            text = json.dumps(value, allow_nan=False)
+        except ValueError:  # an out-of-range float: NaN or infinity, somewhere in it
+            what = "is" if isinstance(value, float) else "holds a number that is"
+            raise TypeError(
+                f"evidence {name!r}: {_short(value)} {what} not finite (NaN or infinity), "
+                "which JSON cannot represent; record it as a string or None instead"
+            ) from None
+        except (TypeError, RecursionError) as exc:
             raise TypeError(
                 f"evidence {name!r}: value of type {type(value).__name__} is not JSON-serialisable "
                 f"({exc}); convert it to str, int, float, bool, None, list or dict first"
             ) from None
-        self.items[name] = value
+        self.items[name] = json.loads(text)  # a copy, as JSON will hold it

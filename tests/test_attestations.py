@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ import pytest
 from pytest_deployready.attest import (
     Attestation,
     AttestationError,
+    Attestations,
     append_attestation,
+    check_id_warning,
     load_attestations,
     same_role,
 )
@@ -247,3 +250,64 @@ def test_append_to_yaml(tmp_path: Path) -> None:
         ("Jo", "t.py::test_a", "a: b"),
         ("Dee", "signoff", ""),
     ]
+
+
+def test_entries_that_match_no_check_are_named_with_a_close_id() -> None:
+    attestations = Attestations(
+        [
+            Attestation(by="A", role="Lead", check="checks/test_pre.py::test_pr_approved"),
+            Attestation(
+                by="A", role="Lead", check="test_pre.py::test_pr_approved"
+            ),  # other rootdir
+            Attestation(by="B", role="Lead", check="checks/test_pre.py::test_pr_aprovd"),
+            Attestation(by="C", role="Lead", title="PR approved"),
+            Attestation(by="D", role="Lead", title="Nothing like it"),
+            Attestation(by="E", role="qa", check="signoff"),
+            Attestation(by="F", role="Security", check="signoff"),
+        ]
+    )
+    checks = [("checks/test_pre.py::test_pr_approved", "PR approved")]
+    unmatched = attestations.unmatched(checks, ["QA"])
+    assert sorted(unmatched) == [2, 4, 6]
+    assert unmatched[2].endswith("did you mean 'checks/test_pre.py::test_pr_approved'?")
+    assert unmatched[4] == (
+        "attestation of title 'Nothing like it' by D (Lead) matches no check of this run"
+    )
+    assert unmatched[6] == "sign-off by F (Security) matches no sign-off role (signoff roles: QA)"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[[attestations]]\ncheck = "a::b"\n',
+            "unknown top-level key 'attestations' (did you mean",
+        ),
+        ('[[Attestation]]\ncheck = "a::b"\n', "unknown top-level key 'Attestation' (did you mean"),
+        ('[[attestation]]\ncheck = "a::b"\nby = "A"\nrole = "B"\n[meta]\nx = 1\n', "key 'meta'"),
+    ],
+)
+def test_unknown_top_level_keys_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "a.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AttestationError, match=re.escape(message)):
+        load_attestations(path)
+
+
+def test_check_id_warning_reads_the_file_without_collecting(tmp_path: Path) -> None:
+    (tmp_path / "test_a.py").write_text("async def test_one():\n    pass\n", encoding="utf-8")
+    assert check_id_warning("test_a.py::test_one", tmp_path) is None
+    assert check_id_warning("test_a.py::test_one[pg-1]", tmp_path) is None
+    assert check_id_warning("test_a.py::unrelated", tmp_path) == "no unrelated in test_a.py"
+    assert check_id_warning("test_a", tmp_path) == (
+        "'test_a' is not a check id (FILE::NAME, as in the record or the terminal)"
+    )
+    (tmp_path / "test_b.py").write_text("def broken(:\n", encoding="utf-8")
+    assert check_id_warning("test_b.py::test_x", tmp_path) is None  # only pytest can tell
+
+
+def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "a.toml"
+    text = '[[attestation]]\ncheck = "t.py::test_a"\nby = "Zoë"\nrole = "QA"\n'
+    path.write_text(text, encoding="utf-8-sig")
+    assert load_attestations(path).entries[0].by == "Zoë"

@@ -301,3 +301,76 @@ def test_compare() -> None:
     }
     assert compare(0.9, 0.6)["change_pct"] == pytest.approx(50.0)
     assert compare(3.0, 0.0) == {"baseline": 0.0, "current": 3.0, "change": 3.0, "change_pct": None}
+
+
+def _record(**fields: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "schema": "deployready.record/1",
+        "title": "Payments",
+        "verdict": "GO",
+        "complete": True,
+        "config": {"path": None, "digest": "sha256:aaa"},
+        "checks": [{"id": "checks/test_perf.py::test_latency", "thresholds": []}],
+    }
+    record.update(fields)
+    return record
+
+
+@pytest.mark.parametrize(
+    ("collected", "title", "digest"),
+    [
+        (["checks/test_perf.py::test_latency"], "Other", "sha256:bbb"),  # a shared check id
+        (["test_perf.py::test_latency"], "Other", "sha256:bbb"),  # same, another rootdir
+        (["suite/checks/test_perf.py::test_latency"], "Other", "sha256:bbb"),
+        (["t.py::test_x"], "Other", "sha256:aaa"),  # written with the same configuration
+        (["t.py::test_x"], "Payments", "sha256:bbb"),  # under the same (own) report title
+        ([], "Other", "sha256:bbb"),  # nothing collected: nothing to judge by
+    ],
+)
+def test_a_record_of_the_same_suite_fits(collected: list[str], title: str, digest: str) -> None:
+    Baseline(Path("b.json"), _record()).check_suite(collected, title=title, digest=digest)
+
+
+def test_a_record_of_another_suite_is_refused() -> None:
+    baseline = Baseline(Path("b.json"), _record(title="Deployment record"))
+    with pytest.raises(BaselineError, match=r"b.json is not a record of this suite: none of its 1"):
+        baseline.check_suite(
+            ["checks/test_perf.py::test_latency_p95"], title="Deployment record", digest="x"
+        )
+
+
+@pytest.mark.parametrize(
+    ("fields", "warnings"),
+    [
+        ({}, []),
+        ({"verdict": "GO_WITH_WARNINGS"}, []),
+        ({"verdict": "NO_GO"}, ["it is a NO_GO record"]),
+        (
+            {"verdict": "ROLLBACK", "complete": False},
+            ["it is a ROLLBACK record", "it is incomplete"],
+        ),
+    ],
+)
+def test_a_failed_or_incomplete_record_is_a_doubtful_baseline(
+    fields: dict[str, Any], warnings: list[str]
+) -> None:
+    baseline = Baseline(Path("b.json"), _record(**fields))
+    assert [w.split(" (")[0].split(":")[0] for w in baseline.warnings] == warnings
+    assert baseline.as_record()["warnings"] == baseline.warnings
+
+
+def test_compare_never_returns_what_json_cannot_hold() -> None:
+    assert compare(1e308, -1e308) == {
+        "baseline": -1e308,
+        "current": 1e308,
+        "change": None,  # overflows to infinity
+        "change_pct": None,
+    }
+    assert compare(1.0, 5e-324)["change_pct"] is None
+
+
+def test_a_huge_integer_in_the_record_is_no_value() -> None:
+    record = _record(
+        checks=[{"id": "t.py::test_a", "thresholds": [{"name": "x", "measured": 10**400}]}]
+    )
+    assert Baseline(Path("b.json"), record).lookup("t.py::test_a", "x") is None

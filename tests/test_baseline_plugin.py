@@ -88,7 +88,7 @@ def test_measurement_absent_from_baseline_is_reported_not_passed(
     _, rec = run(pytester, suite(10, 0.8), "--deploy-baseline=before.json")
     latency = by_name(rec)["test_latency"]
     assert latency["outcome"] == "failed"
-    assert latency["message"].endswith("baseline before.json has no measurement of it")
+    assert latency["message"].endswith("baseline before.json has no finite measurement of it")
     assert latency["thresholds"][0]["passed"] is False
 
 
@@ -193,4 +193,6 @@ def test_named_baseline_missing_from_the_record_names_it(pytester: pytest.Pytest
     rec = json.loads(Path(pytester.path, "post.json").read_text())
     check = by_name(rec)["test_latency_improved"]
     assert check["outcome"] == "failed"
-    assert check["message"].endswith("baseline old.json has no measurement of api_p95_before_ms")
+    assert check["message"].endswith(
+        "baseline old.json has no finite measurement of api_p95_before_ms"
+    )

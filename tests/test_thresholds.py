@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_deployready.baseline import Baseline
 from pytest_deployready.config import ThresholdSpec
 from pytest_deployready.rules import RuleError, parse_rule
 from pytest_deployready.thresholds import Evidence, ThresholdFailed, Thresholds, UnknownThreshold
@@ -73,12 +76,103 @@ def test_unknown_threshold_lists_known_ones() -> None:
         t.check("api_p99_ms", 1)
 
 
-def test_measured_value_must_be_a_number() -> None:
-    t = Thresholds(specs(x="< 1"))
-    with pytest.raises(TypeError, match="must be a number"):
-        t.check("x", "fast")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="must be a number"):
-        t.check("x", True)
+NOT_FINITE = [
+    (math.inf, "inf — not a finite number"),
+    (-math.inf, "-inf — not a finite number"),
+    (math.nan, "nan — not a finite number"),
+    (10**400, "an integer of 401 digits — too large for a float, not a finite number"),
+    (-(10**5000), "an integer of about 5001 digits — too large for a float, not a finite number"),
+    (Decimal("Infinity"), "inf — not a finite number"),
+    (Decimal("NaN"), "nan — not a finite number"),
+    (Decimal("sNaN"), "Decimal('sNaN') — not a finite number"),
+    (True, "True — a bool, not a number"),
+    ("12", "'12' — a str, not a number"),
+    (None, "None — no value"),
+    ([12.0], "[12.0] — a list, not a number"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "why"), NOT_FINITE, ids=[w.split(" —")[0][:20] for _, w in NOT_FINITE]
+)
+@pytest.mark.parametrize("rule", ["< 200", ">= 60%", "!= 0", "<= baseline * 0.7"])
+def test_a_value_that_is_not_a_finite_number_fails_every_rule(
+    value: object, why: str, rule: str
+) -> None:
+    """Not a finite number: fails (never passes, never raises anything else), recorded null."""
+    t = Thresholds(specs(lat_ms=rule))
+    with pytest.raises(ThresholdFailed) as info:
+        t.check("lat_ms", value)  # type: ignore[arg-type]
+    assert str(info.value) == f"lat_ms: measured {why}, required {rule} (deployready.toml)"
+    entry = t.measurements[-1].as_dict()
+    assert entry["measured"] is None and entry["passed"] is False and entry["invalid"] == why
+    json.dumps(entry, allow_nan=False)  # JSON as the record writes it
+
+
+@pytest.mark.parametrize("value", [12, 12.5, Fraction(25, 2), Decimal("12.5"), 0, -0.0])
+def test_any_finite_real_number_is_a_measurement(value: object) -> None:
+    t = Thresholds(specs(lat_ms="< 200"))
+    assert t.check("lat_ms", value).as_dict()["measured"] == float(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("rule", "baseline"),
+    [
+        ("<= baseline * 10", 1e308),  # overflows to infinity
+        (">= baseline - 1e308", -1e308),  # to minus infinity
+        ("<= baseline / 0.1", 1e308),
+        ("<= baseline", math.inf),
+        (">= baseline", -math.inf),
+        ("!= baseline", math.nan),
+        ("<= baseline", 10**400),  # an int beyond the float range
+    ],
+    ids=["mul", "sub", "div", "inf", "-inf", "nan", "big-int"],
+)
+def test_a_baseline_limit_that_is_not_finite_passes_nothing(rule: str, baseline: float) -> None:
+    """``baseline * 10`` of a huge baseline is infinity: nothing may pass an infinite limit."""
+    assert parse_rule(rule).passes(1.0, name="x", baseline=baseline) is False
+
+
+def test_check_fails_clearly_when_the_baseline_limit_is_not_finite(tmp_path: Path) -> None:
+    record = {
+        "schema": "deployready.record/1",
+        "verdict": "GO",
+        "complete": True,
+        "checks": [{"id": "t.py::test_a", "thresholds": [{"name": "x", "measured": 1e308}]}],
+    }
+    t = Thresholds(
+        specs(x="<= baseline * 10"),
+        baseline=Baseline(tmp_path / "b.json", record),
+        check_id="t.py::test_a",
+    )
+    with pytest.raises(
+        ThresholdFailed, match="the limit computed from the baseline is not a finite"
+    ):
+        t.check("x", 5)
+    entry = t.measurements[-1].as_dict()
+    assert entry["passed"] is False and entry["measured"] == 5.0
+    json.dumps(entry, allow_nan=False)
+
+
+@pytest.mark.parametrize("value", [-math.inf, math.inf, math.nan, 10**400, -(10**400)])
+@pytest.mark.parametrize("rule", ["< 200", "> -5", ">= 60%", "!= 0", "== 1"])
+def test_rule_passes_nothing_that_is_not_finite(value: float, rule: str) -> None:
+    assert parse_rule(rule).passes(value, name="x") is False
+
+
+@pytest.mark.parametrize("text", ["< 1e400", "> -1e999", "<= baseline * 1e400"])
+def test_a_rule_with_a_number_that_is_not_finite_is_refused(text: str) -> None:
+    with pytest.raises(RuleError, match="is not a finite number"):
+        parse_rule(text)
+
+
+def test_evidence_is_copied_when_added() -> None:
+    """A list changed after evidence.add cannot slip NaN (or anything else) into the record."""
+    e = Evidence()
+    rows = [1.0, 2.0]
+    e.add("rows", rows)
+    rows.append(math.nan)
+    assert e.items == {"rows": [1.0, 2.0]}
 
 
 def test_evidence_refuses_what_json_cannot_hold() -> None:
@@ -87,8 +181,10 @@ def test_evidence_refuses_what_json_cannot_hold() -> None:
     e.add("sizes", {"orders": [1, 2]})
     with pytest.raises(TypeError, match=r"'conn'.*not JSON-serialisable"):
         e.add("conn", object())
-    with pytest.raises(TypeError, match="not JSON-serialisable"):
+    with pytest.raises(TypeError, match=r"'nan': nan is not finite \(NaN or infinity\)"):
         e.add("nan", math.nan)
+    with pytest.raises(TypeError, match=r"holds a number that is not finite"):
+        e.add("deep", {"a": [1, {"b": -math.inf}]})
     assert e.items == {"version": "15.4", "sizes": {"orders": [1, 2]}}
 
 
