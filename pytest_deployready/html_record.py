@@ -466,6 +466,8 @@ def _environment(record: Mapping[str, Any], out: list[str]) -> None:
 def _measured(t: Mapping[str, Any]) -> str:
     """``396.2 ms``: the measured value with its unit (the JSON keeps full precision)."""
     name, rule = str(t.get("name") or ""), str(t.get("rule") or "")
+    if t.get("measured") is None and t.get("invalid"):
+        return f"invalid: {t['invalid']}"  # not a finite number: the reason, not "—"
     return format_measured(t.get("measured"), name, rule)
 
 
