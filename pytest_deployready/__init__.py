@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the same names as _LAZY below, for type checkers and reader
     from pytest_deployready.metrics import Exposition, Metrics, Series
     from pytest_deployready.postgres import Database, Index, Migrations, Plan
     from pytest_deployready.redis import Memory, Persistence, RedisTarget
+    from pytest_deployready.release import Release
     from pytest_deployready.thresholds import Evidence, Measurement, Thresholds
     from pytest_deployready.tls import Certificate, Tls
 
@@ -68,6 +69,7 @@ _LAZY = {
     "Memory": "redis",
     "Persistence": "redis",
     "RedisTarget": "redis",
+    "Release": "release",
     "Evidence": "thresholds",
     "Measurement": "thresholds",
     "Thresholds": "thresholds",
@@ -99,6 +101,7 @@ __all__ = [
     "Plan",
     "ReadOnlyViolation",
     "RedisTarget",
+    "Release",
     "SampleResult",
     "SecurityHeaders",
     "Series",

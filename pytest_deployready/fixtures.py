@@ -23,10 +23,21 @@ if TYPE_CHECKING:
     from pytest_deployready.metrics import Metrics
     from pytest_deployready.postgres import Database
     from pytest_deployready.redis import RedisTarget
+    from pytest_deployready.release import Release
     from pytest_deployready.thresholds import Evidence, Thresholds
     from pytest_deployready.tls import Tls
 
-__all__ = ["CheckFixtures", "api", "compose", "db", "deploy_config", "metrics", "redis", "tls"]
+__all__ = [
+    "CheckFixtures",
+    "api",
+    "compose",
+    "db",
+    "deploy_config",
+    "metrics",
+    "redis",
+    "release",
+    "tls",
+]
 
 T = TypeVar("T")
 
@@ -281,3 +292,23 @@ def tls(deploy_config: DeployConfig) -> Tls:
         ca_file=deploy_config.targets.tls_ca_file,
         default_endpoint=https[0] if https else None,
     )
+
+
+@pytest.fixture(scope="session")
+def release(pytestconfig: pytest.Config, deploy_config: DeployConfig) -> Release:
+    """The git state of the release under test: the checkout the suite (its config) lives in.
+
+    Read-only git commands only. Example::
+
+        def test_release_is_clean_and_tagged(release):
+            assert not release.dirty, release.changed_files
+            assert release.tags, f"{release.describe()} has no tag"
+
+        def test_deployed_version_is_this_release(release, api):
+            deployed = api.get("/version").json()["commit"]
+            assert release.contains(deployed), f"{deployed} is not in {release.describe()}"
+    """
+    from pytest_deployready.release import Release
+
+    root = deploy_config.path.parent if deploy_config.path else pytestconfig.rootpath
+    return Release(root, timeout_s=deploy_config.timeouts.command_s)

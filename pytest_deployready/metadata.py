@@ -66,6 +66,7 @@ def git_dirty(rootdir: Path) -> bool | None:
         out = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
             cwd=rootdir,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # read-only: no index refresh
             capture_output=True,
             text=True,
             timeout=5,

@@ -30,6 +30,7 @@ MODULES = [
     "record",
     "redact",
     "redis",
+    "release",
     "report",
     "rules",
     "run",
@@ -81,6 +82,7 @@ def test_package_exports() -> None:
             "Thresholds",
             "Tls",
             "Certificate",
+            "Release",
             "elapsed_ms",
             "eventually",
         ]
@@ -125,7 +127,17 @@ def test_public_fixtures_are_the_designed_ones() -> None:
     from pytest_deployready import fixtures
 
     assert sorted(fixtures.__all__) == sorted(
-        ["CheckFixtures", "api", "compose", "db", "deploy_config", "metrics", "redis", "tls"]
+        [
+            "CheckFixtures",
+            "api",
+            "compose",
+            "db",
+            "deploy_config",
+            "metrics",
+            "redis",
+            "release",
+            "tls",
+        ]
     )
     per_check = [name for name in vars(fixtures.CheckFixtures) if not name.startswith("_")]
     assert sorted(per_check) == ["evidence", "thresholds"]
@@ -148,6 +160,7 @@ def test_plugin_provides_the_designed_fixtures(pytester: pytest.Pytester) -> Non
             "evidence",
             "metrics",
             "redis",
+            "release",
             "thresholds",
             "tls",
         ]

@@ -1,0 +1,161 @@
+"""The ``release`` fixture on real git repositories made by the test."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pytest_deployready.errors import TargetNotConfigured
+from pytest_deployready.release import GitError, Release, flyway_version, leading_version
+
+pytest_plugins = ["pytester"]
+
+IDENTITY = ("-c", "user.name=Release Bot", "-c", "user.email=bot@example.invalid")
+
+
+def git(repo: Path, *args: str) -> str:
+    out = subprocess.run(
+        ["git", *IDENTITY, *args], cwd=repo, check=True, capture_output=True, text=True, timeout=30
+    )
+    return out.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """main: c1 (migrations 0001, 0002) → c2 tagged v1.1.0 (0003); feature: c3 off c1."""
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "migrations").mkdir()
+    for name in ("0001_initial.sql", "0002_orders.sql"):
+        (tmp_path / "migrations" / name).write_text("-- sql\n")
+    (tmp_path / "app.py").write_text("VERSION = 1\n")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "c1")
+    git(tmp_path, "branch", "feature")
+    (tmp_path / "migrations" / "0003_index.sql").write_text("-- sql\n")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "c2")
+    git(tmp_path, "tag", "v1.1.0")
+    git(tmp_path, "checkout", "-q", "feature")
+    (tmp_path / "other.txt").write_text("x\n")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "c3")
+    git(tmp_path, "checkout", "-q", "main")
+    return tmp_path
+
+
+def test_commit_branch_tags_and_a_clean_tree(repo: Path) -> None:
+    release = Release(repo)
+    assert release.commit == git(repo, "rev-parse", "HEAD") and len(release.short_commit) == 12
+    assert release.branch == "main" and release.tags == ["v1.1.0"]
+    assert not release.dirty and release.changed_files == []
+    assert release.describe() == f"v1.1.0 ({release.short_commit}) on main"
+
+
+def test_uncommitted_changes_make_it_dirty_untracked_files_do_not(repo: Path) -> None:
+    (repo / "record.json").write_text("{}")  # an output of the run: untracked
+    assert not Release(repo).dirty
+    (repo / "app.py").write_text("VERSION = 2\n")
+    release = Release(repo)
+    assert release.dirty and release.changed_files == ["app.py"]
+    assert release.describe().endswith("with uncommitted changes")
+
+
+def test_status_does_not_write_to_the_checkout(repo: Path) -> None:
+    """Read-only: even git status's index refresh is off (GIT_OPTIONAL_LOCKS=0)."""
+    (repo / "app.py").write_text("VERSION = 1\n")  # same content, new mtime: index is stale
+    index = repo / ".git" / "index"
+    before = hashlib.sha256(index.read_bytes()).hexdigest(), index.stat().st_mtime_ns
+    assert not Release(repo).dirty
+    assert (hashlib.sha256(index.read_bytes()).hexdigest(), index.stat().st_mtime_ns) == before
+
+
+def test_contains_the_release_and_its_ancestors_only(repo: Path) -> None:
+    release = Release(repo)
+    c1 = git(repo, "rev-parse", "HEAD~1")
+    c3 = git(repo, "rev-parse", "feature")
+    assert release.contains(release.commit) and release.contains("v1.1.0")
+    assert release.contains(c1) and release.contains(c1[:10])  # an older deployed version
+    assert not release.contains(c3)  # another branch's commit is not this release
+    assert not release.contains("0" * 40) and not release.contains("no-such-tag")
+    assert not release.contains("--output=/tmp/x") and not release.contains("")
+
+
+def test_detached_head_has_no_branch(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--detach", "HEAD~1")
+    release = Release(repo)
+    assert release.branch is None and release.tags == []
+    assert release.describe().endswith("(detached)")
+
+
+def test_migrations_of_the_release_against_the_applied_ones(repo: Path) -> None:
+    release = Release(repo)
+    assert release.files("migrations", "*.sql") == [
+        "migrations/0001_initial.sql",
+        "migrations/0002_orders.sql",
+        "migrations/0003_index.sql",
+    ]
+    (repo / "migrations" / "0004_wip.sql").write_text("-- not committed\n")
+    assert release.unapplied_migrations("migrations", ["0001", "0002"]) == [
+        "migrations/0003_index.sql"
+    ]
+    applied = ["0001_initial", "0002_orders", "0003_index"]  # a table of whole names
+    assert release.unapplied_migrations("migrations", applied) == []
+
+
+def test_version_readers() -> None:
+    assert leading_version("0012_optimization") == "0012"
+    assert leading_version("20240101120000_add_index") == "20240101120000"
+    assert flyway_version("V2_1__add_orders") == "2.1" and flyway_version("V3__x") == "3"
+
+
+def test_outside_a_checkout_is_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(TargetNotConfigured, match="is not a git checkout with a commit"):
+        _ = Release(tmp_path).commit
+    with pytest.raises(TargetNotConfigured, match="not a git checkout"):
+        Release(tmp_path).files("migrations")
+    with pytest.raises(GitError, match=r"release: `git ls-tree .* nope"):
+        git(tmp_path, "init", "-q")
+        (tmp_path / "a").write_text("a")
+        git(tmp_path, "add", "a")
+        git(tmp_path, "commit", "-qm", "a")
+        Release(tmp_path, timeout_s=5)._git("ls-tree", "nope")
+
+
+def test_the_fixture_in_a_suite(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", deployready="[thresholds]\n")
+    pytester.makepyfile(
+        test_release="""
+import pytest
+
+
+@pytest.mark.phase("pre")
+def test_clean(release, evidence):
+    evidence.add("release", release.describe())
+    assert not release.dirty, release.changed_files
+
+
+@pytest.mark.phase("pre")
+def test_tagged(release):
+    assert release.tags, f"{release.describe()} has no tag"
+"""
+    )
+    git(pytester.path, "init", "-q", "-b", "release/2.4")
+    git(pytester.path, "add", ".")
+    git(pytester.path, "commit", "-qm", "release")
+    (pytester.path / "test_release.py").write_text(
+        (pytester.path / "test_release.py").read_text() + "\n# edited\n"
+    )
+    result = pytester.runpytest("--deploy-record=record.json")
+    assert result.ret == 1
+    record = json.loads((pytester.path / "record.json").read_text())
+    outcomes = {c["id"].split("::")[1]: c for c in record["checks"]}
+    assert outcomes["test_clean"]["outcome"] == "failed"
+    assert "test_release.py" in outcomes["test_clean"]["message"]
+    assert outcomes["test_tagged"]["outcome"] == "failed"
+    assert (
+        "on release/2.4 with uncommitted changes has no tag" in outcomes["test_tagged"]["message"]
+    )
