@@ -27,6 +27,7 @@ from pytest_deployready.verdict import EXIT_CODES, Outcome, Verdict
 if TYPE_CHECKING:  # the same names as _LAZY below, for type checkers and readers
     from pytest_deployready.compose import Compose, ContainerState, ExecResult, ServiceState
     from pytest_deployready.config import DeployConfig
+    from pytest_deployready.host import Host
     from pytest_deployready.http import (
         Api,
         CorsResult,
@@ -52,6 +53,7 @@ _LAZY = {
     "ExecResult": "compose",
     "ServiceState": "compose",
     "DeployConfig": "config",
+    "Host": "host",
     "Api": "http",
     "CorsResult": "http",
     "HealthResult": "http",
@@ -91,6 +93,7 @@ __all__ = [
     "ExecResult",
     "Exposition",
     "HealthResult",
+    "Host",
     "Index",
     "Measurement",
     "Memory",

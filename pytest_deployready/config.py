@@ -47,6 +47,7 @@ __all__ = [
     "ApiTarget",
     "ConfigError",
     "DeployConfig",
+    "HostTarget",
     "ReportSettings",
     "Targets",
     "ThresholdSpec",
@@ -84,8 +85,9 @@ _TARGET_STR_KEYS = (
     "prometheus_url",
     "tls_ca_file",
 )
-_TARGET_KEYS = (*_TARGET_STR_KEYS, "apis")
+_TARGET_KEYS = (*_TARGET_STR_KEYS, "apis", "hosts")
 _API_KEYS = ("name", "base_url", "token_env")
+_HOST_KEYS = ("name", "url", "identity_file", "allow_commands", "sudo")
 _TIMEOUT_KEYS = ("connect_s", "statement_s", "http_s", "command_s")
 _REPORT_KEYS = ("title", "record", "html")
 _WAIVER_KEYS = ("check", "justification", "expires", "run")
@@ -136,6 +138,24 @@ class ApiTarget:
 
 
 @dataclass(frozen=True)
+class HostTarget:
+    """One machine for the ``host`` fixture: ``HostTarget("web1", "ssh://deploy@web1:22")``.
+
+    ``url`` is a pytest-testinfra host spec (``local://``, ``ssh://user@host:port``,
+    ``docker://container``); ``allow_commands`` lets checks run arbitrary commands there.
+    """
+
+    name: str
+    url: str
+    identity_file: str | None = None
+    allow_commands: bool = False
+    sudo: bool = False
+
+    def __repr__(self) -> str:
+        return _masked_repr(self)
+
+
+@dataclass(frozen=True)
 class Targets:
     """Where the checks connect to; ``None`` means not configured.
 
@@ -153,6 +173,7 @@ class Targets:
     prometheus_url: str | None = None
     tls_ca_file: str | None = None
     apis: tuple[ApiTarget, ...] = ()
+    hosts: tuple[HostTarget, ...] = ()
 
     def __repr__(self) -> str:
         return _masked_repr(self)
@@ -523,6 +544,9 @@ def _check_shape(table: dict[str, Any], src: _Source, *, top: bool) -> None:
 def _check_targets(targets: dict[str, Any], src: _Source) -> None:
     _check_keys(targets, _TARGET_KEYS, src, "targets")
     for key, value in targets.items():
+        if key == "hosts":
+            _check_hosts(value, src)
+            continue
         if key != "apis":
             _expect(value, str, "a string", src, f"targets.{key}")
             continue
@@ -534,6 +558,20 @@ def _check_targets(targets: dict[str, Any], src: _Source) -> None:
                     raise src.error(f"{where}.{required}", "required key is missing")
             for name, text in item.items():
                 _expect(text, str, "a string", src, f"{where}.{name}")
+
+
+def _check_hosts(value: Any, src: _Source) -> None:
+    for i, item in enumerate(_expect_table_list(value, src, "targets.hosts")):
+        where = f"targets.hosts[{i}]"
+        _check_keys(item, _HOST_KEYS, src, where)
+        for required in ("name", "url"):
+            if required not in item:
+                raise src.error(f"{where}.{required}", "required key is missing")
+        for name, field_value in item.items():
+            if name in ("allow_commands", "sudo"):
+                _expect(field_value, bool, "true or false", src, f"{where}.{name}")
+            else:
+                _expect(field_value, str, "a string", src, f"{where}.{name}")
 
 
 def _check_waiver(item: dict[str, Any], src: _Source, where: str) -> None:
@@ -742,7 +780,28 @@ def _build_targets(data: Mapping[str, Any], where: _Where) -> Targets:
         if any(api.name == item["name"] for api in apis):
             raise where.error(f"targets.apis[{i}].name", f"duplicate API name {item['name']!r}")
         apis.append(ApiTarget(item["name"], item["base_url"], item.get("token_env") or None))
-    return Targets(**values, apis=tuple(apis))
+    hosts: list[HostTarget] = []
+    for i, item in enumerate(data.get("hosts", [])):
+        for required in ("name", "url"):
+            if not item[required].strip():
+                raise where.error(f"targets.hosts[{i}].{required}", "cannot be empty")
+        if any(h.name == item["name"] for h in hosts):
+            raise where.error(f"targets.hosts[{i}].name", f"duplicate host name {item['name']!r}")
+        if "://" not in item["url"]:
+            raise where.error(
+                f"targets.hosts[{i}].url",
+                "expected local://, ssh://user@host[:port] or docker://container",
+            )
+        hosts.append(
+            HostTarget(
+                item["name"],
+                item["url"],
+                item.get("identity_file") or None,
+                bool(item.get("allow_commands", False)),
+                bool(item.get("sudo", False)),
+            )
+        )
+    return Targets(**values, apis=tuple(apis), hosts=tuple(hosts))
 
 
 def _build_timeouts(data: Mapping[str, Any], where: _Where) -> Timeouts:
@@ -802,6 +861,10 @@ def _resolve_paths(cfg: DeployConfig, base: Path) -> DeployConfig:
             cfg.targets,
             compose_file=resolve(cfg.targets.compose_file),
             tls_ca_file=resolve(cfg.targets.tls_ca_file),
+            hosts=tuple(
+                dataclasses.replace(h, identity_file=resolve(h.identity_file))
+                for h in cfg.targets.hosts
+            ),
         ),
         report=dataclasses.replace(
             cfg.report, record=resolve(cfg.report.record), html=resolve(cfg.report.html)
@@ -822,6 +885,8 @@ def _digest(cfg: DeployConfig) -> str:
         "targets": {
             **{key: getattr(t, key) for key in _TARGET_STR_KEYS},
             "apis": [dataclasses.asdict(api) for api in t.apis],
+            # only when set: configurations without hosts keep the digest they had
+            **({"hosts": [dataclasses.asdict(h) for h in t.hosts]} if t.hosts else {}),
         },
         "thresholds": {
             name: spec.rule.canonical  # "<1" == "< 1.0"; baseline rules keep their modifier

@@ -19,6 +19,7 @@ from pytest_deployready.run import CHECK_KEY, RUN_KEY, DeployRun
 if TYPE_CHECKING:
     from pytest_deployready.compose import Compose
     from pytest_deployready.config import DeployConfig
+    from pytest_deployready.host import Host
     from pytest_deployready.http import Api
     from pytest_deployready.metrics import Metrics
     from pytest_deployready.postgres import Database
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CheckFixtures",
+    "HostFixture",
     "api",
     "compose",
     "db",
@@ -312,3 +314,44 @@ def release(pytestconfig: pytest.Config, deploy_config: DeployConfig) -> Release
 
     root = deploy_config.path.parent if deploy_config.path else pytestconfig.rootpath
     return Release(root, timeout_s=deploy_config.timeouts.command_s)
+
+
+class HostFixture:
+    """The ``host`` fixture, registered only in a suite that opted in (config or option).
+
+    pytest-testinfra, when installed, has a ``host`` fixture of its own: a suite that never
+    asked for pytest-deployready keeps testinfra's. Registered by ``plugin.pytest_configure``.
+    """
+
+    @pytest.fixture(scope="session")
+    def host(self, request: pytest.FixtureRequest, deploy_config: DeployConfig) -> Iterator[Host]:
+        """A machine's state through pytest-testinfra, read-only (``[[targets.hosts]]``).
+
+        With several hosts configured, each check using ``host`` runs once per host. Files,
+        services, processes, sockets, packages, disk and memory, configuration tests; running
+        other commands needs ``allow_commands = true`` on the host. Example::
+
+            def test_web_host(host, thresholds):
+                assert host.service("nginx").running
+                assert host.listening("tcp://0.0.0.0:443")
+                assert host.config_test("nginx -t").ok
+                assert host.file("/etc/app/env").mode == 0o600
+                thresholds.check("disk_used_ratio", host.disk_used_ratio("/var"))
+        """
+        from pytest_deployready.host import Host
+
+        targets = deploy_config.targets.hosts
+        if not targets:
+            _missing("host", "hosts", None, deploy_config)
+        wanted = getattr(request, "param", None)
+        target = next((t for t in targets if t.name == wanted), targets[0])
+        client = Host(
+            target.name,
+            target.url,
+            identity_file=target.identity_file,
+            timeout_s=deploy_config.timeouts.command_s,
+            allow_commands=target.allow_commands,
+            sudo=target.sudo,
+        )
+        yield client
+        client.close()

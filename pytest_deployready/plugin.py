@@ -130,6 +130,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.pluginmanager.register(fixtures, "deployready-fixtures")
     config.pluginmanager.register(fixtures.CheckFixtures(run), "deployready-check-fixtures")
+    if run.explicit:  # not in other suites: pytest-testinfra has a `host` fixture too
+        config.pluginmanager.register(fixtures.HostFixture(), "deployready-host-fixture")
     if not run.is_worker:
         config.pluginmanager.register(RunObserver(run), "deployready-observer")
     if run.explicit and not run.is_worker:
@@ -167,9 +169,13 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    run = metafunc.config.stash[RUN_KEY]
+    if "host" in metafunc.fixturenames and run.explicit:
+        hosts = [h.name for h in run.deploy_config.targets.hosts]
+        if len(hosts) > 1:
+            metafunc.parametrize("host", hosts, indirect=True, ids=hosts, scope="session")
     if "api" not in metafunc.fixturenames:
         return
-    run = metafunc.config.stash[RUN_KEY]
     names = [t.name for t in run.deploy_config.targets.api_targets()]
     if run.selected_targets:
         names = [n for n in names if n in run.selected_targets]

@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.servers.http",
     "tests.servers.docker",
     "tests.servers.tls",
+    "tests.servers.ssh",
 ]
 
 

@@ -20,6 +20,7 @@ MODULES = [
     "errors",
     "fixtures",
     "formatting",
+    "host",
     "hooks",
     "html_record",
     "http",
@@ -83,6 +84,7 @@ def test_package_exports() -> None:
             "Tls",
             "Certificate",
             "Release",
+            "Host",
             "elapsed_ms",
             "eventually",
         ]
@@ -129,6 +131,7 @@ def test_public_fixtures_are_the_designed_ones() -> None:
     assert sorted(fixtures.__all__) == sorted(
         [
             "CheckFixtures",
+            "HostFixture",
             "api",
             "compose",
             "db",
@@ -164,4 +167,11 @@ def test_plugin_provides_the_designed_fixtures(pytester: pytest.Pytester) -> Non
             "thresholds",
             "tls",
         ]
+    )
+    # `host` only in a suite that opted in: elsewhere pytest-testinfra's `host` stays.
+    pytester.makefile(".toml", deployready="[thresholds]\n")
+    opted_in = pytester.runpytest("--fixtures")
+    assert any(
+        line.startswith("host ") and "pytest_deployready/fixtures.py:" in line
+        for line in opted_in.stdout.lines
     )

@@ -1,0 +1,183 @@
+"""The ``host`` fixture over real backends: local, a real sshd on 127.0.0.1, a container."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from pytest_deployready.errors import ReadOnlyViolation, TargetUnreachable
+from pytest_deployready.host import Host
+from tests.servers.docker import IMAGE
+from tests.servers.ssh import SshServer
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    (tmp_path / "env").write_text("SECRET_KEY=x\nDEBUG=false\n")
+    os.chmod(tmp_path / "env", 0o600)
+    old = tmp_path / "backup.sql.gz"
+    old.write_bytes(b"x" * 2048)
+    os.utime(old, (time.time() - 3 * 86400, time.time() - 3 * 86400))
+    return tmp_path
+
+
+@pytest.fixture(params=["local", "ssh"])
+def machine(request: pytest.FixtureRequest, ssh_server: SshServer) -> Iterator[Host]:
+    if request.param == "local":
+        host = Host("local", "local://", timeout_s=20)
+    else:
+        host = Host(
+            "ssh", ssh_server.url, identity_file=str(ssh_server.identity_file), timeout_s=20
+        )
+    yield host
+    host.close()
+
+
+def test_files_mode_owner_age_and_content(machine: Host, files: Path) -> None:
+    env = machine.file(str(files / "env"))
+    assert env.exists and env.is_file and env.mode == 0o600 and env.user == "root"
+    backup = machine.file(str(files / "backup.sql.gz"))
+    assert backup.size == 2048 and backup.age_s is not None and backup.age_s > 3 * 86400 - 60
+    assert machine.file(str(files)).is_directory
+    missing = machine.file(str(files / "nope"))
+    assert not missing.exists and missing.mode is None and missing.age_s is None
+    assert machine.file_contains(str(files / "env"), r"^DEBUG=false$")
+    assert not machine.file_contains(str(files / "env"), r"^DEBUG=true$")
+
+
+def test_sockets_processes_packages_disk_memory(machine: Host, ssh_server: SshServer) -> None:
+    assert machine.listening(f"tcp://127.0.0.1:{ssh_server.port}")
+    assert not machine.listening("tcp://127.0.0.1:1")
+    assert machine.process_count(comm="sshd") >= 1
+    assert machine.package("openssh-server") is not None
+    assert machine.package("no-such-package-xyz") is None
+    assert 0 < machine.disk_used_ratio("/") < 1
+    assert 0 < machine.memory_used_ratio() < 1
+
+
+def test_config_tests_only_read_and_commands_need_an_opt_in(
+    machine: Host, ssh_server: SshServer, tmp_path: Path
+) -> None:
+    config = Path(str(ssh_server.identity_file)).parent / "sshd_config"
+    result = machine.config_test(f"sshd -t -f {config}")
+    assert result.ok, result.stderr
+    marker = tmp_path / "touched"
+    for command in ("rm -rf /tmp/x", f"sshd -t -f {config}; touch {marker}", "nginx -s stop"):
+        with pytest.raises(ReadOnlyViolation):
+            machine.config_test(command)
+    with pytest.raises(ReadOnlyViolation, match="allow_commands = true"):
+        machine.run(f"touch {marker}")
+    assert not marker.exists()
+    opted_in = Host(machine.name, machine.url, identity_file=machine.identity_file,
+                    allow_commands=True)  # fmt: skip
+    try:
+        assert opted_in.run("echo hello").stdout.strip() == "hello"
+    finally:
+        opted_in.close()
+
+
+def test_a_container_through_the_docker_backend(docker_engine: docker.DockerClient) -> None:
+    name = f"deployready-host-{uuid.uuid4().hex[:8]}"
+    container = docker_engine.containers.run(
+        IMAGE, ["sh", "-c", "echo ok > /ready; sleep 600"], name=name, detach=True,
+        network_mode="host",
+    )  # fmt: skip
+    try:
+        host = Host("box", f"docker://{name}", timeout_s=20)
+        deadline = time.monotonic() + 30
+        while not host.file("/ready").exists and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert host.file("/ready").size == 3
+        assert host.file_contains("/ready", "^ok$")
+        assert 0 < host.disk_used_ratio("/") <= 1
+    finally:
+        container.remove(force=True)
+
+
+def test_wrong_key_closed_port_and_silent_server_are_one_line(
+    ssh_server: SshServer, silent_port: int
+) -> None:
+    wrong = Host("web", ssh_server.url, identity_file=str(ssh_server.wrong_identity_file),
+                 timeout_s=15)  # fmt: skip
+    with pytest.raises(
+        TargetUnreachable, match=r"host web \(ssh://root@127.0.0.1:\d+\): authentication failed"
+    ):
+        wrong.file("/etc/hostname")
+    with pytest.raises(TargetUnreachable, match="authentication failed"):  # remembered
+        wrong.file("/etc/hostname")
+    closed = Host("gone", "ssh://root@127.0.0.1:1", timeout_s=15)
+    with pytest.raises(TargetUnreachable, match=r"cannot reach host gone .*: .*refused"):
+        closed.file("/etc/hostname")
+    silent = Host("mute", f"ssh://root@127.0.0.1:{silent_port}", timeout_s=3)
+    started = time.monotonic()
+    with pytest.raises(TargetUnreachable, match=r"host mute .*timed out after 3 s|cannot reach"):
+        silent.file("/etc/hostname")
+    assert time.monotonic() - started < 30
+    started = time.monotonic()
+    with pytest.raises(TargetUnreachable):
+        silent.file("/etc/hostname")  # remembered: no second wait
+    assert time.monotonic() - started < 2
+
+
+def test_several_hosts_in_a_suite(pytester: pytest.Pytester, ssh_server: SshServer) -> None:
+    pytester.makefile(
+        ".toml",
+        deployready=f"""
+[thresholds]
+disk_used_ratio = "< 0.999"
+
+[[targets.hosts]]
+name = "here"
+url = "local://"
+
+[[targets.hosts]]
+name = "over-ssh"
+url = "{ssh_server.url}"
+identity_file = "{ssh_server.identity_file}"
+""",
+    )
+    pytester.makepyfile(
+        test_hosts="""
+import pytest
+
+
+@pytest.mark.phase("pre")
+def test_disk(host, thresholds):
+    thresholds.check("disk_used_ratio", host.disk_used_ratio("/"))
+
+
+@pytest.mark.phase("pre")
+def test_no_commands(host):
+    host.run("true")
+"""
+    )
+    result = pytester.runpytest("--deploy-record=record.json")
+    record = json.loads((pytester.path / "record.json").read_text())
+    outcomes = {c["id"].split("::")[1]: c["outcome"] for c in record["checks"]}
+    assert outcomes == {
+        "test_disk[here]": "passed",
+        "test_disk[over-ssh]": "passed",
+        "test_no_commands[here]": "failed",
+        "test_no_commands[over-ssh]": "failed",
+    }
+    assert result.ret == 1
+
+
+def test_a_suite_that_did_not_opt_in_keeps_testinfras_host(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_plain="""
+def test_uses_testinfra(host):
+    assert type(host).__module__.startswith("testinfra")
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
