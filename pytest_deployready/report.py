@@ -188,10 +188,18 @@ def _e(text: object) -> str:
 
 
 def _measured_vs_rule(thresholds: list[dict[str, Any]]) -> str:
+    """``✓ api_p95_ms: 231.4 ms (< 200)``: units and precision as on the record page."""
+    from pytest_deployready.formatting import format_measured
+
     parts = []
     for t in thresholds:
         mark = "&#10003;" if t.get("passed") else "&#10007;"
-        parts.append(f"{mark} {_e(t['name'])}: {_e(t['measured'])} ({_e(t['rule'])})")
+        name, rule = str(t.get("name") or ""), str(t.get("rule") or "")
+        if t.get("measured") is None and t.get("invalid"):
+            shown = f"invalid: {t['invalid']}"
+        else:
+            shown = format_measured(t.get("measured"), name, rule)
+        parts.append(f"{mark} {_e(name)}: {_e(shown)} ({_e(rule)})")
     return "<br>".join(parts)
 
 
@@ -233,18 +241,20 @@ class HtmlReport:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        cells.insert(2, '<th class="sortable" data-column-type="phase">Phase</th>')
-        cells.insert(3, '<th class="sortable" data-column-type="severity">Severity</th>')
-        cells.insert(4, '<th class="sortable" data-column-type="section">Section</th>')
-        cells.insert(5, "<th>Measured vs rule</th>")
+        cells.insert(2, '<th class="sortable" data-column-type="title">Title</th>')
+        cells.insert(3, '<th class="sortable" data-column-type="phase">Phase</th>')
+        cells.insert(4, '<th class="sortable" data-column-type="severity">Severity</th>')
+        cells.insert(5, '<th class="sortable" data-column-type="section">Section</th>')
+        cells.insert(6, "<th>Measured vs rule</th>")
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         info: dict[str, Any] = getattr(report, "deployready", None) or {}
-        cells.insert(2, f'<td class="col-phase">{_e(info.get("phase") or "")}</td>')
-        cells.insert(3, f'<td class="col-severity">{_e(info.get("severity") or "")}</td>')
-        cells.insert(4, f'<td class="col-section">{_e(info.get("section") or "")}</td>')
-        cells.insert(5, f"<td>{_measured_vs_rule(info.get('thresholds') or [])}</td>")
+        cells.insert(2, f'<td class="col-title">{_e(info.get("title") or "")}</td>')
+        cells.insert(3, f'<td class="col-phase">{_e(info.get("phase") or "")}</td>')
+        cells.insert(4, f'<td class="col-severity">{_e(info.get("severity") or "")}</td>')
+        cells.insert(5, f'<td class="col-section">{_e(info.get("section") or "")}</td>')
+        cells.insert(6, f"<td>{_measured_vs_rule(info.get('thresholds') or [])}</td>")
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(
@@ -310,7 +320,9 @@ class HtmlReport:
             return f'<h3>{_e(title)}</h3><p id="{element_id}">none</p>'
         redact = self.run.redactor.redact
         items = "".join(
-            f"<li><b>{_e(c.id)}</b> [{_e(c.phase or '-')}, {_e(c.severity)}]: "
+            f"<li><b>{_e(c.title or c.id)}</b> <code>{_e(c.id)}</code> "
+            f"[{_e(c.phase or '-')}, {_e(c.severity)}"
+            f"{', rollback trigger' if c.rollback_trigger else ''}]: "
             f"{_e(redact(c.message.splitlines()[0] if c.message else ''))}</li>"
             for c in checks
         )

@@ -81,7 +81,7 @@ def test_health():
 DB_PASSWORD = "pw-Html-2c4e6a8b"
 RUN_BY = "release-bot"
 BRANCH = "release/4.2"
-OUR_HEADERS = ("Phase", "Severity", "Section", "Measured vs rule")
+OUR_HEADERS = ("Title", "Phase", "Severity", "Section", "Measured vs rule")
 OUR_IDS = (
     "deployready-verdict",
     "deployready-phases",
@@ -260,8 +260,8 @@ def test_deployment_report(pytester: pytest.Pytester, project: str, extra: tuple
     # Our columns, after Result and Test, before Duration.
     headers = report.headers()
     assert headers[:2] == ["Result", "Test"]
-    assert headers[2:6] == list(OUR_HEADERS)
-    assert "Duration" in headers[6:]
+    assert headers[2:7] == list(OUR_HEADERS)
+    assert "Duration" in headers[7:]
 
     latency = report.row("test_api_latency")
     assert (latency["Result"], latency["Phase"], latency["Severity"], latency["Section"]) == (
@@ -444,7 +444,7 @@ def test_marker_only_suite_gets_the_deployment_report(
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["deployready verdict: GO*"])
     report = Report.read(pytester.path / "report.html")
-    assert report.headers()[2:6] == list(OUR_HEADERS)
+    assert report.headers()[2:7] == list(OUR_HEADERS)
     assert report.row("test_ready")["Phase"] == "pre"
     assert "GO" in report.element("deployready-verdict").text()
 
