@@ -59,9 +59,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
+from pytest_deployready.deadlines import Deadline
 from pytest_deployready.errors import (
+    AuthenticationFailed,
     DeployReadyError,
     ReadOnlyViolation,
+    TargetTimeout,
     TargetUnreachable,
     retrying,
 )
@@ -107,6 +110,13 @@ _STATE_CHANGING = frozenset(
         "memory|purge",
     }
 )
+
+# Commands that wait for an event (a replica's ack, a message) although the server does not
+# flag them "blocking"; refused like the flagged ones (BLPOP, BZPOPMIN, XREAD ... BLOCK).
+_BLOCKING = frozenset({"wait", "waitaof", "subscribe", "psubscribe", "ssubscribe", "monitor"})
+
+# Commands flagged "blocking" that only block when given a BLOCK argument.
+_BLOCK_OPTION = frozenset({"xread", "xreadgroup"})
 
 # Commands flagged "admin" that only read: allowed.
 _ADMIN_READS = frozenset(
@@ -238,6 +248,7 @@ class RedisTarget:
         self._redactor.add_url(url)
         self._client: redis.Redis | None = None
         self._failure: str | None = None
+        self._failure_type: type[TargetUnreachable] = TargetUnreachable
         self._specs: dict[str, _CommandSpec | None] = {}
 
     # -- identity -------------------------------------------------------------------------
@@ -318,7 +329,7 @@ class RedisTarget:
         tokens: list[Any] = [*words, *args[1:]]
         name = words[0].lower()
         sub = _text(tokens[1]).lower() if len(tokens) > 1 else None
-        self._check_read_only(name, sub)
+        self._check_read_only(name, sub, tokens[1:])
         reply = self._call(*tokens)
         if name == "info":
             return _parse_info(reply)
@@ -326,7 +337,7 @@ class RedisTarget:
             return _mask_config(reply)
         return reply
 
-    def _check_read_only(self, name: str, sub: str | None) -> None:
+    def _check_read_only(self, name: str, sub: str | None, args: list[Any]) -> None:
         display = name.upper()
         key = name
         spec = self._spec(name, display)
@@ -340,7 +351,7 @@ class RedisTarget:
                 self._refuse(f"{display} is not a subcommand this server knows")
         # Servers before 7.0 have no subcommand entries: match "container|sub" names too.
         keys = {key} if sub is None else {key, f"{name}|{sub}"}
-        reason = _refusal(display, keys, spec)
+        reason = _refusal(display, keys, spec, args)
         if reason is not None:
             self._refuse(reason)
 
@@ -596,22 +607,30 @@ class RedisTarget:
         if self._client is not None:
             return self._client
         if self._failure is not None and not retrying():
-            raise TargetUnreachable(self._failure)
+            raise self._failure_type(self._failure)
         self.connect_attempts += 1
+        error: TargetUnreachable
         try:
-            # The probe bounds the whole handshake (TCP, AUTH, HELLO, PING) by connect_timeout;
-            # the client kept afterwards uses command_timeout for every reply.
+            # The probe's whole handshake (TCP, AUTH, HELLO, PING) has one deadline of
+            # connect_timeout; the client kept afterwards has command_timeout per command.
             probe = self._new_client(self.connect_timeout)
             try:
-                probe.ping()
+                with self._deadline(self.connect_timeout, "connect").watch(
+                    abort=_disconnector(probe)
+                ):
+                    probe.ping()
             finally:
                 probe.close()
             client = self._new_client(self.command_timeout)
+        except TargetTimeout as exc:
+            error = exc
         except (RedisError, OSError, ValueError) as exc:
-            self._failure = self._unreachable(exc, self.connect_timeout)
-            raise TargetUnreachable(self._failure) from None
-        self._client = client
-        return client
+            error = self._unreachable(exc, self.connect_timeout)
+        else:
+            self._client = client
+            return client
+        self._failure, self._failure_type = str(error), type(error)
+        raise error
 
     def _new_client(self, socket_timeout: float) -> redis.Redis:
         client = redis.Redis.from_url(
@@ -626,24 +645,44 @@ class RedisTarget:
         client.set_response_callback("INFO", _identity)
         return client
 
+    def _deadline(self, seconds: float, operation: str) -> Deadline:
+        return Deadline(seconds, f"{self.name} at {self._where}", operation)
+
     def _call(self, *args: Any, client: redis.Redis | None = None) -> Any:
         conn = client if client is not None else self._connection()
+        command = _text(args[0]).split()[0].upper() if args else "?"
+        deadline = self._deadline(self.command_timeout, f"command {command}")
         try:
-            # redis-py leaves execute_command unannotated.
-            return conn.execute_command(*args)  # type: ignore[no-untyped-call]
-        except (RedisConnectionError, RedisTimeoutError) as exc:
+            with deadline.watch(abort=_disconnector(conn)):
+                # redis-py leaves execute_command unannotated.
+                return conn.execute_command(*args)  # type: ignore[no-untyped-call]
+        except (TargetTimeout, RedisTimeoutError):
+            # The server was reached and did not answer this command in time: that call
+            # errors, the connection is dropped, nothing is remembered.
+            self.close()
+            raise deadline.error() from None
+        except RedisConnectionError as exc:
             # Drop the connection: the next call is a new connect attempt, remembered if it fails.
             self.close()
-            raise TargetUnreachable(self._unreachable(exc, self.command_timeout)) from None
+            raise self._unreachable(exc, self.command_timeout) from None
 
-    def _unreachable(self, exc: BaseException, timeout: float) -> str:
-        return f"cannot reach {self.name} at {self._where}: {self._why(exc, timeout)}"
+    def _unreachable(self, exc: BaseException, timeout: float) -> TargetUnreachable:
+        auth = next((e for e in _chain(exc) if isinstance(e, AuthenticationError)), None)
+        if auth is not None:
+            return AuthenticationFailed(
+                f"{self.name} at {self._where}: {self._auth_why(str(auth))}"
+            )
+        if any(isinstance(e, RedisTimeoutError | TimeoutError) for e in _chain(exc)):
+            return TargetTimeout(
+                f"{self.name} at {self._where}: connect timed out after {timeout:g} s"
+            )
+        return TargetUnreachable(
+            f"cannot reach {self.name} at {self._where}: {self._why(exc, timeout)}"
+        )
 
     def _why(self, exc: BaseException, timeout: float) -> str:
         chain = list(_chain(exc))
         for err in chain:
-            if isinstance(err, AuthenticationError):
-                return self._auth_why(str(err))
             if isinstance(err, socket.gaierror):
                 return f'could not resolve host "{_hostname(self._url)}"'
             if isinstance(err, ConnectionRefusedError):
@@ -674,10 +713,17 @@ class RedisTarget:
 # -- pure functions -------------------------------------------------------------------------
 
 
-def _refusal(display: str, keys: set[str], spec: _CommandSpec) -> str | None:
-    """Why a command must not be sent, or None when it only reads."""
+def _refusal(
+    display: str, keys: set[str], spec: _CommandSpec, args: list[Any] | None = None
+) -> str | None:
+    """Why a command must not be sent, or None when it only reads and cannot block."""
     flags = set(spec.flags)
-    shown = ", ".join(spec.flags)
+    shown = ", ".join(spec.flags) or "none"
+    if _blocks(keys, flags, args or []):
+        return (
+            f"{display} is a blocking command (server flags: {shown}): it can wait "
+            "indefinitely for data, a message or a replica"
+        )
     if keys & _STATE_CHANGING:
         return f"{display} changes the server or the checker's connection"
     if "write" in flags:
@@ -697,6 +743,17 @@ def _refusal(display: str, keys: set[str], spec: _CommandSpec) -> str | None:
     if "@scripting" in spec.categories:
         return f"{display} runs or manages scripts that may write; use EVAL_RO or FCALL_RO"
     return None
+
+
+def _blocks(keys: set[str], flags: set[str], args: list[Any]) -> bool:
+    """True when the command may wait for an event instead of answering at once."""
+    if keys & _BLOCKING:
+        return True
+    if "blocking" not in flags:
+        return False
+    if keys & _BLOCK_OPTION:
+        return any(_text(arg).lower() == "block" for arg in args)
+    return True
 
 
 def _command_spec(entry: Any) -> _CommandSpec:
@@ -778,6 +835,14 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return str(value)
+
+
+def _disconnector(client: redis.Redis) -> Callable[[], object]:
+    """What the deadline's watchdog calls: shut the client's socket down (wakes a blocked read)."""
+    connection = client.connection
+    if connection is None:  # not a single-connection client: nothing to abort
+        return lambda: None
+    return connection.disconnect
 
 
 def _identity(response: Any, **_options: Any) -> Any:
