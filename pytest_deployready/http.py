@@ -1186,15 +1186,14 @@ class _SampleRun:
             except httpx.TransportError as exc:
                 failure = exc
         if failure is not None:
-            exc = failure
             with self._lock:
                 if self._answered:
-                    self.count_transport_error(exc, deadline)
+                    self.count_transport_error(failure, deadline)
                 else:
                     # Nothing answered yet: stop; execute() decides if the API is unreachable.
-                    self.early_errors.append((exc, deadline))
+                    self.early_errors.append((failure, deadline))
                     if self.abort is None:
-                        self.abort = (exc, request, deadline)
+                        self.abort = (failure, request, deadline)
                     self._stop = True
             return
         done = time.perf_counter()

@@ -48,6 +48,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -247,6 +248,7 @@ class RedisTarget:
         self._redactor = Redactor()
         self._redactor.add_url(url)
         self._client: redis.Redis | None = None
+        self._pool: redis.ConnectionPool | None = None
         self._failure: str | None = None
         self._failure_type: type[TargetUnreachable] = TargetUnreachable
         self._specs: dict[str, _CommandSpec | None] = {}
@@ -285,8 +287,11 @@ class RedisTarget:
             redis.close()
         """
         client, self._client = self._client, None
+        pool, self._pool = self._pool, None
         if client is not None:
             client.close()
+        if pool is not None:
+            pool.disconnect()
 
     # -- raw commands ---------------------------------------------------------------------
 
@@ -610,40 +615,37 @@ class RedisTarget:
             raise self._failure_type(self._failure)
         self.connect_attempts += 1
         error: TargetUnreachable
+        pool: redis.ConnectionPool | None = None
         try:
-            # The probe's whole handshake (TCP, AUTH, HELLO, PING) has one deadline of
-            # connect_timeout; the client kept afterwards has command_timeout per command.
-            probe = self._new_client(self.connect_timeout)
-            try:
-                with self._deadline(self.connect_timeout, "connect").watch(
-                    abort=_disconnector(probe)
-                ):
-                    probe.ping()
-            finally:
-                probe.close()
-            client = self._new_client(self.command_timeout)
+            pool = self._new_pool()
+            # Connecting (TCP, AUTH, HELLO, the first PING) has one deadline of connect_timeout;
+            # redis-py connects in the client's constructor, so both run under it.
+            with self._deadline(self.connect_timeout, "connect").watch(abort=_disconnector(pool)):
+                client = redis.Redis(connection_pool=pool, single_connection_client=True)
+                client.ping()
         except TargetTimeout as exc:
             error = exc
         except (RedisError, OSError, ValueError) as exc:
             error = self._unreachable(exc, self.connect_timeout)
         else:
-            self._client = client
+            # Raw INFO text, parsed by _parse_info (redis-py's parser turns "7.10" into 7.1).
+            client.set_response_callback("INFO", _identity)
+            self._client, self._pool = client, pool
             return client
+        if pool is not None:
+            pool.disconnect()
         self._failure, self._failure_type = str(error), type(error)
         raise error
 
-    def _new_client(self, socket_timeout: float) -> redis.Redis:
-        client = redis.Redis.from_url(
+    def _new_pool(self) -> redis.ConnectionPool:
+        """Connections of this target: no retries, ``command_timeout`` per reply."""
+        return redis.ConnectionPool.from_url(
             self._url,
             socket_connect_timeout=self.connect_timeout,
-            socket_timeout=socket_timeout,
+            socket_timeout=self.command_timeout,
             decode_responses=True,
             retry=Retry(NoBackoff(), 0),
-            single_connection_client=True,
         )
-        # Raw INFO text, parsed by _parse_info (redis-py's parser turns "7.10" into 7.1).
-        client.set_response_callback("INFO", _identity)
-        return client
 
     def _deadline(self, seconds: float, operation: str) -> Deadline:
         return Deadline(seconds, f"{self.name} at {self._where}", operation)
@@ -653,7 +655,7 @@ class RedisTarget:
         command = _text(args[0]).split()[0].upper() if args else "?"
         deadline = self._deadline(self.command_timeout, f"command {command}")
         try:
-            with deadline.watch(abort=_disconnector(conn)):
+            with deadline.watch(abort=_disconnector(conn.connection_pool)):
                 # redis-py leaves execute_command unannotated.
                 return conn.execute_command(*args)  # type: ignore[no-untyped-call]
         except (TargetTimeout, RedisTimeoutError):
@@ -837,12 +839,10 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _disconnector(client: redis.Redis) -> Callable[[], object]:
-    """What the deadline's watchdog calls: shut the client's socket down (wakes a blocked read)."""
-    connection = client.connection
-    if connection is None:  # not a single-connection client: nothing to abort
-        return lambda: None
-    return connection.disconnect
+def _disconnector(pool: redis.ConnectionPool) -> Callable[[], object]:
+    """What the deadline's watchdog calls: shut every socket of the pool down, in use or not
+    (this wakes a read blocked on it)."""
+    return partial(pool.disconnect, inuse_connections=True)
 
 
 def _identity(response: Any, **_options: Any) -> Any:
