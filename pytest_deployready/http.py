@@ -735,6 +735,9 @@ class HealthResult:
     elapsed_ms: float
     body: Any
     text: str
+    reason: str = ""
+    """Why it is not ok, in a few words (``""`` when ok): ``authentication failed (HTTP 401:
+    check the token named by targets.api_token_env)``, ``HTTP 503``, ``status 'down'``."""
 
     def __bool__(self) -> bool:
         return self.ok
@@ -950,10 +953,11 @@ class Api(HttpTarget):
         except ValueError:
             body = None
         ok = response.status_code in expected
+        reason = "" if ok else self._status_reason(response.status_code)
         if ok and isinstance(body, dict):
             state = body.get("status")
             if isinstance(state, str) and state.strip().lower() in _UNHEALTHY_STATES:
-                ok = False
+                ok, reason = False, f"status {state!r}"
         return HealthResult(
             path=path,
             status=response.status_code,
@@ -961,7 +965,18 @@ class Api(HttpTarget):
             elapsed_ms=elapsed_ms(response),
             body=body,
             text=response.text[:_BODY_PREVIEW_CHARS],
+            reason=reason,
         )
+
+    def _status_reason(self, status: int) -> str:
+        """A refused status in words: 401/403 are the API refusing our credentials."""
+        if status in (401, 403):
+            sent = "the token" if self._token else "no token"
+            return (
+                f"authentication failed (HTTP {status}: {self.what} refused {sent}; "
+                "check targets.api_token_env)"
+            )
+        return f"HTTP {status}"
 
     def security_headers(self, path: str = "/") -> SecurityHeaders:
         """GET ``path`` and collect its security headers.

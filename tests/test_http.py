@@ -263,6 +263,21 @@ def test_health_not_ok(http_server: HttpServer) -> None:
     assert unavailable.status == 503 and not unavailable.ok and unavailable.body is None
     assert api.health("/status/503", expect_status=503).ok
     assert api.health("/status/204", expect_status=range(200, 300)).ok
+    assert down.reason == "status 'down'"
+    assert unavailable.reason == "HTTP 503"
+    assert Api(http_server.base_url).health().reason == ""
+
+
+def test_health_refused_credentials_is_authentication_failed(http_server: HttpServer) -> None:
+    refused = Api(http_server.base_url, token="wrong-token-5512").health("/auth")
+    assert refused.status == 401 and not refused.ok
+    assert refused.reason == (
+        "authentication failed (HTTP 401: API refused the token; check targets.api_token_env)"
+    )
+    assert "wrong-token-5512" not in repr(refused)
+    without = Api(http_server.base_url).health("/auth")
+    assert without.reason.startswith("authentication failed (HTTP 401: API refused no token")
+    assert Api(http_server.base_url, token=API_TOKEN).health("/auth").ok
 
 
 def test_security_headers_present(http_server: HttpServer) -> None:
