@@ -9,7 +9,9 @@ container: running only read-only commands there is the caller's responsibility.
 The engine is reached lazily on first use. If that fails, the one-line error
 (``cannot reach Docker engine at unix:///var/run/docker.sock: no such file or directory``) is
 remembered and raised again at once by every later call; :attr:`Compose.connect_attempts`
-counts the attempts.
+counts the attempts. Connecting has an overall deadline of ``timeout``, every Docker API call
+one of ``command_timeout`` (``Docker engine at ...: logs of service 'api' timed out after
+30 s``); the SDK's own timeout bounds single reads only.
 
 Examples, one per helper::
 

@@ -213,10 +213,14 @@ class _CommandSpec:
 class RedisTarget:
     """A read-only view of one Redis server, reached lazily through ``url``.
 
-    Connecting (TCP, AUTH, first PING) is bounded by ``connect_timeout``, every later reply by
-    ``command_timeout``. A connection lost after connecting fails that one call with
-    :class:`~pytest_deployready.errors.TargetUnreachable`; the next call connects again, and if
-    that fails the failure is remembered like a first one.
+    Connecting (TCP, AUTH, first PING) has an overall deadline of ``connect_timeout``, every
+    later command one of ``command_timeout`` (:mod:`pytest_deployready.deadlines`: a server
+    that drips its answer a byte at a time still ends there). A command that times out fails
+    that one call with :class:`~pytest_deployready.errors.TargetTimeout`, a connection lost
+    after connecting with :class:`~pytest_deployready.errors.TargetUnreachable`; the next call
+    connects again, and if that fails the failure is remembered like a first one. A refused
+    password is :class:`~pytest_deployready.errors.AuthenticationFailed`. Commands that may
+    block (``BLPOP``, ``XREAD ... BLOCK``, ``WAIT``, ``SUBSCRIBE``...) are refused.
 
     Example::
 
