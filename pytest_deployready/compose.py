@@ -9,7 +9,9 @@ container: running only read-only commands there is the caller's responsibility.
 The engine is reached lazily on first use. If that fails, the one-line error
 (``cannot reach Docker engine at unix:///var/run/docker.sock: no such file or directory``) is
 remembered and raised again at once by every later call; :attr:`Compose.connect_attempts`
-counts the attempts.
+counts the attempts. Connecting has an overall deadline of ``timeout``, every Docker API call
+one of ``command_timeout`` (``Docker engine at ...: logs of service 'api' timed out after
+30 s``); the SDK's own timeout bounds single reads only.
 
 Examples, one per helper::
 
@@ -45,7 +47,8 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
-from pytest_deployready.errors import DeployReadyError, TargetUnreachable, retrying
+from pytest_deployready.deadlines import Deadline
+from pytest_deployready.errors import DeployReadyError, TargetTimeout, TargetUnreachable, retrying
 from pytest_deployready.redact import Redactor, safe_url
 
 __all__ = [
@@ -218,12 +221,14 @@ class Compose:
         timeout: float = 10.0,
         docker_host: str | None = None,
         profiles: Sequence[str] | None = None,
+        command_timeout: float = 30.0,
     ) -> None:
         files = [compose_file] if isinstance(compose_file, str | Path) else list(compose_file)
         if not files:
             raise ComposeFileError("no compose file given")
         self.compose_files: list[Path] = [Path(f) for f in files]
         self.timeout = timeout
+        self.command_timeout = command_timeout
         self.docker_host = docker_host or os.environ.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST
         self._explicit_host = docker_host is not None
         self._explicit_project = project
@@ -313,7 +318,10 @@ class Compose:
         client = self._connect()
         labels = [f"{PROJECT_LABEL}={self.project}", f"{SERVICE_LABEL}={name}"]
         containers = self._call(
-            lambda: client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
+            lambda: client.containers.list(
+                all=True, filters={"label": labels}, ignore_removed=True
+            ),
+            f"listing the containers of service {name!r}",
         )
         found = [c for c in containers if not _is_oneoff(c)]
         if not found and spec.container_name:
@@ -329,7 +337,10 @@ class Compose:
         client = self._connect()
         labels = [f"{PROJECT_LABEL}={self.project}"]
         containers = self._call(
-            lambda: client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
+            lambda: client.containers.list(
+                all=True, filters={"label": labels}, ignore_removed=True
+            ),
+            f"listing the containers of project {self.project!r}",
         )
         grouped: dict[str, list[Container]] = {name: [] for name in expected}
         for container in containers:
@@ -389,7 +400,9 @@ class Compose:
 
         chunks: list[str] = []
         for cid in state.container_ids:
-            text = self._call(partial(fetch, cid)).decode("utf-8", errors="replace")
+            text = self._call(partial(fetch, cid), f"logs of service {service!r}").decode(
+                "utf-8", errors="replace"
+            )
             if text and not text.endswith("\n"):
                 text += "\n"
             chunks.append(text)
@@ -425,7 +438,10 @@ class Compose:
             )
         client = self._connect()
         cid = running[0].id
-        result = self._call(lambda: client.containers.get(cid).exec_run(cmd, demux=False))
+        result = self._call(
+            lambda: client.containers.get(cid).exec_run(cmd, demux=False),
+            f"exec in service {service!r}",
+        )
         output = result.output
         text = output.decode("utf-8", errors="replace") if isinstance(output, bytes) else ""
         code = result.exit_code if result.exit_code is not None else -1
@@ -456,14 +472,28 @@ class Compose:
         if self._client is not None:
             return self._client
         self.connect_attempts += 1
-        seconds = max(1, math.ceil(self.timeout))
-        try:
+        # The SDK's own timeout bounds each read; the deadlines bound each whole call.
+        seconds = max(1, math.ceil(max(self.timeout, self.command_timeout)))
+        opened: list[docker.DockerClient] = []
+
+        def connect() -> tuple[docker.DockerClient, dict[str, Any]]:
             self._probe_unix_socket()
             if self._explicit_host:
                 client = docker.DockerClient(base_url=self.docker_host, timeout=seconds)
             else:
                 client = docker.from_env(timeout=seconds)
-            version = client.version()
+            opened.append(client)
+            return client, client.version()
+
+        def abort() -> None:
+            for client in opened:
+                client.close()
+
+        try:
+            client, version = self._deadline(self.timeout, "connect").call(connect, abort)
+        except TargetTimeout as exc:
+            self._error = exc
+            raise exc.with_traceback(None) from None
         except (docker.errors.DockerException, OSError) as exc:
             self._error = TargetUnreachable(
                 f"cannot reach Docker engine at {self.where}: {self._why(exc)}"
@@ -473,9 +503,24 @@ class Compose:
         self._version = version
         return client
 
-    def _call(self, fn: Callable[[], _T]) -> _T:
+    def _deadline(self, seconds: float, operation: str) -> Deadline:
+        return Deadline(seconds, f"Docker engine at {self.where}", operation)
+
+    def _call(self, fn: Callable[[], _T], operation: str) -> _T:
+        """One Docker API call, bounded by ``command_timeout`` overall.
+
+        A call that times out errors alone (the engine answered before): the client is
+        dropped so the next call opens fresh connections, and nothing is remembered.
+        """
+        client = self._client
         try:
-            return fn()
+            return self._deadline(self.command_timeout, operation).call(
+                fn, client.close if client is not None else None
+            )
+        except TargetTimeout:
+            if self._client is client:
+                self._client = None
+            raise
         except docker.errors.NotFound as exc:
             raise ComposeError(
                 f"Docker engine at {self.where}: {_explanation(exc)} (container removed?)"
@@ -484,9 +529,7 @@ class Compose:
             raise ComposeError(f"Docker engine at {self.where}: {_explanation(exc)}") from None
         except (docker.errors.DockerException, OSError) as exc:
             if _is_timeout(exc):
-                raise ComposeError(
-                    f"Docker engine at {self.where} did not answer within {self.timeout:g} s"
-                ) from None
+                raise self._deadline(self.command_timeout, operation).error() from None
             if not any(isinstance(e, OSError) for e in _chain(exc)):
                 raise ComposeError(f"Docker engine at {self.where}: {_reason(exc, 0)}") from None
             self._error = TargetUnreachable(
@@ -510,7 +553,9 @@ class Compose:
     def _by_container_name(self, client: docker.DockerClient, name: str) -> list[Container]:
         """The container called ``container_name``, unless another project owns it."""
         try:
-            container = self._call(lambda: client.containers.get(name))
+            container = self._call(
+                lambda: client.containers.get(name), f"looking up container {name!r}"
+            )
         except ComposeError:
             return []
         owner = (container.labels or {}).get(PROJECT_LABEL)

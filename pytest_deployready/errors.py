@@ -1,13 +1,25 @@
-"""Exceptions shared by the plugin and its service fixtures."""
+"""Exceptions shared by the plugin and its service fixtures.
+
+The tree::
+
+    DeployReadyError
+    ├── TargetNotConfigured        a fixture's target key is not set
+    ├── TargetUnreachable          the target gave no usable answer (checks error, one line)
+    │   ├── TargetTimeout          ... within its overall deadline ("timed out after N s")
+    │   └── AuthenticationFailed   ... because it refused the credentials
+    └── ReadOnlyViolation          a check tried to change a target
+"""
 
 from __future__ import annotations
 
 import contextvars
 
 __all__ = [
+    "AuthenticationFailed",
     "DeployReadyError",
     "ReadOnlyViolation",
     "TargetNotConfigured",
+    "TargetTimeout",
     "TargetUnreachable",
     "retrying",
 ]
@@ -40,9 +52,26 @@ class TargetNotConfigured(DeployReadyError):
 
 
 class TargetUnreachable(DeployReadyError):
-    """A target could not be reached; the message says what, where and why, without credentials.
+    """A target gave no usable answer; the message says what, where and why, without credentials.
+
+    The base of every "the target failed" error: the check errors (it does not fail), the
+    failure is remembered so later checks fail fast, and ``eventually`` retries it.
 
     Example: ``cannot reach PostgreSQL at db.internal:5432: connection refused``.
+    """
+
+
+class TargetTimeout(TargetUnreachable):
+    """A network operation did not finish within its overall deadline (see ``deadlines``).
+
+    Example: ``API at 127.0.0.1:8000: GET /health timed out after 10 s``.
+    """
+
+
+class AuthenticationFailed(TargetUnreachable):
+    """The target was reached and refused the credentials (wrong password, no password).
+
+    Example: ``PostgreSQL at db.internal:5432: authentication failed for user "app"``.
     """
 
 

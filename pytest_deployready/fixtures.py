@@ -2,7 +2,11 @@
 
 Service fixtures are session-scoped and connect when the first check asks for them. When a
 target cannot be reached, the check errors with one line (what, where, why) and pytest caches
-that error for the session, so fifty checks against a dead target cost one timeout.
+that error for the session, so fifty checks against a dead target cost one timeout. Every
+network operation of every fixture has an overall deadline from ``[timeouts]``
+(:mod:`pytest_deployready.deadlines`): ``connect_s`` to connect, ``statement_s`` (+
+``connect_s``) per SQL query, ``http_s`` per HTTP request, ``command_s`` per Redis command
+and Docker API call.
 """
 
 from __future__ import annotations
@@ -260,6 +264,7 @@ def compose(deploy_config: DeployConfig) -> Iterator[Compose]:
             compose_file,
             project=deploy_config.targets.compose_project,
             timeout=deploy_config.timeouts.connect_s,
+            command_timeout=deploy_config.timeouts.command_s,
         ),
         lambda c: c.engine_version(),
     )

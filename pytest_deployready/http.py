@@ -57,8 +57,10 @@ from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 
+import httpcore
 import httpx
 
+from pytest_deployready.deadlines import Deadline, current, fmt_seconds
 from pytest_deployready.errors import RETRYING, TargetUnreachable, retrying
 from pytest_deployready.redact import safe_url, url_host
 
@@ -149,8 +151,111 @@ def _default_port(scheme: str) -> int | None:
     return {"http": 80, "https": 443}.get(scheme)
 
 
-def _fmt_seconds(seconds: float) -> str:
-    return f"{seconds:g}"
+_fmt_seconds = fmt_seconds
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write waits no longer than the running deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        deadline = current()
+        if deadline is not None:
+            if deadline.expired:
+                raise httpcore.ReadTimeout(deadline.message)
+            timeout = deadline.cap(timeout)
+        return self._inner.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        deadline = current()
+        if deadline is not None:
+            if deadline.expired:
+                raise httpcore.WriteTimeout(deadline.message)
+            timeout = deadline.cap(timeout)
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        deadline = current()
+        if deadline is not None:
+            if deadline.expired:
+                raise httpcore.ConnectTimeout(deadline.message)
+            timeout = deadline.cap(timeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with connects and streams bounded by the running deadline."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    @staticmethod
+    def _connect_timeout(timeout: float | None) -> float | None:
+        deadline = current()
+        if deadline is None:
+            return timeout
+        if deadline.expired:
+            raise httpcore.ConnectTimeout(deadline.message)
+        return deadline.cap(timeout)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        timeout = self._connect_timeout(timeout)
+        return _DeadlineStream(
+            self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        )
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        timeout = self._connect_timeout(timeout)
+        return _DeadlineStream(self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _bound_by_deadlines(client: httpx.Client) -> httpx.Client:
+    """Make every connection of ``client`` honour the running :class:`Deadline` per read.
+
+    httpx has no public hook for httpcore's ``network_backend``, so this wraps the backend of
+    each transport's pool (``HTTPTransport._pool._network_backend``, httpx 0.28-0.29 and
+    httpcore 1.x). If that layout changes, building the client fails loudly rather than
+    running requests without an overall deadline.
+    """
+    transports = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        if transport is None:
+            continue
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if not isinstance(backend, httpcore.NetworkBackend):
+            raise RuntimeError(
+                "pytest-deployready cannot bound HTTP requests by a deadline with this "
+                f"httpx/httpcore version ({httpx.__version__}/{httpcore.__version__})"
+            )
+        if not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    return client
 
 
 def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
@@ -250,6 +355,7 @@ class HttpTarget:
         self.connect_attempts = 0
         self._client: httpx.Client | None = None
         self._failures: dict[str, str] = {}
+        self._failure_types: dict[str, type[TargetUnreachable]] = {}
         self._answered: set[str] = set()
         self._lock = threading.Lock()
 
@@ -307,10 +413,15 @@ class HttpTarget:
         )
         origin = _origin(request.url)
         self._raise_if_remembered(origin)
-        try:
-            response = client.send(request, follow_redirects=follow_redirects)
-        except httpx.TransportError as exc:
-            raise self._failed(exc, request, origin, effective_timeout) from None
+        deadline = self._deadline(effective_timeout, request)
+        failure: httpx.TransportError | None = None
+        with deadline.watch():
+            try:
+                response = client.send(request, follow_redirects=follow_redirects)
+            except httpx.TransportError as exc:
+                failure = exc
+        if failure is not None:
+            raise self._failed(failure, request, origin, deadline) from None
         self._succeeded(origin)
         return response
 
@@ -363,6 +474,7 @@ class HttpTarget:
         """
         with self._lock:
             self._failures.clear()
+            self._failure_types.clear()
             self._answered.clear()
             client, self._client = self._client, None
         if client is not None:
@@ -397,12 +509,19 @@ class HttpTarget:
         headers = dict(self._headers)
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        return httpx.Client(
+        client = httpx.Client(
             base_url=self._base_url,
             headers=headers,
             timeout=httpx.Timeout(self.timeout),
             limits=limits or httpx.Limits(),
             follow_redirects=False,
+        )
+        return _bound_by_deadlines(client)
+
+    def _deadline(self, seconds: float, request: httpx.Request) -> Deadline:
+        """The overall deadline of one request: connect, send, headers and the whole body."""
+        return Deadline(
+            seconds, f"{self.what} at {self.where}", f"{request.method} {request.url.path}"
         )
 
     def _get_client(self) -> httpx.Client:
@@ -424,33 +543,48 @@ class HttpTarget:
     def _raise_if_remembered(self, origin: str) -> None:
         with self._lock:
             message = self._failures.get(origin)
+            kind = self._failure_types.get(origin, TargetUnreachable)
         if message is not None and not retrying():
-            raise TargetUnreachable(message)
+            raise kind(message)
 
     def _succeeded(self, origin: str) -> None:
         with self._lock:
             self._answered.add(origin)
             self._failures.pop(origin, None)
+            self._failure_types.pop(origin, None)
 
     def _failed(
-        self, exc: httpx.TransportError, request: httpx.Request, origin: str, timeout: float
+        self,
+        exc: httpx.TransportError,
+        request: httpx.Request,
+        origin: str,
+        deadline: Deadline,
     ) -> TargetUnreachable:
         """The error for a transport failure; remembered unless the target answered before.
 
         A connect-level failure (refused, DNS, TLS, connect timeout) is always remembered. A
-        failure after connecting (no response in time, connection dropped) is remembered only
-        when this origin never answered: an API that answers other requests is not down
-        because one endpoint is slow, so that call alone errors.
+        failure after connecting (no complete answer within the deadline, connection dropped)
+        is remembered only when this origin never answered: an API that answers other requests
+        is not down because one endpoint is slow, so that call alone errors. A timeout after
+        connecting is a :class:`TargetTimeout` (``API at h:p: GET /x timed out after 10 s``).
         """
-        reason = _reason(exc, timeout)
+        timed_out = not _is_connect_failure(exc) and (
+            deadline.expired or isinstance(exc, httpx.TimeoutException)
+        )
+        error: TargetUnreachable
         with self._lock:
             remember = _is_connect_failure(exc) or origin not in self._answered
-            if not remember:
-                reason = f"{reason} for {request.method} {request.url.path}"
-            message = self._message(reason)
+            if timed_out:
+                error = deadline.error()
+            else:
+                reason = _reason(exc, deadline.seconds)
+                if not remember:
+                    reason = f"{reason} for {request.method} {request.url.path}"
+                error = TargetUnreachable(self._message(reason))
             if remember:
-                self._failures[origin] = message
-        return TargetUnreachable(message)
+                self._failures[origin] = str(error)
+                self._failure_types[origin] = type(error)
+        return error
 
 
 @dataclass(frozen=True)
@@ -601,6 +735,9 @@ class HealthResult:
     elapsed_ms: float
     body: Any
     text: str
+    reason: str = ""
+    """Why it is not ok, in a few words (``""`` when ok): ``authentication failed (HTTP 401:
+    check the token named by targets.api_token_env)``, ``HTTP 503``, ``status 'down'``."""
 
     def __bool__(self) -> bool:
         return self.ok
@@ -778,11 +915,11 @@ class Api(HttpTarget):
         run = _SampleRun(self, method, path, json, headers, limit, duration, workers)
         run.execute()
         if run.abort is not None:
-            exc, request = run.abort
+            exc, request, deadline = run.abort
             if not run.statuses:
-                raise self._failed(exc, request, origin, self.timeout) from None
-            for early in run.early_errors:
-                run.count_transport_error(early)
+                raise self._failed(exc, request, origin, deadline) from None
+            for early, early_deadline in run.early_errors:
+                run.count_transport_error(early, early_deadline)
         self._succeeded(origin)
         return SampleResult.from_measurements(
             method=method,
@@ -816,10 +953,11 @@ class Api(HttpTarget):
         except ValueError:
             body = None
         ok = response.status_code in expected
+        reason = "" if ok else self._status_reason(response.status_code)
         if ok and isinstance(body, dict):
             state = body.get("status")
             if isinstance(state, str) and state.strip().lower() in _UNHEALTHY_STATES:
-                ok = False
+                ok, reason = False, f"status {state!r}"
         return HealthResult(
             path=path,
             status=response.status_code,
@@ -827,7 +965,18 @@ class Api(HttpTarget):
             elapsed_ms=elapsed_ms(response),
             body=body,
             text=response.text[:_BODY_PREVIEW_CHARS],
+            reason=reason,
         )
+
+    def _status_reason(self, status: int) -> str:
+        """A refused status in words: 401/403 are the API refusing our credentials."""
+        if status in (401, 403):
+            sent = "the token" if self._token else "no token"
+            return (
+                f"authentication failed (HTTP {status}: {self.what} refused {sent}; "
+                "check targets.api_token_env)"
+            )
+        return f"HTTP {status}"
 
     def security_headers(self, path: str = "/") -> SecurityHeaders:
         """GET ``path`` and collect its security headers.
@@ -966,8 +1115,8 @@ class _SampleRun:
         self.latencies_ms: list[float] = []
         self.statuses: list[int] = []
         self.transport_errors: dict[str, int] = {}
-        self.abort: tuple[httpx.TransportError, httpx.Request] | None = None
-        self.early_errors: list[httpx.TransportError] = []
+        self.abort: tuple[httpx.TransportError, httpx.Request, Deadline] | None = None
+        self.early_errors: list[tuple[httpx.TransportError, Deadline]] = []
         self.duration_s = 0.0
         self._issued = 0
         self._answered = False
@@ -1038,23 +1187,28 @@ class _SampleRun:
         request = worker.request
         assert request is not None
         worker.started = worker.ended = 0.0
+        deadline = self.api._deadline(self.api.timeout, request)
         before = time.perf_counter()
-        try:
-            response = transport.handle_request(request)
+        failure: httpx.TransportError | None = None
+        with deadline.watch():  # the request's reads wait no longer than its deadline
             try:
-                for _ in response.iter_raw():
-                    pass
-            finally:
-                response.close()
-        except httpx.TransportError as exc:
+                response = transport.handle_request(request)
+                try:
+                    for _ in response.iter_raw():
+                        pass
+                finally:
+                    response.close()
+            except httpx.TransportError as exc:
+                failure = exc
+        if failure is not None:
             with self._lock:
                 if self._answered:
-                    self.count_transport_error(exc)
+                    self.count_transport_error(failure, deadline)
                 else:
                     # Nothing answered yet: stop; execute() decides if the API is unreachable.
-                    self.early_errors.append(exc)
+                    self.early_errors.append((failure, deadline))
                     if self.abort is None:
-                        self.abort = (exc, request)
+                        self.abort = (failure, request, deadline)
                     self._stop = True
             return
         done = time.perf_counter()
@@ -1065,8 +1219,13 @@ class _SampleRun:
         worker.statuses.append(response.status_code)
         worker.latencies_ms.append(latency_ms)
 
-    def count_transport_error(self, exc: httpx.TransportError) -> None:
-        reason = _reason(exc, self.api.timeout)
+    def count_transport_error(self, exc: httpx.TransportError, deadline: Deadline) -> None:
+        if not _is_connect_failure(exc) and (
+            deadline.expired or isinstance(exc, httpx.TimeoutException)
+        ):
+            reason = f"timed out after {fmt_seconds(deadline.seconds)} s"
+        else:
+            reason = _reason(exc, deadline.seconds)
         self.transport_errors[reason] = self.transport_errors.get(reason, 0) + 1
 
 

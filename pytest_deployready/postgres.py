@@ -53,6 +53,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -61,9 +62,12 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
+from pytest_deployready.deadlines import Deadline, shutdown_socket
 from pytest_deployready.errors import (
+    AuthenticationFailed,
     DeployReadyError,
     ReadOnlyViolation,
+    TargetTimeout,
     TargetUnreachable,
     retrying,
 )
@@ -433,6 +437,7 @@ def check_read_only(text: str, target: str = "PostgreSQL") -> None:
 
 _WHY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"password authentication failed for user \"[^\"]*\""), r"\g<0>"),
+    (re.compile(r"fe_sendauth: no password supplied"), "authentication failed (no password given)"),
     (re.compile(r"database \"[^\"]*\" does not exist"), r"\g<0>"),
     (re.compile(r"role \"[^\"]*\" does not exist"), r"\g<0>"),
     (re.compile(r"failed to resolve host '([^']*)'"), r'could not resolve host "\1"'),
@@ -444,6 +449,12 @@ _WHY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"too many (?:clients|connections)[^\n]*"), r"\g<0>"),
     (re.compile(r"the database system is [a-z ]+"), r"\g<0>"),
     (re.compile(r"server closed the connection unexpectedly"), r"\g<0>"),
+)
+# A reached server that refused the credentials (not "cannot reach").
+_AUTH_FAILED = re.compile(
+    r"password authentication failed|authentication failed for user|no password supplied"
+    r"|fe_sendauth|SCRAM authentication|password is required|certificate authentication failed",
+    re.I,
 )
 _PREFIXES = re.compile(
     r"^(?:connection failed: )?(?:connection to server at [^\n]*?failed: )?(?:FATAL:\s+)?"
@@ -510,6 +521,7 @@ class Database:
         self._redactor.add(self._params.get("password"))
         self._conn: psycopg.Connection[dict[str, Any]] | None = None
         self._error: str | None = None
+        self._error_type: type[TargetUnreachable] = TargetUnreachable
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -545,7 +557,7 @@ class Database:
         if self._conn is not None and not self._conn.closed:
             return self._conn
         if self._error is not None and not retrying():
-            raise TargetUnreachable(self._error)
+            raise self._error_type(self._error)
         self.connect_attempts += 1
         options = " ".join(
             part
@@ -567,13 +579,22 @@ class Database:
                 application_name=str(self._params.get("application_name") or "pytest-deployready"),
             )
         except psycopg.Error as exc:
-            effective = max(self._connect_timeout_s, _MIN_EFFECTIVE_CONNECT_TIMEOUT)
-            why = _why(exc, effective, self._redactor)
-            self._error = f"cannot reach {self.name} at {self.where}: {why}"
-            raise TargetUnreachable(self._error) from None
+            error = self._connect_error(exc)
+            self._error, self._error_type = str(error), type(error)
+            raise error from None
         conn.read_only = True
         self._conn = conn
         return conn
+
+    def _connect_error(self, exc: psycopg.Error) -> TargetUnreachable:
+        """The one-line error of a failed connect: refused, timed out, or authentication."""
+        effective = max(self._connect_timeout_s, _MIN_EFFECTIVE_CONNECT_TIMEOUT)
+        why = _why(exc, effective, self._redactor)
+        if why.startswith("timed out"):
+            return TargetTimeout(f"{self.name} at {self.where}: connect {why}")
+        if _AUTH_FAILED.search(str(exc)):
+            return AuthenticationFailed(f"{self.name} at {self.where}: {why}")
+        return TargetUnreachable(f"cannot reach {self.name} at {self.where}: {why}")
 
     def close(self) -> None:
         """Close the connection (a later call connects again).
@@ -605,6 +626,29 @@ class Database:
         """Run one trusted statement in its own read-only transaction, then roll back."""
         conn = self._connection()
         text = query if isinstance(query, str) else query.as_string(conn)
+        try:
+            with self._query_deadline().watch(abort=partial(shutdown_socket, conn.pgconn.socket)):
+                return self._execute(conn, text, params)
+        except TargetTimeout as exc:
+            # Reached, then silent: this call errors and the connection is dropped (the
+            # next call connects again); an unreachable server is remembered on connect.
+            self._conn = None
+            with contextlib.suppress(Exception):
+                conn.close()
+            raise TargetTimeout(f"{exc} ({self._redactor.redact(_snippet(text))})") from None
+
+    def _query_deadline(self) -> Deadline:
+        """statement_timeout for the server to cancel the query, plus connect_timeout for it to
+        say so: past that the server or the network is not answering."""
+        return Deadline(
+            self.statement_timeout + self.connect_timeout,
+            f"{self.name} at {self.where} ({self.dbname})",
+            "query",
+        )
+
+    def _execute(
+        self, conn: psycopg.Connection[dict[str, Any]], text: str, params: Params
+    ) -> list[dict[str, Any]]:
         try:
             with conn.cursor() as cur:
                 cur.execute(text, params)

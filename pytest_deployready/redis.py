@@ -48,6 +48,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -59,9 +60,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
+from pytest_deployready.deadlines import Deadline
 from pytest_deployready.errors import (
+    AuthenticationFailed,
     DeployReadyError,
     ReadOnlyViolation,
+    TargetTimeout,
     TargetUnreachable,
     retrying,
 )
@@ -107,6 +111,13 @@ _STATE_CHANGING = frozenset(
         "memory|purge",
     }
 )
+
+# Commands that wait for an event (a replica's ack, a message) although the server does not
+# flag them "blocking"; refused like the flagged ones (BLPOP, BZPOPMIN, XREAD ... BLOCK).
+_BLOCKING = frozenset({"wait", "waitaof", "subscribe", "psubscribe", "ssubscribe", "monitor"})
+
+# Commands flagged "blocking" that only block when given a BLOCK argument.
+_BLOCK_OPTION = frozenset({"xread", "xreadgroup"})
 
 # Commands flagged "admin" that only read: allowed.
 _ADMIN_READS = frozenset(
@@ -202,10 +213,14 @@ class _CommandSpec:
 class RedisTarget:
     """A read-only view of one Redis server, reached lazily through ``url``.
 
-    Connecting (TCP, AUTH, first PING) is bounded by ``connect_timeout``, every later reply by
-    ``command_timeout``. A connection lost after connecting fails that one call with
-    :class:`~pytest_deployready.errors.TargetUnreachable`; the next call connects again, and if
-    that fails the failure is remembered like a first one.
+    Connecting (TCP, AUTH, first PING) has an overall deadline of ``connect_timeout``, every
+    later command one of ``command_timeout`` (:mod:`pytest_deployready.deadlines`: a server
+    that drips its answer a byte at a time still ends there). A command that times out fails
+    that one call with :class:`~pytest_deployready.errors.TargetTimeout`, a connection lost
+    after connecting with :class:`~pytest_deployready.errors.TargetUnreachable`; the next call
+    connects again, and if that fails the failure is remembered like a first one. A refused
+    password is :class:`~pytest_deployready.errors.AuthenticationFailed`. Commands that may
+    block (``BLPOP``, ``XREAD ... BLOCK``, ``WAIT``, ``SUBSCRIBE``...) are refused.
 
     Example::
 
@@ -237,7 +252,9 @@ class RedisTarget:
         self._redactor = Redactor()
         self._redactor.add_url(url)
         self._client: redis.Redis | None = None
+        self._pool: redis.ConnectionPool | None = None
         self._failure: str | None = None
+        self._failure_type: type[TargetUnreachable] = TargetUnreachable
         self._specs: dict[str, _CommandSpec | None] = {}
 
     # -- identity -------------------------------------------------------------------------
@@ -274,8 +291,11 @@ class RedisTarget:
             redis.close()
         """
         client, self._client = self._client, None
+        pool, self._pool = self._pool, None
         if client is not None:
             client.close()
+        if pool is not None:
+            pool.disconnect()
 
     # -- raw commands ---------------------------------------------------------------------
 
@@ -318,7 +338,7 @@ class RedisTarget:
         tokens: list[Any] = [*words, *args[1:]]
         name = words[0].lower()
         sub = _text(tokens[1]).lower() if len(tokens) > 1 else None
-        self._check_read_only(name, sub)
+        self._check_read_only(name, sub, tokens[1:])
         reply = self._call(*tokens)
         if name == "info":
             return _parse_info(reply)
@@ -326,7 +346,7 @@ class RedisTarget:
             return _mask_config(reply)
         return reply
 
-    def _check_read_only(self, name: str, sub: str | None) -> None:
+    def _check_read_only(self, name: str, sub: str | None, args: list[Any]) -> None:
         display = name.upper()
         key = name
         spec = self._spec(name, display)
@@ -340,7 +360,7 @@ class RedisTarget:
                 self._refuse(f"{display} is not a subcommand this server knows")
         # Servers before 7.0 have no subcommand entries: match "container|sub" names too.
         keys = {key} if sub is None else {key, f"{name}|{sub}"}
-        reason = _refusal(display, keys, spec)
+        reason = _refusal(display, keys, spec, args)
         if reason is not None:
             self._refuse(reason)
 
@@ -596,54 +616,79 @@ class RedisTarget:
         if self._client is not None:
             return self._client
         if self._failure is not None and not retrying():
-            raise TargetUnreachable(self._failure)
+            raise self._failure_type(self._failure)
         self.connect_attempts += 1
+        error: TargetUnreachable
+        pool: redis.ConnectionPool | None = None
         try:
-            # The probe bounds the whole handshake (TCP, AUTH, HELLO, PING) by connect_timeout;
-            # the client kept afterwards uses command_timeout for every reply.
-            probe = self._new_client(self.connect_timeout)
-            try:
-                probe.ping()
-            finally:
-                probe.close()
-            client = self._new_client(self.command_timeout)
+            pool = self._new_pool()
+            # Connecting (TCP, AUTH, HELLO, the first PING) has one deadline of connect_timeout;
+            # redis-py connects in the client's constructor, so both run under it.
+            with self._deadline(self.connect_timeout, "connect").watch(abort=_disconnector(pool)):
+                client = redis.Redis(connection_pool=pool, single_connection_client=True)
+                client.ping()
+        except TargetTimeout as exc:
+            error = exc
         except (RedisError, OSError, ValueError) as exc:
-            self._failure = self._unreachable(exc, self.connect_timeout)
-            raise TargetUnreachable(self._failure) from None
-        self._client = client
-        return client
+            error = self._unreachable(exc, self.connect_timeout)
+        else:
+            # Raw INFO text, parsed by _parse_info (redis-py's parser turns "7.10" into 7.1).
+            client.set_response_callback("INFO", _identity)
+            self._client, self._pool = client, pool
+            return client
+        if pool is not None:
+            pool.disconnect()
+        self._failure, self._failure_type = str(error), type(error)
+        raise error
 
-    def _new_client(self, socket_timeout: float) -> redis.Redis:
-        client = redis.Redis.from_url(
+    def _new_pool(self) -> redis.ConnectionPool:
+        """Connections of this target: no retries, ``command_timeout`` per reply."""
+        return redis.ConnectionPool.from_url(
             self._url,
             socket_connect_timeout=self.connect_timeout,
-            socket_timeout=socket_timeout,
+            socket_timeout=self.command_timeout,
             decode_responses=True,
             retry=Retry(NoBackoff(), 0),
-            single_connection_client=True,
         )
-        # Raw INFO text, parsed by _parse_info (redis-py's parser turns "7.10" into 7.1).
-        client.set_response_callback("INFO", _identity)
-        return client
+
+    def _deadline(self, seconds: float, operation: str) -> Deadline:
+        return Deadline(seconds, f"{self.name} at {self._where}", operation)
 
     def _call(self, *args: Any, client: redis.Redis | None = None) -> Any:
         conn = client if client is not None else self._connection()
+        command = _text(args[0]).split()[0].upper() if args else "?"
+        deadline = self._deadline(self.command_timeout, f"command {command}")
         try:
-            # redis-py leaves execute_command unannotated.
-            return conn.execute_command(*args)  # type: ignore[no-untyped-call]
-        except (RedisConnectionError, RedisTimeoutError) as exc:
+            with deadline.watch(abort=_disconnector(conn.connection_pool)):
+                # redis-py leaves execute_command unannotated.
+                return conn.execute_command(*args)  # type: ignore[no-untyped-call]
+        except (TargetTimeout, RedisTimeoutError):
+            # The server was reached and did not answer this command in time: that call
+            # errors, the connection is dropped, nothing is remembered.
+            self.close()
+            raise deadline.error() from None
+        except RedisConnectionError as exc:
             # Drop the connection: the next call is a new connect attempt, remembered if it fails.
             self.close()
-            raise TargetUnreachable(self._unreachable(exc, self.command_timeout)) from None
+            raise self._unreachable(exc, self.command_timeout) from None
 
-    def _unreachable(self, exc: BaseException, timeout: float) -> str:
-        return f"cannot reach {self.name} at {self._where}: {self._why(exc, timeout)}"
+    def _unreachable(self, exc: BaseException, timeout: float) -> TargetUnreachable:
+        auth = next((e for e in _chain(exc) if isinstance(e, AuthenticationError)), None)
+        if auth is not None:
+            return AuthenticationFailed(
+                f"{self.name} at {self._where}: {self._auth_why(str(auth))}"
+            )
+        if any(isinstance(e, RedisTimeoutError | TimeoutError) for e in _chain(exc)):
+            return TargetTimeout(
+                f"{self.name} at {self._where}: connect timed out after {timeout:g} s"
+            )
+        return TargetUnreachable(
+            f"cannot reach {self.name} at {self._where}: {self._why(exc, timeout)}"
+        )
 
     def _why(self, exc: BaseException, timeout: float) -> str:
         chain = list(_chain(exc))
         for err in chain:
-            if isinstance(err, AuthenticationError):
-                return self._auth_why(str(err))
             if isinstance(err, socket.gaierror):
                 return f'could not resolve host "{_hostname(self._url)}"'
             if isinstance(err, ConnectionRefusedError):
@@ -674,10 +719,17 @@ class RedisTarget:
 # -- pure functions -------------------------------------------------------------------------
 
 
-def _refusal(display: str, keys: set[str], spec: _CommandSpec) -> str | None:
-    """Why a command must not be sent, or None when it only reads."""
+def _refusal(
+    display: str, keys: set[str], spec: _CommandSpec, args: list[Any] | None = None
+) -> str | None:
+    """Why a command must not be sent, or None when it only reads and cannot block."""
     flags = set(spec.flags)
-    shown = ", ".join(spec.flags)
+    shown = ", ".join(spec.flags) or "none"
+    if _blocks(keys, flags, args or []):
+        return (
+            f"{display} is a blocking command (server flags: {shown}): it can wait "
+            "indefinitely for data, a message or a replica"
+        )
     if keys & _STATE_CHANGING:
         return f"{display} changes the server or the checker's connection"
     if "write" in flags:
@@ -697,6 +749,17 @@ def _refusal(display: str, keys: set[str], spec: _CommandSpec) -> str | None:
     if "@scripting" in spec.categories:
         return f"{display} runs or manages scripts that may write; use EVAL_RO or FCALL_RO"
     return None
+
+
+def _blocks(keys: set[str], flags: set[str], args: list[Any]) -> bool:
+    """True when the command may wait for an event instead of answering at once."""
+    if keys & _BLOCKING:
+        return True
+    if "blocking" not in flags:
+        return False
+    if keys & _BLOCK_OPTION:
+        return any(_text(arg).lower() == "block" for arg in args)
+    return True
 
 
 def _command_spec(entry: Any) -> _CommandSpec:
@@ -778,6 +841,12 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return str(value)
+
+
+def _disconnector(pool: redis.ConnectionPool) -> Callable[[], object]:
+    """What the deadline's watchdog calls: shut every socket of the pool down, in use or not
+    (this wakes a read blocked on it)."""
+    return partial(pool.disconnect, inuse_connections=True)
 
 
 def _identity(response: Any, **_options: Any) -> Any:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_deployready.errors import TargetUnreachable
+from pytest_deployready.errors import TargetTimeout, TargetUnreachable
 from pytest_deployready.http import (
     MAX_SAMPLE_REQUESTS,
     SECURITY_HEADERS,
@@ -263,6 +263,21 @@ def test_health_not_ok(http_server: HttpServer) -> None:
     assert unavailable.status == 503 and not unavailable.ok and unavailable.body is None
     assert api.health("/status/503", expect_status=503).ok
     assert api.health("/status/204", expect_status=range(200, 300)).ok
+    assert down.reason == "status 'down'"
+    assert unavailable.reason == "HTTP 503"
+    assert Api(http_server.base_url).health().reason == ""
+
+
+def test_health_refused_credentials_is_authentication_failed(http_server: HttpServer) -> None:
+    refused = Api(http_server.base_url, token="wrong-token-5512").health("/auth")
+    assert refused.status == 401 and not refused.ok
+    assert refused.reason == (
+        "authentication failed (HTTP 401: API refused the token; check targets.api_token_env)"
+    )
+    assert "wrong-token-5512" not in repr(refused)
+    without = Api(http_server.base_url).health("/auth")
+    assert without.reason.startswith("authentication failed (HTTP 401: API refused no token")
+    assert Api(http_server.base_url, token=API_TOKEN).health("/auth").ok
 
 
 def test_security_headers_present(http_server: HttpServer) -> None:
@@ -482,14 +497,14 @@ def test_default_port_in_message() -> None:
 
 def test_server_that_never_answers(unresponsive_url: str) -> None:
     api = Api(unresponsive_url, timeout=1)
-    expected = f"cannot reach API at 127.0.0.1:{_port(unresponsive_url)}: no response within 1 s"
-    with pytest.raises(TargetUnreachable) as excinfo:
+    expected = f"API at 127.0.0.1:{_port(unresponsive_url)}: GET /health timed out after 1 s"
+    with pytest.raises(TargetTimeout) as excinfo:
         api.get("/health")
     assert str(excinfo.value) == expected
     assert "\n" not in str(excinfo.value)
     started = time.perf_counter()
     for _ in range(50):
-        with pytest.raises(TargetUnreachable, match="no response within 1 s"):
+        with pytest.raises(TargetTimeout, match="timed out after 1 s"):
             api.health()
     assert time.perf_counter() - started < 20
     assert api.connect_attempts == 1
@@ -508,10 +523,10 @@ def test_tls_to_plain_http_server(http_server: HttpServer) -> None:
 def test_slow_endpoint_does_not_mark_a_live_api_down(http_server: HttpServer) -> None:
     api = Api(http_server.base_url, timeout=0.5)
     assert api.get("/health").status_code == 200
-    with pytest.raises(TargetUnreachable) as excinfo:
+    with pytest.raises(TargetTimeout) as excinfo:
         api.get("/slow?ms=1500")
     assert str(excinfo.value) == (
-        f"cannot reach API at 127.0.0.1:{http_server.port}: no response within 0.5 s for GET /slow"
+        f"API at 127.0.0.1:{http_server.port}: GET /slow timed out after 0.5 s"
     )
     assert api.get("/health").status_code == 200
 

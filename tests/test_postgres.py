@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
-from pytest_deployready.errors import ReadOnlyViolation, TargetUnreachable
+from pytest_deployready.errors import AuthenticationFailed, ReadOnlyViolation, TargetUnreachable
 from pytest_deployready.postgres import (
     Database,
     Index,
@@ -580,13 +580,15 @@ def test_closed_port() -> None:
 def test_wrong_password(pg_server: PgServer) -> None:
     wrong = "not-the-pass-9931"
     db = Database(pg_server.app_url(MAIN_DB, password=wrong), name="orders-db")
-    with pytest.raises(TargetUnreachable) as info:
+    with pytest.raises(AuthenticationFailed) as info:
         db.table_exists("purchase_orders")
     text = _assert_one_line(info.value, wrong, APP_PASSWORD)
     assert text == (
-        f"cannot reach orders-db at 127.0.0.1:{pg_server.port}: "
-        'password authentication failed for user "app"'
+        f'orders-db at 127.0.0.1:{pg_server.port}: password authentication failed for user "app"'
     )
+    with pytest.raises(AuthenticationFailed):  # remembered, with its kind
+        db.server_version()
+    assert db.connect_attempts == 1
 
 
 def test_unresolvable_host() -> None:
@@ -626,7 +628,7 @@ def test_server_that_never_answers(silent_port: int) -> None:
     assert time.monotonic() - started < FAIL_FAST_BOUND_S
     text = _assert_one_line(info.value, APP_PASSWORD)
     # libpq/psycopg never wait less than 2 s, so connect_timeout=1 means 2 s.
-    assert text == f"cannot reach PostgreSQL at 127.0.0.1:{silent_port}: timed out after 2 s"
+    assert text == f"PostgreSQL at 127.0.0.1:{silent_port}: connect timed out after 2 s"
     for _ in range(20):
         with pytest.raises(TargetUnreachable):
             db.scalar("SELECT 1")

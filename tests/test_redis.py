@@ -15,7 +15,12 @@ from typing import Any
 import pytest
 
 import pytest_deployready.redis as redis_module
-from pytest_deployready.errors import DeployReadyError, ReadOnlyViolation, TargetUnreachable
+from pytest_deployready.errors import (
+    AuthenticationFailed,
+    DeployReadyError,
+    ReadOnlyViolation,
+    TargetUnreachable,
+)
 from pytest_deployready.redis import Memory, Persistence, RedisTarget
 from tests.servers.redis import (
     REDIS_PASSWORD,
@@ -357,6 +362,16 @@ REFUSED: list[tuple[tuple[Any, ...], str]] = [
     (("BGSAVE",), "BGSAVE is an administrative command"),
     (("ACL", "LIST"), "ACL LIST is an administrative command"),
     (("SELECT", "3"), "SELECT changes the server or the checker's connection"),
+    (("XREAD", "BLOCK", "0", "STREAMS", "s", "$"), "XREAD is a blocking command"),
+    (("xread", "count", "1", "block", "0", "streams", "s", "$"), "XREAD is a blocking command"),
+    (("BLPOP", "queue:1", "0"), "BLPOP is a blocking command"),
+    (("BRPOP", "queue:1", "0"), "BRPOP is a blocking command"),
+    (("BZPOPMIN", "rank:1", "0"), "BZPOPMIN is a blocking command"),
+    (("BLMOVE", "a", "b", "LEFT", "RIGHT", "0"), "BLMOVE is a blocking command"),
+    (("WAIT", "1", "0"), "WAIT is a blocking command"),
+    (("SUBSCRIBE", "deploys"), "SUBSCRIBE is a blocking command"),
+    (("PSUBSCRIBE", "deploy*"), "PSUBSCRIBE is a blocking command"),
+    (("MONITOR",), "MONITOR is a blocking command"),
     (("MULTI",), "MULTI changes the server or the checker's connection"),
     (("MEMORY", "PURGE"), "MEMORY PURGE changes the server"),
     (("NOSUCHCOMMAND", "x"), "NOSUCHCOMMAND is not a command this server knows"),
@@ -445,10 +460,13 @@ def test_wrong_password(redis_server: RedisServer) -> None:
     t = RedisTarget(f"redis://:{wrong}@{HOST}:{redis_server.port}/0")
     message = _unreachable(t)
     assert message == (
-        f"cannot reach Redis at {HOST}:{redis_server.port}: "
+        f"Redis at {HOST}:{redis_server.port}: "
         "authentication failed (WRONGPASS: wrong user name or password)"
     )
     _assert_one_line_without_secrets(message, wrong)
+    with pytest.raises(AuthenticationFailed):  # remembered, with its kind
+        t.ping_ms()
+    assert t.connect_attempts == 1
 
 
 def test_wrong_user(redis_server: RedisServer) -> None:
@@ -462,7 +480,7 @@ def test_missing_password(redis_server: RedisServer) -> None:
     t = RedisTarget(f"redis://{HOST}:{redis_server.port}/0")
     message = _unreachable(t)
     assert message == (
-        f"cannot reach Redis at {HOST}:{redis_server.port}: "
+        f"Redis at {HOST}:{redis_server.port}: "
         "authentication failed (NOAUTH: the server requires a password, the URL has none)"
     )
 
@@ -484,7 +502,7 @@ def test_server_that_never_answers(silent_port: int) -> None:
     start = time.monotonic()
     message = _unreachable(t)
     assert time.monotonic() - start < 20
-    assert message == f"cannot reach Redis at {HOST}:{silent_port}: timed out after 1 s"
+    assert message == f"Redis at {HOST}:{silent_port}: connect timed out after 1 s"
     _assert_one_line_without_secrets(message)
 
 
@@ -535,7 +553,10 @@ def test_fail_fast_fifty_calls_one_attempt(where: str, closed_port: int, silent_
     assert t.connect_attempts == 1
     assert len(messages) == 1
     (message,) = messages
-    assert message.startswith(f"cannot reach Redis at {HOST}:{port}: ")
+    assert message in (
+        f"cannot reach Redis at {HOST}:{port}: connection refused",
+        f"Redis at {HOST}:{port}: connect timed out after 1 s",
+    )
     _assert_one_line_without_secrets(message)
     t.close()  # closing keeps the remembered failure
     _unreachable(t)
