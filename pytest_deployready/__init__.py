@@ -17,9 +17,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from pytest_deployready.errors import (
+    AuthenticationFailed,
     DeployReadyError,
     ReadOnlyViolation,
     TargetNotConfigured,
+    TargetTimeout,
     TargetUnreachable,
 )
 from pytest_deployready.verdict import EXIT_CODES, Outcome, Verdict
@@ -82,6 +84,7 @@ _LAZY = {
 __all__ = [
     "EXIT_CODES",
     "Api",
+    "AuthenticationFailed",
     "Certificate",
     "Compose",
     "ContainerState",
@@ -110,6 +113,7 @@ __all__ = [
     "Series",
     "ServiceState",
     "TargetNotConfigured",
+    "TargetTimeout",
     "TargetUnreachable",
     "Thresholds",
     "Tls",

@@ -121,13 +121,13 @@ def _short_message(report: pytest.TestReport | pytest.CollectReport) -> str:
         # Our own failures (thresholds, unreachable targets) read best without the class path.
         if message.startswith("pytest_deployready."):
             message = message.split(": ", 1)[-1]
-        return message
+        return message.removeprefix("Failed: ")  # pytest.fail's prefix: not part of the message
     text = str(longrepr).strip()
     lines = [line for line in text.splitlines() if line.strip()]
     for line in reversed(lines):
         if line.startswith("E "):
-            return line[1:].strip()
-    return lines[-1] if lines else ""
+            return line[1:].strip().removeprefix("Failed: ")
+    return lines[-1].removeprefix("Failed: ") if lines else ""
 
 
 class CheckResults:

@@ -16,6 +16,7 @@ MODULES = [
     "cli",
     "compose",
     "config",
+    "deadlines",
     "diff",
     "errors",
     "fixtures",
@@ -54,7 +55,9 @@ def test_package_exports() -> None:
             "Outcome",
             "ReadOnlyViolation",
             "TargetNotConfigured",
+            "TargetTimeout",
             "TargetUnreachable",
+            "AuthenticationFailed",
             "Verdict",
             "__version__",
             # the fixtures' types, and what their helpers return
