@@ -27,7 +27,7 @@ HELDOUT = sorted((CORPUS / "heldout").glob("*.md"))
 
 
 def norm(text: str) -> str:
-    """Compare texts by their words only: ``norm("`/salud` responde 200")`` -> 'salud responde 200'."""
+    """Texts compare by their words: ``norm("`/salud` responde 200")`` -> 'salud responde 200'."""
     return " ".join(re.findall(r"\w+", fold(text)))
 
 

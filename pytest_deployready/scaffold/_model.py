@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from pytest_deployready.config import DEFAULT_PHASES
 
-__all__ = ["Checklist", "CodeBlock", "Item", "Section", "Threshold", "clean_title", "strip_markdown"]
+__all__ = [
+    "Checklist",
+    "CodeBlock",
+    "Item",
+    "Section",
+    "Threshold",
+    "clean_title",
+    "strip_markdown",
+]
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,6 @@ def clean_title(text: str) -> str:
     text = "".join(" " if _is_decoration(c) else c for c in text)
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"^(?:\[[ xX]\]\s*)+", "", text)
-    text = text.rstrip(":：").rstrip()
+    text = text.rstrip(":\uff1a").rstrip()  # ASCII and full-width colon
     text = re.sub(r"\s+([,.;:!?])(?=\s|$)", r"\1", text)
-    return text.strip(" -–—*")
+    return text.strip(" -\u2013\u2014*")

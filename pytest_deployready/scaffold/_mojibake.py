@@ -94,5 +94,3 @@ def repair_mojibake(text: str) -> str:
         repair_mojibake("Café ✅")           # already fine: unchanged
     """
     return _SUSPICIOUS_RUN.sub(_repair_run, text)
-
-

@@ -91,7 +91,7 @@ _ROLLBACK_COL = re.compile(
     r"|reversion|zuruck\w*|retour)\b"
 )
 _PHASE_COL = re.compile(r"^(?:phase|when|stage|fase|etape|zeitpunkt|momento|quand)$")
-_EMPTY_CELL = re.compile(r"^(?:|-+|—|–|n/?a|none|no|nein|non|nao|ninguno|[-–—]\s*)$", re.I)
+_EMPTY_CELL = re.compile(r"^(?:[-\u2013\u2014]*|n/?a|none|no|nein|non|nao|ninguno)$", re.I)
 
 
 # -- lexing ---------------------------------------------------------------------------------------
@@ -278,8 +278,8 @@ def threshold_of(metric: str, rule_text: str, *, trigger: bool = False) -> Thres
 
     Example::
 
-        threshold_of("Error rate", "< 1 %")                  # Threshold('error_rate', '< 1%')
-        threshold_of("p95", "> 1500 ms", trigger=True)       # Threshold('p95_rollback_ms', '<= 1500ms')
+        threshold_of("Error rate", "< 1 %")             # Threshold('error_rate', '< 1%')
+        threshold_of("p95", "> 1500 ms", trigger=True)  # ('p95_rollback_ms', '<= 1500ms')
     """
     m = _CMP.search(rule_text)
     name = _slug(clean_title(metric))[:40].strip("_")
@@ -311,10 +311,14 @@ def _metric_of(text: str) -> str:
     m = _CMP.search(title)
     if not m:
         return ""
-    before = re.sub(r"\b(?:is|are|stays?|remains?|must be|should be|below|under)\s*$", "",
-                    title[: m.start()].strip(" :-—=")).strip(" :-—=")
-    before = re.sub(r"^(?:roll\s*back|rollback|abort|revert)\s+(?:if|when)\s+", "", before,
-                    flags=re.I)
+    before = re.sub(
+        r"\b(?:is|are|stays?|remains?|must be|should be|below|under)\s*$",
+        "",
+        title[: m.start()].strip(" :-—="),
+    ).strip(" :-—=")
+    before = re.sub(
+        r"^(?:roll\s*back|rollback|abort|revert)\s+(?:if|when)\s+", "", before, flags=re.I
+    )
     return before if 0 < len(before.split()) <= 6 else ""
 
 
@@ -398,9 +402,9 @@ def _clean_heading(text: str) -> str:
     """Heading text without Markdown and without decoration at either end (emoji, marks)."""
     text = clean_title(text.strip().rstrip("#").strip()) or strip_markdown(text)
     words = text.split()
-    while words and not re.search(r"\w", words[0]):
+    while words and not re.search(r"[A-Za-z0-9]", words[0]):  # leftovers of broken emoji
         words.pop(0)
-    while words and not re.search(r"\w", words[-1]):
+    while words and not re.search(r"[A-Za-z0-9]", words[-1]):
         words.pop()
     return " ".join(words) or text
 
@@ -476,7 +480,9 @@ class _Reader:
             trigger=is_trigger(text),
             skip=non_item_kind(text),
             choice=is_choice_label(text),
-            checkish=bool(_CHECKISH.search(folded)) or phase is not None or is_trigger(text),
+            checkish=bool(_CHECKISH.search(folded))
+            or (phase is not None and phase[1])
+            or is_trigger(text),
         )
 
     def _contexts(self) -> list[_Ctx]:
@@ -499,9 +505,10 @@ class _Reader:
     def _skip(self, plain: bool) -> str | None:
         """The non-item block in effect (reference blocks only stop plain-list items)."""
         for c in reversed(self._contexts()):
-            if c.skip and (plain or c.skip != "reference"):
-                if c.skip != "troubleshooting" or not self._in_rollback():
-                    return c.skip
+            if not c.skip or (c.skip == "reference" and not plain):
+                continue
+            if c.skip != "troubleshooting" or not self._in_rollback():  # "If it fails: restore"
+                return c.skip
         return None
 
     def _in_rollback(self) -> bool:
@@ -568,7 +575,9 @@ class _Reader:
 
     def _current(self, line: int) -> _SectionDraft:
         if self.section is None:
-            self._open((), "", line, any(b.box is not None for b in self.blocks if b.kind == "list"))
+            self._open(
+                (), "", line, any(b.box is not None for b in self.blocks if b.kind == "list")
+            )
         assert self.section is not None
         return self.section
 
@@ -585,6 +594,8 @@ class _Reader:
         # list labels deeper than or level with this entry end here; text labels stay
         self.labels = [c for c in self.labels if c.kind != "label" or c.level - 10 < block.indent]
         owner = self.open_items[-1] if self.open_items else None
+        for c in self.labels:
+            c.used = True
         plain = block.box is None
         text = block.text
         title = clean_title(text)
@@ -609,7 +620,12 @@ class _Reader:
             return
         if self._skip(plain) or not title or not re.search(r"\w", title):
             return
-        if _PLACEHOLDER.search(text) or non_item_kind(title) == "go/no-go branch":
+        if _PLACEHOLDER.search(text):  # a form field: "Using branch: ____" is not a check
+            text = re.sub(r"\([^()]*:\s*\)|\(\s*\)", "", _PLACEHOLDER.sub("", text)).rstrip()
+            title = clean_title(text)
+            if not title or strip_markdown(text).endswith(":"):
+                return
+        if non_item_kind(title) == "go/no-go branch":
             return
         if plain:
             checkish = any(c.checkish for c in self._contexts() if c.kind != "title")
@@ -623,8 +639,10 @@ class _Reader:
             return
         previous = section.items[-1] if section.items else None
         same_level = previous is not None and previous.indent == block.indent
-        if same_level and previous is not None and (
-            self.or_pending or _alternatives(clean_title(previous.text), title)
+        if (
+            same_level
+            and previous is not None
+            and (self.or_pending or _alternatives(clean_title(previous.text), title))
         ):
             previous.text += f" / {title}"
             self.or_pending = False
@@ -662,14 +680,9 @@ class _Reader:
         self.open_items = []
         if _is_text_label(stripped):
             label = clean_title(strip_markdown(stripped)) or stripped
-            self.labels = [c for c in self.labels if c.kind == "text-label" and False]
-            ctx = self._ctx("label", label, 10 + block.indent - 1)
-            ctx.kind = "label"
-            self.labels = [ctx]
-        elif block.indent == 0 and self.labels and not _is_text_label(stripped):
-            # prose after a label's list ends what the label (e.g. "Expected output:") covered
-            if any(c.used for c in self.labels):
-                self.labels = []
+            self.labels = [self._ctx("label", label, 10 + block.indent - 1)]
+        elif block.indent == 0 and any(c.used for c in self.labels):
+            self.labels = []  # prose after a label's list or block ends what the label covered
         if stripped.strip("-*_= ") and not stripped.startswith("|"):
             self.last_text = stripped
 
@@ -720,7 +733,9 @@ class _Reader:
                 targets = [
                     c
                     for k, c in enumerate(cells)
-                    if k != name_col and k not in rollback_cols and _CMP.search(c)
+                    if k != name_col
+                    and k not in rollback_cols
+                    and _CMP.search(c)
                     and not re.match(r"\W*roll", fold(c))
                 ]
             rollbacks = [cells[k] for k in rollback_cols if not _EMPTY_CELL.match(cells[k])]
@@ -732,13 +747,11 @@ class _Reader:
             row_ctx = None
             if phase_cols and cells[phase_cols[0]]:
                 row_ctx = self._ctx("label", clean_title(cells[phase_cols[0]]), 99)
-            phase, reason, trigger = self._resolve(row_ctx)
+            phase, reason, _ = self._resolve(row_ctx)
             target = clean_title(targets[0]) if targets else ""
             if not (ctx_trigger and not rollback_cols):
                 title = f"{name} {target}".strip() if target and target not in name else name
-                draft = _Draft(
-                    title, False, block.line, 0, None, phase, reason, False, "table row"
-                )
+                draft = _Draft(title, False, block.line, 0, None, phase, reason, False, "table row")
                 draft.threshold = threshold_of(name, target) if target else None
                 if ctx_trigger:
                     draft.phase, draft.reason = self._resolve_untriggered(row_ctx)
@@ -747,7 +760,9 @@ class _Reader:
                 rollbacks = rollbacks or targets
             for criterion in rollbacks[:1]:
                 crit = re.sub(
-                    r"^\W*(?:roll[\s-]?back|abort)\s*(?:if|when|:)?\s*", "", clean_title(criterion),
+                    r"^\W*(?:roll[\s-]?back|abort)\s*(?:if|when|:)?\s*",
+                    "",
+                    clean_title(criterion),
                     flags=re.I,
                 )
                 crit = crit or clean_title(criterion)
@@ -780,9 +795,7 @@ class _Reader:
             c.used = True
         if self._skip(plain=False):
             return
-        if section.items and self.open_items:
-            section.items[-1].blocks.append(block)
-        elif section.items:
+        if section.items:  # the starting point of the check before it
             section.items[-1].blocks.append(block)
         else:
             section.loose.append((block, self.last_text))

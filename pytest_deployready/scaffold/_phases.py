@@ -33,7 +33,7 @@ __all__ = [
 
 
 def fold(text: str) -> str:
-    """Lower case without accents and with plain dashes: ``fold("Pré–Déploiement")``."""
+    """Lower case without accents and with plain dashes: ``fold("Pré-Déploiement")``."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
@@ -205,8 +205,10 @@ NON_ITEM_KINDS = ("troubleshooting", "sample output", "go/no-go branch", "refere
 _NON_ITEM: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "go/no-go branch",
-        re.compile(r"^\W*(?:if|when|si|se|wenn|falls)\s+(?:(?:it'?s|we|the decision is)\s+)?"
-                   r"(?:a\s+)?(?:go|no[\s-]?go|nogo)\b"),
+        re.compile(
+            r"^\W*(?:if|when|si|se|wenn|falls)\s+(?:(?:it'?s|we|the decision is)\s+)?"
+            r"(?:a\s+)?(?:go|no[\s-]?go|nogo)\b"
+        ),
     ),
     (
         "troubleshooting",
@@ -258,7 +260,8 @@ def non_item_kind(text: str) -> str | None:
 _CHOICE = re.compile(
     r"\b(?:choose|select|pick|one of|either|which|elige|escolha|escolher|selecione|seleccione"
     r"|wahlen|auswahl|choisir|choisissez)\b|\?\s*:?\s*$|\b(?:public|private)\s*/\s*(?:private|public)"
-    r"|\b(?:status|outcome|result|decision|verdict|visibility|issues encountered)\s*:?\s*$|^\W*(?:final|overall)\s+(?:status|result|outcome)\b"
+    r"|\b(?:status|outcome|result|decision|verdict|visibility|issues encountered)\s*:?\s*$"
+    r"|^\W*(?:final|overall)\s+(?:status|result|outcome)\b"
 )
 
 

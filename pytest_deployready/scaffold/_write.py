@@ -299,8 +299,12 @@ def _test_source(item: Item, name: str, role: str) -> str:
     lines.append(_docstring(doc, "    "))
     if item.threshold is not None:
         t = item.threshold
-        lines.append(f"    # Threshold in deployready.toml: {t.name} = {_toml_str(t.rule)}. To automate,")
-        lines.append(f"    # take the `thresholds` fixture: thresholds.check({_py_str(t.name)}, measured)")
+        lines.append(
+            f"    # Threshold in deployready.toml: {t.name} = {_toml_str(t.rule)}. To automate,"
+        )
+        lines.append(
+            f"    # take the `thresholds` fixture: thresholds.check({_py_str(t.name)}, measured)"
+        )
     lines.extend(_body(item))
     return "\n".join(lines)
 
@@ -451,9 +455,7 @@ def write_suite(
             for i in section.items
         ]
         roles = [section_role(section)] * len(section.items)
-        planned.append(
-            (out_dir / f"{file_stem}.py", _module_source(section, source, names, roles))
-        )
+        planned.append((out_dir / f"{file_stem}.py", _module_source(section, source, names, roles)))
     _prepare(out_dir, force, [p for p, _ in planned])
     for path, text in planned:
         try:
