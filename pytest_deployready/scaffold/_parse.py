@@ -109,6 +109,7 @@ class _Block:
     code: CodeBlock | None = None
     rows: list[list[str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
+    row_lines: list[int] = field(default_factory=list)
     children: bool = False  # a list entry with deeper list entries right below it
     boxed_children: bool = False
 
@@ -201,16 +202,19 @@ def _lex(text: str) -> list[_Block]:
             continue
         if stripped.startswith("|") or ("|" in stripped and _TABLE_SEP.match(nxt)):
             rows: list[list[str]] = []
+            numbers: list[int] = []
             header: list[str] = []
             j = i
             while j < len(lines) and lines[j].strip() and "|" in lines[j]:
                 if _TABLE_SEP.match(lines[j]):
                     if j == i + 1 and rows:
                         header = rows.pop()
+                        numbers.pop()
                 else:
                     rows.append(_cells(lines[j]))
+                    numbers.append(j + 1)
                 j += 1
-            out.append(_Block("table", i + 1, header=header, rows=rows))
+            out.append(_Block("table", i + 1, header=header, rows=rows, row_lines=numbers))
             i, prev_blank, list_open = j, False, False
             continue
         if indent == 0 and prev_blank:
@@ -711,7 +715,7 @@ class _Reader:
             k for k, h in enumerate(names) if _TARGET_COL.search(h) and k not in rollback_cols
         ]
         phase_cols = [k for k, h in enumerate(names) if _PHASE_COL.match(h.strip())]
-        for row in block.rows:
+        for row, line in zip(block.rows, block.row_lines, strict=True):
             cells = [strip_markdown(c) for c in row] + [""] * (ncols - len(row))
             name_col = next(
                 (
@@ -751,7 +755,7 @@ class _Reader:
             target = clean_title(targets[0]) if targets else ""
             if not (ctx_trigger and not rollback_cols):
                 title = f"{name} {target}".strip() if target and target not in name else name
-                draft = _Draft(title, False, block.line, 0, None, phase, reason, False, "table row")
+                draft = _Draft(title, False, line, 0, None, phase, reason, False, "table row")
                 draft.threshold = threshold_of(name, target) if target else None
                 if ctx_trigger:
                     draft.phase, draft.reason = self._resolve_untriggered(row_ctx)
@@ -769,7 +773,7 @@ class _Reader:
                 draft = _Draft(
                     f"{name}: roll back if {crit}",
                     False,
-                    block.line,
+                    line,
                     0,
                     None,
                     "post",
