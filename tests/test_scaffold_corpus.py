@@ -1,8 +1,8 @@
 """The scaffolder measured on a corpus of checklists written for this test, with ground truth.
 
-Each ``tests/data/scaffold_corpus/NAME.md`` has a hand-written ``NAME.json``: the checks a person
-reads in it, each with a distinctive part of its text, its phase and whether it is a rollback
-trigger. The files under ``heldout/`` were written after the scaffolder was tuned on the others
+Each checklist ``tests/data/scaffold_corpus/NAME.md`` (or ``.txt``) has a hand-written
+``NAME.json``: the checks a person reads in it, each with a distinctive part of its text, its
+phase and whether it is a rollback trigger. The files under ``heldout/`` were written after the scaffolder was tuned on the others
 and were not used to tune it. The test prints recall, precision, phase accuracy and trigger
 recall, and holds the bars of issue 13 on both sets.
 """
@@ -22,8 +22,10 @@ from pytest_deployready.scaffold import parse_checklist, read_checklist
 from pytest_deployready.scaffold._phases import fold
 
 CORPUS = Path(__file__).resolve().parent / "data" / "scaffold_corpus"
-TUNED = sorted(CORPUS.glob("*.md"))
-HELDOUT = sorted((CORPUS / "heldout").glob("*.md"))
+#: Checklists: Markdown files, and a UTF-16 one as .txt (ruff cannot read it as Markdown)
+SUFFIXES = (".md", ".txt")
+TUNED = sorted(p for p in CORPUS.iterdir() if p.suffix in SUFFIXES)
+HELDOUT = sorted(p for p in (CORPUS / "heldout").iterdir() if p.suffix in SUFFIXES)
 
 
 def norm(text: str) -> str:
@@ -127,7 +129,7 @@ def test_corpus_has_the_styles_of_issue_13() -> None:
     assert len(TUNED) >= 7 and len(HELDOUT) >= 3
     for path in [*TUNED, *HELDOUT]:
         assert path.with_suffix(".json").is_file(), path
-    assert (CORPUS / "utf16-quoted-times.md").read_bytes()[:2] == b"\xff\xfe"  # UTF-16 LE BOM
+    assert (CORPUS / "utf16-quoted-times.txt").read_bytes()[:2] == b"\xff\xfe"  # UTF-16 LE BOM
 
 
 @pytest.mark.parametrize("files", [TUNED, HELDOUT], ids=["tuned", "heldout"])

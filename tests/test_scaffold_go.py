@@ -22,6 +22,7 @@ CHECKLISTS = sorted(
     [
         *(DATA / "seed-checklists").glob("*.md"),
         *(DATA / "scaffold_corpus").glob("*.md"),
+        *(DATA / "scaffold_corpus").glob("*.txt"),
         *(DATA / "scaffold_corpus" / "heldout").glob("*.md"),
     ]
 )
@@ -61,8 +62,8 @@ def test_fully_attested_scaffold_reaches_go(pytester: pytest.Pytester, path: Pat
     assert all(len(r) == 1 for r in roles.values()), roles
 
     entries = [
-        f"[[attestation]]\ncheck = {toml_str(c['id'])}\nby = \"Sam\"\n"
-        f"role = {toml_str(c['manual'])}\nat = \"2026-12-07T10:00:00Z\"\n"
+        f'[[attestation]]\ncheck = {toml_str(c["id"])}\nby = "Sam"\n'
+        f'role = {toml_str(c["manual"])}\nat = "2026-12-07T10:00:00Z"\n'
         for c in checks
     ]
     (pytester.path / "attestations.toml").write_text("\n".join(entries), encoding="utf-8")
