@@ -45,12 +45,14 @@ from pytest_deployready.scaffold._model import (
 from pytest_deployready.scaffold._mojibake import repair_mojibake
 from pytest_deployready.scaffold._phases import (
     fold,
+    QUALIFIED,
     heading_phase,
     is_choice_label,
     is_trigger,
     item_is_trigger,
     launch_words,
     non_item_kind,
+    phase_strength,
     time_range,
 )
 
@@ -336,7 +338,7 @@ class _Ctx:
     kind: str  # title, heading, label
     text: str
     level: int  # heading level; labels: list indent + 10 (deeper than any heading)
-    phase: tuple[str, bool] | None
+    phase: tuple[str, int] | None  # phase and strength (see _phases.phase_strength)
     trigger: bool
     skip: str | None  # a non-item kind
     choice: bool = False
@@ -460,21 +462,21 @@ class _Reader:
         return None
 
     def _ctx(self, kind: str, text: str, level: int) -> _Ctx:
-        phase = heading_phase(text)
+        phase = phase_strength(text)
         days = time_range(text)
-        if self.anchor and days and (phase is None or not phase[1]) and kind == "heading":
+        if self.anchor and days and (phase is None or phase[1] < QUALIFIED) and kind == "heading":
             _, start, end = self.anchor
             if days[1] < start:
-                phase = ("pre", True)
+                phase = ("pre", QUALIFIED)
             elif days[0] > end:
-                phase = ("post", True)
+                phase = ("post", QUALIFIED)
             else:
-                phase = ("deploy", True)
-        if kind == "label" and phase is not None and not phase[1]:
+                phase = ("deploy", QUALIFIED)
+        if kind == "label" and phase is not None and phase[1] < QUALIFIED:
             short = len(re.findall(r"\w+", text)) <= 3
-            in_rollback = any(c.phase == ("rollback", True) for c in self.stack)
-            if short and not in_rollback:
-                phase = (phase[0], True)
+            in_rollback = any(c.phase == ("rollback", QUALIFIED) for c in self.stack)
+            if short and not in_rollback:  # "Deploy:", "Verify:" group what follows
+                phase = (phase[0], QUALIFIED)
         folded = fold(text)
         return _Ctx(
             kind=kind,
@@ -485,7 +487,7 @@ class _Reader:
             skip=non_item_kind(text),
             choice=is_choice_label(text),
             checkish=bool(_CHECKISH.search(folded))
-            or (phase is not None and phase[1])
+            or (phase is not None and phase[1] == QUALIFIED)
             or is_trigger(text),
         )
 
@@ -498,12 +500,19 @@ class _Reader:
         triggers = [c for c in ctxs if c.trigger]
         if triggers:
             return "post", f'rollback criteria: {triggers[-1].kind} "{triggers[-1].text}"', True
-        for qualified in (True, False):
-            named = [c for c in ctxs if c.phase is not None and c.phase[1] == qualified]
-            if named:
-                c = named[-1]
-                assert c.phase is not None
-                return c.phase[0], f'{c.kind} "{c.text}"', False
+        named = [(n, c, c.phase) for n, c in enumerate(ctxs) if c.phase is not None]
+        qualified = [x for x in named if x[2][1] == QUALIFIED]
+        chosen = qualified[-1] if qualified else None
+        if chosen is None or chosen[2][0] != "rollback":
+            # an event below the nearest qualified name ("Go-Live" in a pre-deployment list)
+            after = chosen[0] if chosen else -1
+            events = [x for x in named if x[0] > after and x[2][1] == 1]
+            chosen = events[-1] if events else chosen
+        if chosen is None and named:
+            chosen = named[-1]
+        if chosen is not None:
+            c = chosen[1]
+            return chosen[2][0], f'{c.kind} "{c.text}"', False
         return "pre", "no heading names a phase: pre by default", False
 
     def _skip(self, plain: bool) -> str | None:
@@ -554,7 +563,7 @@ class _Reader:
         if not self.title and not self.sections and not self.stack and block.level == 1:
             self.title = strip_markdown(block.text.strip().rstrip("#").strip()) or text
             ctx = self._ctx("title", text, 0)
-            if ctx.phase is not None and not ctx.phase[1]:
+            if ctx.phase is not None and ctx.phase[1] < QUALIFIED:
                 ctx.phase = None  # "Production Deployment Checklist" names no side
             ctx.skip = None
             self.stack = [ctx]

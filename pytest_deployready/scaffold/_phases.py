@@ -21,6 +21,7 @@ import unicodedata
 
 __all__ = [
     "NON_ITEM_KINDS",
+    "QUALIFIED",
     "fold",
     "heading_phase",
     "is_choice_label",
@@ -28,6 +29,7 @@ __all__ = [
     "item_is_trigger",
     "launch_words",
     "non_item_kind",
+    "phase_strength",
     "time_range",
 ]
 
@@ -90,16 +92,22 @@ _QUALIFIED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
-_GENERIC: tuple[tuple[str, re.Pattern[str]], ...] = (
+#: Generic phase words, first match wins within one heading. Strength 1 names an event that
+#: places a heading on the time line even below a qualified heading (go-live, smoke tests,
+#: first hour, success criteria); strength 0 names an activity that can happen in any phase
+#: (monitoring, set-up, verification) and yields to a qualified heading above it.
+_GENERIC: tuple[tuple[str, int, re.Pattern[str]], ...] = (
     (
         "post",
+        1,
         re.compile(
-            r"\bsmoke[\s-]?tests?\b|\bverif(?:y|ication|ying|icacion|icacao)\b|\buberprufung\b"
-            r"|\bsanity[\s-]?checks?\b|\bpruebas de humo\b|\btestes de fumaca\b",
+            r"\bsmoke[\s-]?tests?\b|\bsanity[\s-]?checks?\b|\bpruebas de humo\b"
+            r"|\btestes de fumaca\b|\brauchtests?\b|\btests? de fumee\b",
         ),
     ),
     (
         "post",
+        1,
         re.compile(
             r"\b(?:first|within|next)\s+(?:\d+\s*)?(?:minutes?|hours?|days?|weeks?)\b"
             r"|\b\d+(?:\s*-\s*\d+)?\s*(?:hours|h)\b|\bhour\s+1\b"
@@ -108,8 +116,10 @@ _GENERIC: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bpremier(?:e|es|s)?\s+(?:\d+\s*)?(?:heures?|jours?|semaines?)\b",
         ),
     ),
+    ("post", 0, re.compile(r"\bverif(?:y|ication|ying|icacion|icacao)\b|\buberprufung\b")),
     (
         "deploy",
+        0,
         re.compile(
             r"\b(?:set\s?up|install\w*|configur\w*|enabl\w*|migrations?|einrichtung"
             r"|instalacion|instalacao|configuracion|configuracao|konfiguration)\b",
@@ -117,18 +127,26 @@ _GENERIC: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "post",
+        1,
         re.compile(
-            r"\bmonitor\w*|\bsuccess\s+(?:criteria|metrics)\b|\bis\s+(?:successful|complete)\b"
-            r"|\bas\s+(?:successful|complete)\b|\bobservation\b|\bmaintenance\b"
-            r"|\bongoing\b|\bfollow[\s-]?up\b|\bretrospective\b|\bpost[\s-]?mortem\b"
+            r"\bsuccess\s+(?:criteria|metrics)\b|\bis\s+(?:successful|complete)\b"
+            r"|\bas\s+(?:successful|complete)\b|\bretrospective\b|\bpost[\s-]?mortem\b"
+            r"|\bmetricas de (?:exito|sucesso)\b|\bcriterios de (?:exito|sucesso)\b"
+            r"|\berfolgs(?:kriterien|metriken)\b|\bcriteres de (?:succes|reussite)\b",
+        ),
+    ),
+    (
+        "post",
+        0,
+        re.compile(
+            r"\bmonitor\w*|\bobservation\b|\bmaintenance\b|\bongoing\b|\bfollow[\s-]?up\b"
             r"|\bmonitoreo\b|\bmonitorizacion\b|\bmonitoramento\b|\buberwachung\b|\bsurveillance\b"
-            r"|\bsupervision\b|\bmetricas de (?:exito|sucesso)\b|\bcriterios de (?:exito|sucesso)\b"
-            r"|\berfolgs(?:kriterien|metriken)\b|\bcriteres de (?:succes|reussite)\b"
-            r"|\bseguimiento\b|\bacompanhamento\b|\bsuivi\b|\bvalidacao final\b",
+            r"|\bsupervision\b|\bseguimiento\b|\bacompanhamento\b|\bsuivi\b",
         ),
     ),
     (
         "pre",
+        0,
         re.compile(
             r"\b(?:readiness|prerequisites?|preparation|prepare|planning|plan|requirements?"
             r"|selection|strategy|approvals?|code review|freeze|preparacion|preparacao"
@@ -138,12 +156,21 @@ _GENERIC: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "deploy",
+        1,
+        re.compile(
+            r"\b(?:go[\s-]?live|launch|cut[\s-]?over|lanzamiento|lancamento|lancement"
+            r"|puesta en produccion|mise en production|mise en ligne|umstellung)\b"
+        ),
+    ),
+    (
+        "deploy",
+        0,
         re.compile(
             rf"\b(?:{_DEP}|roll[\s-]?outs?|(?:day|week|dia|semana|tag|woche|jour|semaine)"
             r"\s+[1-9]\d*|ausrollen|einfuhrung)\b",
         ),
     ),
-    ("pre", re.compile(r"\b(?:validation|validacion|validacao|validierung)\b")),
+    ("pre", 0, re.compile(r"\b(?:validation|validacion|validacao|validierung)\b")),
 )
 
 _TRIGGER = re.compile(
@@ -171,13 +198,30 @@ def heading_phase(heading: str) -> tuple[str, bool] | None:
         heading_phase("Step 4: Smoke Tests")        # ('post', False)
         heading_phase("Environment Setup")          # ('deploy', False)
     """
+    found = phase_strength(heading)
+    return None if found is None else (found[0], found[1] == QUALIFIED)
+
+
+#: :func:`phase_strength` of a qualified phase name
+QUALIFIED = 2
+
+
+def phase_strength(heading: str) -> tuple[str, int] | None:
+    """The phase a heading names and how strongly: 2 qualified, 1 event, 0 activity.
+
+    Example::
+
+        phase_strength("Pre-Go-Live")   # ('pre', 2)
+        phase_strength("Go-Live")       # ('deploy', 1): beats "Pre-Deployment Checklist" above
+        phase_strength("Monitoring")    # ('post', 0): yields to "Pre-Deployment Checklist" above
+    """
     text = fold(heading)
     for phase, pattern in _QUALIFIED:
         if pattern.search(text):
-            return phase, True
-    for phase, pattern in _GENERIC:
+            return phase, QUALIFIED
+    for phase, strength, pattern in _GENERIC:
         if pattern.search(text):
-            return phase, False
+            return phase, strength
     return None
 
 
