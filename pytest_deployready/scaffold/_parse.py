@@ -415,10 +415,12 @@ def _clean_heading(text: str) -> str:
     return " ".join(words) or text
 
 
-_ALTERNATIVE = re.compile(
-    r"^(?:option|variant|alternative|opcion|opcao|variante)\s+[a-z0-9]\b"
-    r"|^(?:yes|no|public|private|go|no-?go|pass|fail|enabled?|disabled?|on|off|si|sim|nao|ja"
-    r"|nein|oui|non|publico|privado|publique|prive)$"
+_ALTERNATIVES = (
+    re.compile(r"^(?:option|variant|alternative|opcion|opcao|variante)\s+[a-z0-9]\b"),
+    re.compile(
+        r"^(?:yes|no|si|sim|nao|ja|nein|oui|non)$|^(?:public|private|publico|privado|publique"
+        r"|prive)$|^(?:go|no-?go)$|^(?:pass|fail)$|^(?:enabled?|disabled?|on|off)$"
+    ),
 )
 
 
@@ -426,7 +428,7 @@ def _alternatives(previous: str, title: str) -> bool:
     """Two siblings that are one choice: "Option A: ..."/"Option B: ...", "Public"/"Private"."""
     a = fold(previous.split(" / ")[-1]).strip()
     b = fold(title).strip()
-    return bool(_ALTERNATIVE.search(a) and _ALTERNATIVE.search(b))
+    return any(p.search(a) and p.search(b) for p in _ALTERNATIVES)
 
 
 def _is_text_label(text: str) -> bool:
