@@ -2,9 +2,9 @@
 
 Each checklist ``tests/data/scaffold_corpus/NAME.md`` (or ``.txt``) has a hand-written
 ``NAME.json``: the checks a person reads in it, each with a distinctive part of its text, its
-phase and whether it is a rollback trigger. The files under ``heldout/`` were written after the scaffolder was tuned on the others
-and were not used to tune it. The test prints recall, precision, phase accuracy and trigger
-recall, and holds the bars of issue 13 on both sets.
+phase and whether it is a rollback trigger. The files under ``heldout/`` were written after the
+scaffolder was tuned on the others and were not used to tune it. The test prints recall,
+precision, phase accuracy and trigger recall, and holds the bars of issue 13 on both sets.
 """
 
 from __future__ import annotations

@@ -44,8 +44,8 @@ from pytest_deployready.scaffold._model import (
 )
 from pytest_deployready.scaffold._mojibake import repair_mojibake
 from pytest_deployready.scaffold._phases import (
-    fold,
     QUALIFIED,
+    fold,
     heading_phase,
     is_choice_label,
     is_trigger,
