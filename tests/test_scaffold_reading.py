@@ -228,6 +228,11 @@ def test_rollback_criteria_are_post_triggers_in_every_form() -> None:
 ## Rollback
 - [ ] Redeploy the previous tag
 - [ ] Roll back if the smoke test fails twice
+## After deployment
+- [ ] Health 200
+
+Roll back if any of these happen:
+- Checkout broken
 ## Cuándo hacer rollback
 - Errores > 5 %
 ## Wann ein Rollback
@@ -240,6 +245,8 @@ def test_rollback_criteria_are_post_triggers_in_every_form() -> None:
         ("p95 > 1500 ms", "post", True),
         ("Redeploy the previous tag", "rollback", False),
         ("Roll back if the smoke test fails twice", "post", True),
+        ("Health 200", "post", False),
+        ("Checkout broken", "post", True),  # a trigger label reads bullets beside checkboxes
         ("Errores > 5 %", "post", True),
         ("Buchungen schlagen fehl", "post", True),
     ]

@@ -644,7 +644,8 @@ class _Reader:
             return
         if plain:
             checkish = any(c.checkish for c in self._contexts() if c.kind != "title")
-            if section.boxes or not (block.numbered or checkish):
+            under_label = any(c.checkish for c in self.labels)  # "Roll back if:", "Verify:"
+            if (section.boxes and not under_label) or not (block.numbered or checkish):
                 return
             if re.fullmatch(r"\[[^\]]*\]\([^)]*\)\W*", text.strip()):
                 return  # only a link
