@@ -110,6 +110,23 @@ def test_title_decides_for_activity_headings_but_not_for_events() -> None:
     assert reasons[2] == 'heading "Go-Live"'
 
 
+def test_an_item_that_names_its_side_where_no_heading_does() -> None:
+    text = """# Release
+## Database
+- [ ] Backup taken before the release
+- [ ] Vacuum after deployment
+- [ ] Rollback script tested
+## Pre-deployment
+- [ ] Post-deployment dashboard prepared
+"""
+    assert phases(text) == [
+        ("Backup taken before the release", "pre"),
+        ("Vacuum after deployment", "post"),
+        ("Rollback script tested", "pre"),
+        ("Post-deployment dashboard prepared", "pre"),  # the heading decides
+    ]
+
+
 def test_a_generic_title_names_no_phase() -> None:
     assert phases("# Production Deployment Checklist\n## Database\n- [ ] Backup\n") == [
         ("Backup", "pre")
