@@ -170,7 +170,7 @@ After deployment
 
 Some text
 ---
-- [ ] still after deployment: "---" after a paragraph line is a heading too
+- [ ] still read: "---" after a paragraph line is a heading too
 """
     checklist = parse_checklist(text)
     assert checklist.title == "Release"

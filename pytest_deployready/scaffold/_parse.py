@@ -669,9 +669,14 @@ class _Reader:
         said = phase_strength(title)
         if own:
             phase, reason, trigger = "post", "rollback criterion in the item", True
-        elif said and said[1] == QUALIFIED and said[0] in ("pre", "post") and not trigger:
-            if not any(c.phase and c.phase[1] == QUALIFIED for c in self._contexts()):
-                phase, reason = said[0], f'the item says "{title}"'  # "Backup before release"
+        elif (
+            said
+            and said[1] == QUALIFIED
+            and said[0] in ("pre", "post")
+            and not trigger
+            and not any(c.phase and c.phase[1] == QUALIFIED for c in self._contexts())
+        ):
+            phase, reason = said[0], f'the item says "{title}"'  # "Backup before the release"
         parent = next((clean_title(d.text) for d in reversed(self.open_items)), None)
         kind = "checkbox" if not plain else ("step" if block.numbered else "bullet")
         draft = _Draft(
