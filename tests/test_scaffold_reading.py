@@ -421,6 +421,8 @@ def test_indented_code_and_quoted_items() -> None:
 
     - [ ] an indented code line, not an item
     1. Neither is this
+## Post-deployment
+    - [ ] code right under a heading is code too
 
 > - [ ] A quoted item is an item
 > > - [ ] Twice quoted too

@@ -158,7 +158,8 @@ def _lex(text: str) -> list[_Block]:
             out.append(_Block("blank", i + 1))
             i, prev_blank = i + 1, True
             continue
-        if indent >= 4 and not list_open and prev_blank:  # an indented code block
+        after_block = bool(out) and out[-1].kind in ("heading", "rule")
+        if indent >= 4 and not list_open and (prev_blank or after_block):  # indented code
             j, body = i, []
             while j < len(lines) and (not lines[j].strip() or lines[j].startswith("    ")):
                 body.append(lines[j][4:])
