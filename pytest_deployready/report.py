@@ -39,6 +39,8 @@ _VERDICT_COLOUR = {
     Verdict.NO_GO: "#cf222e",
     Verdict.ROLLBACK: "#82071e",
 }
+#: Up to this many pending manual checks are listed one per line; more are summarised.
+_PENDING_LISTED = 10
 
 
 # -- terminal ------------------------------------------------------------------------------
@@ -71,10 +73,6 @@ def _by_phase(checks: Iterable[CheckResult]) -> dict[str, dict[str, int]]:
         row = table.setdefault(c.phase or "(no phase)", dict.fromkeys(_COLUMNS, 0))
         row[str(c.outcome)] += 1
     return table
-
-
-#: Up to this many pending manual checks are listed one per line; more are summarised.
-_PENDING_LISTED = 10
 
 
 def terminal_summary(run: DeployRun, tr: Any) -> None:
