@@ -127,6 +127,27 @@ def test_an_item_that_names_its_side_where_no_heading_does() -> None:
     ]
 
 
+def test_monitoring_set_up_before_the_launch_is_preparation() -> None:
+    text = """# Launch plan
+## Pre-Launch
+- [ ] Load test
+## Monitoring
+- [ ] Dashboards created
+## Go-Live
+- [ ] DNS switched
+## Monitoring
+- [ ] On-call watches the dashboard
+"""
+    assert phases(text) == [
+        ("Load test", "pre"),
+        ("Dashboards created", "pre"),
+        ("DNS switched", "deploy"),
+        ("On-call watches the dashboard", "post"),
+    ]
+    reason = parse_checklist(text).items[1].phase_reason
+    assert reason == 'heading "Monitoring" (before the launch)'
+
+
 def test_a_generic_title_names_no_phase() -> None:
     assert phases("# Production Deployment Checklist\n## Database\n- [ ] Backup\n") == [
         ("Backup", "pre")

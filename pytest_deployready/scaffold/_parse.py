@@ -346,6 +346,7 @@ class _Ctx:
     checkish: bool = False
     choice_item: _Draft | None = None
     used: bool = False
+    note: str = ""  # why the phase differs from what the words say
 
 
 @dataclass
@@ -452,6 +453,17 @@ class _Reader:
         self.last_text = ""
         self.or_pending = False
         self.anchor: tuple[int, int, int] | None = self._find_anchor()
+        self.launch_line = next(  # the first heading that is the launch itself
+            (
+                b.line
+                for b in blocks
+                if b.kind == "heading"
+                and (found := phase_strength(b.text)) is not None
+                and found[0] == "deploy"
+                and found[1] >= 1
+            ),
+            None,
+        )
 
     # -- context ---------------------------------------------------------------------------------
 
@@ -515,7 +527,7 @@ class _Reader:
             chosen = named[-1]
         if chosen is not None:
             c = chosen[1]
-            return chosen[2][0], f'{c.kind} "{c.text}"', False
+            return chosen[2][0], f'{c.kind} "{c.text}"{c.note}', False
         return "pre", "no heading names a phase: pre by default", False
 
     def _skip(self, plain: bool) -> str | None:
@@ -574,7 +586,16 @@ class _Reader:
             return
         while self.stack and self.stack[-1].kind != "title" and self.stack[-1].level >= block.level:
             self.stack.pop()
-        self.stack.append(self._ctx("heading", text, block.level))
+        ctx = self._ctx("heading", text, block.level)
+        if (
+            ctx.phase == ("post", 0)
+            and self.launch_line is not None
+            and block.line < self.launch_line
+            and not any(c.phase for c in self.stack if c.kind == "heading")
+        ):  # "Monitoring" set up before the launch heading is preparation
+            ctx.phase = ("pre", 0)
+            ctx.note = " (before the launch)"
+        self.stack.append(ctx)
         path = tuple(c.text for c in self.stack if c.kind == "heading")
         self._open(path, text, block.line, boxes)
 
