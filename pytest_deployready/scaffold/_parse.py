@@ -618,12 +618,6 @@ class _Reader:
         assert self.section is not None
         return self.section
 
-    def _pop_labels(self, indent: int, *, list_only: bool) -> None:
-        while self.labels and self.labels[-1].level - 10 >= indent:
-            if list_only and self.labels[-1].kind != "label":
-                break
-            self.labels.pop()
-
     def entry(self, block: _Block) -> None:
         section = self._current(block.line)
         while self.open_items and self.open_items[-1].indent >= block.indent:
