@@ -39,6 +39,8 @@ _VERDICT_COLOUR = {
     Verdict.NO_GO: "#cf222e",
     Verdict.ROLLBACK: "#82071e",
 }
+#: Up to this many pending manual checks are listed one per line; more are summarised.
+_PENDING_LISTED = 10
 
 
 # -- terminal ------------------------------------------------------------------------------
@@ -100,7 +102,11 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
     if run.deselected:
         detail = ", ".join(f"{why}: {n}" for why, n in sorted(run.deselected.items()))
         tr.write_line(f"deselected: {sum(run.deselected.values())} ({detail})")
+    pending = [c for c in run.results if c.outcome is Outcome.PENDING]
+    many_pending = len(pending) > _PENDING_LISTED
     for c in run.results:
+        if many_pending and c.outcome is Outcome.PENDING:
+            continue  # summarised below
         if c.blocking or (c.rollback_trigger and c.outcome in (Outcome.FAILED, Outcome.ERROR)):
             label, markup = "BLOCKING", {"red": True}
         elif c.outcome in (Outcome.FAILED, Outcome.ERROR):
@@ -116,9 +122,8 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
         )
         message = f": {c.message.splitlines()[0]}" if c.message else ""
         tr.write_line(run.redactor.redact(f"{label} {c.id} {where}{message}"), **markup)
-    pending = [c for c in run.results if c.outcome is Outcome.PENDING]
-    if pending:
-        attest_file = run.config.option.deploy_attest or "attestations.toml"
+    attest_file = run.config.option.deploy_attest or "attestations.toml"
+    if pending and not many_pending:
         tr.write_line(f"{len(pending)} manual check(s) pending attestation; attest each with:")
         for c in pending:
             tr.write_line(
@@ -126,6 +131,34 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
                 f"--file {attest_file}   [{c.severity}]",
                 yellow=c.blocking,
             )
+    elif pending:  # hundreds of lines help nobody: counts, one example, the record has the list
+        blocking = sum(1 for c in pending if c.blocking)
+        tr.write_line(
+            f"{len(pending)} manual check(s) pending attestation ({blocking} blocking), "
+            "by phase and role:",
+            yellow=bool(blocking),
+        )
+        groups: dict[tuple[str, str], int] = {}
+        for c in pending:
+            key = (c.phase or "(no phase)", c.manual_role or "-")
+            groups[key] = groups.get(key, 0) + 1
+        shown = sorted(
+            groups.items(),
+            key=lambda kv: (order.index(kv[0][0]) if kv[0][0] in order else len(order), -kv[1]),
+        )
+        cut = len(shown) if len(shown) <= _PENDING_LISTED - 2 else _PENDING_LISTED - 3
+        for (phase_name, role), n in shown[:cut]:
+            tr.write_line(f"  {phase_name:<10} {role:<20} {n:>5}")
+        if cut < len(shown):
+            rest = sum(n for _, n in shown[cut:])
+            tr.write_line(f"  ... {len(shown) - cut} more phase/role group(s): {rest}")
+        first = pending[0]
+        where = str(run.record_path or "the record (pass --deploy-record PATH)")
+        tr.write_line(
+            f"  the full list is in {where}; attest each with e.g. "
+            f"deployready attest '{first.id}' --by NAME --role '{first.manual_role}' "
+            f"--file {attest_file}"
+        )
     for w in run.waiver_statuses():
         if w["status"] == "expired":
             tr.write_line(
