@@ -150,7 +150,8 @@ def test_add_url_registers_the_password_only() -> None:
     r.add_url("")
     r.add_url("http://127.0.0.1:8080")
     r.add_url("http://[::1")  # invalid: ignored, no exception
-    assert r.secrets == {"pw-9f8e7d"}
+    # the password, and the Authorization: Basic value a client sends for the URL's userinfo
+    assert r.secrets == {"pw-9f8e7d", "ZGVwbG95ZXI6cHctOWY4ZTdk"}
     assert r.redact("user deployer, password pw-9f8e7d") == "user deployer, password ***"
 
 
