@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import os
 from collections import Counter
 from collections.abc import Mapping
