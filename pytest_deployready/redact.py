@@ -62,8 +62,10 @@ _SECRET_KEY_WORDS = (
 # bare, up to the end of the line or a quote or one of ,;&}]) (a YAML passphrase has spaces).
 # Not "==": ``assert token == x`` is code, not a value.
 _KEY_VALUE = re.compile(
-    r"(?P<key>(?:" + _SECRET_KEY_WORDS + r"))(?![\w-])(?P<sep>['\"]?[ \t]*[:=](?!=)[ \t]*)"
-    r"(?:\"(?P<dq>(?:[^\"\\\n]|\\.)*)\"|'(?P<sq>(?:[^'\\\n]|\\.)*)'"
+    r"(?P<key>(?:" + _SECRET_KEY_WORDS + r"))(?![\w-])"
+    r"(?P<sep>(?:\\*['\"])?[ \t]*[:=](?!=)[ \t]*)"
+    r"(?:(?P<esc>\\+)[\"'](?P<escaped>[^\"'\\\n]*)(?P=esc)[\"']"  # JSON inside a JSON string
+    r"|\"(?P<dq>(?:[^\"\\\n]|\\.)*)\"|'(?P<sq>(?:[^'\\\n]|\\.)*)'"
     r"|(?P<bare>(?:(?:basic|bearer|token|digest|negotiate|ntlm)[ \t]+)?"
     r"[^\s'\",;&}\])]+(?:[ \t]+[^\s'\",;&}\])]+)*))",
     re.I,
@@ -284,9 +286,21 @@ class Redactor:
         return data
 
     def _value(self, key: str, value: Any, patterns: bool) -> Any:
-        if patterns and isinstance(value, str) and value and is_secret_key(key):
-            return _masked(key, value)
+        if patterns and is_secret_key(key):
+            return _mask_strings(key, value)
         return self.redact_data(value, patterns=patterns)
+
+
+def _mask_strings(key: str, value: Any) -> Any:
+    """Every non-empty string in ``value`` (held by the secret-named ``key``) masked."""
+    if isinstance(value, str):
+        return _masked(key, value) if value else value
+    if isinstance(value, Mapping):
+        return {k: _mask_strings(key, v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        items = [_mask_strings(key, v) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    return value
 
 
 def _ascii_fold(secret: str) -> str | None:
@@ -327,7 +341,7 @@ def _mask_value(match: re.Match[str]) -> str:
 
 
 def _mask_key_value(match: re.Match[str]) -> str:
-    group = next(g for g in ("dq", "sq", "bare") if match.group(g) is not None)
+    group = next(g for g in ("escaped", "dq", "sq", "bare") if match.group(g) is not None)
     value = match.group(group)
     if not value:
         return match.group(0)

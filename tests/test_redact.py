@@ -452,3 +452,20 @@ def test_new_secret_names() -> None:
         assert is_secret_name(name), name
     for name in ("SSH_AUTH_SOCK", "AUTHOR", "PASSENGER_COUNT", "COMPASS"):
         assert not is_secret_name(name), name
+
+
+def test_json_inside_a_json_string_is_masked() -> None:
+    inner = json.dumps({"user": "bob", "password": "in-json-123"})
+    for text in (json.dumps({"body": inner}), json.dumps({"log": json.dumps({"body": inner})})):
+        clean = Redactor().redact(text)
+        assert "in-json-123" not in clean
+        assert json.loads(clean)  # still JSON
+        assert "bob" in clean
+
+
+def test_everything_under_a_secret_named_key_is_masked() -> None:
+    data = {"password": {"old": "o-1234", "new": ["n-1234"]}, "count": {"token": None}}
+    assert Redactor().redact_data(data) == {
+        "password": {"old": "***", "new": ["***"]},
+        "count": {"token": None},
+    }

@@ -66,6 +66,8 @@ CANARIES: dict[str, Canary] = {
     "json-body:evidence": Canary("cnry-json-ev&<33"),
     "json-dict:evidence": Canary("cnry-dict-44"),
     "json-body:message": Canary("cnry-json-msg-55"),
+    "json-in-json:stdout": Canary("cnry-jij-65"),
+    "nested:evidence": Canary("cnry-nested-64"),
     "yaml:stdout": Canary("cnry-yaml-66"),
     "kv:stdout": Canary("cnry-kv-77"),
     "basic:message": Canary("cnry-basic-88", basic_user="ops"),
@@ -176,6 +178,7 @@ api_base_url = "http://bot:${ECHO_CRED}@{echo}"
 
 PLANTED = r"""
 import base64
+import json
 import os
 
 import pytest
@@ -221,7 +224,9 @@ def test_json_bodies(evidence):
     assert False, f"token endpoint refused {{body}}"
 
 
-def test_yaml_and_key_value_lines():
+def test_yaml_and_key_value_lines(evidence):
+    evidence.add("rotation", {{"password": {{"old": C["nested:evidence"], "new": None}}}})
+    print(json.dumps({{"log": json.dumps({{"event": "login", "password": C["json-in-json:stdout"]}})}}))
     print("db_password: " + C["yaml:stdout"])
     print("api_key=" + C["kv:stdout"])
     assert False
