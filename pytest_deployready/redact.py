@@ -70,6 +70,17 @@ _KEY_VALUE = re.compile(
     r"[^\s'\",;&}\])]+(?:[ \t]+[^\s'\",;&}\])]+)*))",
     re.I,
 )
+# <password>x</password> in XML bodies, and --password x / --api-key x on command lines.
+_XML_ELEMENT = re.compile(
+    r"(?P<pre><(?P<tag>[\w:.\-]*?(?:"
+    + _SECRET_KEY_WORDS
+    + r"))(?:\s[^>]*)?>)(?P<val>[^<]+)(?=</(?P=tag)>)",
+    re.I,
+)
+_CLI_FLAG = re.compile(
+    r"(?P<pre>(?<![\w-])--?[\w-]*?(?:" + _SECRET_KEY_WORDS + r")[ \t]+)(?P<val>[^\s'\"-][^\s'\"]*)",
+    re.I,
+)
 # Cookie and Set-Cookie header lines: every cookie of the line, up to its end or a quote.
 _COOKIE_HEADER = re.compile(r"(?P<pre>\b(?:set-)?cookie[ \t]*:[ \t]*)(?P<val>[^\n'\"]+)", re.I)
 # The auth scheme an Authorization value starts with: kept, it is not the secret.
@@ -257,6 +268,8 @@ class Redactor:
         text = _URL_PASSWORD.sub(_mask_value, text)
         text = _COOKIE_HEADER.sub(_mask_value, text)
         text = _KEY_VALUE.sub(_mask_key_value, text)
+        text = _XML_ELEMENT.sub(_mask_value, text)
+        text = _CLI_FLAG.sub(_mask_value, text)
         text = _BEARER.sub(_mask_bearer, text)
         text = _BASIC.sub(_mask_basic, text)
         return text

@@ -469,3 +469,20 @@ def test_everything_under_a_secret_named_key_is_masked() -> None:
         "password": {"old": "***", "new": ["***"]},
         "count": {"token": None},
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "<login><user>bob</user><password>x-123</password></login>",
+            "<login><user>bob</user><password>***</password></login>",
+        ),
+        ('<ns:ApiKey type="a">k-1234</ns:ApiKey>', '<ns:ApiKey type="a">***</ns:ApiKey>'),
+        ("curl -H x --api-key k-123 https://h", "curl -H x --api-key *** https://h"),
+        ("vault login --token s.abcdef", "vault login --token ***"),
+        ("cmd --no-password --token-file /run/t", "cmd --no-password --token-file /run/t"),
+    ],
+)
+def test_xml_elements_and_command_line_flags(text: str, expected: str) -> None:
+    assert Redactor().redact(text) == expected
