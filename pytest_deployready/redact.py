@@ -43,7 +43,7 @@ MASK = "***"
 
 _SECRET_NAME = re.compile(
     r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN(?!IZER)|_KEY$|^KEY$|APIKEY|CREDENTIAL|PRIVATE"
-    r"|COOKIE|AUTH$|_PASS$|^PASS$|_PW$",
+    r"|COOKIE$|AUTH$|_PASS$|^PASS$|_PW$",
     re.I,
 )
 # scheme://user:password@host -> keep user, hide password: everything up to the last "@" of the
@@ -96,6 +96,9 @@ _QUICK = (
     r"://|authoriz|bearer|basic|token|secret|passw|passphrase|pwd|auth|cookie|credential"
     r"|api[_-]?key|access[_-]?key|private[_-]?key|signing[_-]?key|session[_-]?id"
 )
+# Values of secret-named variables that are settings, not secrets (TOKEN_TTL=3600,
+# REQUIRE_AUTH=true): masking them would mask every "3600" and "true" in the output.
+_SETTING_WORDS = frozenset({"true", "false", "yes", "no", "none", "null", "on", "off"})
 # Values shorter than this are not treated as secrets (too many false positives).
 _MIN_SECRET_LEN = 4
 
@@ -166,7 +169,11 @@ class Redactor:
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Redactor:
         """A redactor that knows the values of every secret-looking environment variable."""
         env = os.environ if environ is None else environ
-        return cls(value for name, value in env.items() if is_secret_name(name))
+        return cls(
+            value
+            for name, value in env.items()
+            if is_secret_name(name) and value.lower() not in _SETTING_WORDS and not value.isdigit()
+        )
 
     def add(self, secret: str | None) -> None:
         """Register a literal value that must never be shown."""

@@ -486,3 +486,13 @@ def test_everything_under_a_secret_named_key_is_masked() -> None:
 )
 def test_xml_elements_and_command_line_flags(text: str, expected: str) -> None:
     assert Redactor().redact(text) == expected
+
+
+def test_settings_in_secret_named_variables_are_not_secrets() -> None:
+    r = Redactor.from_environ(
+        {"TOKEN_TTL": "360000", "REQUIRE_AUTH": "true", "SKIP_SECRET": "False", "API_TOKEN": "t-9x"}
+    )
+    assert (
+        r.redact("ttl 360000, auth true, skip False, t-9x")
+        == "ttl 360000, auth true, skip False, ***"
+    )

@@ -226,7 +226,8 @@ def test_json_bodies(evidence):
 
 def test_yaml_and_key_value_lines(evidence):
     evidence.add("rotation", {{"password": {{"old": C["nested:evidence"], "new": None}}}})
-    print(json.dumps({{"log": json.dumps({{"event": "login", "password": C["json-in-json:stdout"]}})}}))
+    inner = json.dumps({{"event": "login", "password": C["json-in-json:stdout"]}})
+    print(json.dumps({{"log": inner}}))
     print("db_password: " + C["yaml:stdout"])
     print("api_key=" + C["kv:stdout"])
     assert False
