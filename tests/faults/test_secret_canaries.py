@@ -432,10 +432,13 @@ def authored(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path
     return pytester.path
 
 
+@pytest.mark.parametrize(
+    "extra", [pytest.param((), id="serial"), pytest.param(("-n", "2"), id="xdist")]
+)
 def test_titles_and_sections_are_shown_as_written(
-    pytester: pytest.Pytester, authored: Path
+    pytester: pytest.Pytester, authored: Path, extra: tuple[str, ...]
 ) -> None:
-    result = pytester.runpytest_subprocess(*OUTPUT_ARGS, timeout=TIMEOUT_S)
+    result = pytester.runpytest_subprocess(*OUTPUT_ARGS, *extra, timeout=TIMEOUT_S)
     result.assert_outcomes(failed=len(TITLES), passed=1)
     record = json.loads((authored / "rec.json").read_text(encoding="utf-8"))
     checks = {c["id"].rsplit("::", 1)[-1]: c for c in record["checks"]}
@@ -448,7 +451,10 @@ def test_titles_and_sections_are_shown_as_written(
     assert html.escape(SECTION) in deploy_html
     assert SECTION in pytest_html
     terminal = "\n".join(result.outlines)
-    assert all(f"test_authored.py::{name}" in terminal for name in TITLES)
+    junit = (authored / "junit.xml").read_text(encoding="utf-8")
+    for name in TITLES:
+        assert f"test_authored.py::{name}" in terminal
+        assert f'name="{name}"' in junit
     # exact known secret values are still masked everywhere, titles included
     assert checks["test_known_secret_in_title"]["title"] == "uses *** as its key"
     found = leaks(result, authored, {"RELEASE_SECRET": Canary("cnry-in-title-49")})
