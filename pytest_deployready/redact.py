@@ -47,9 +47,11 @@ _SECRET_NAME = re.compile(
     re.I,
 )
 # scheme://user:password@host -> keep user, hide password: everything up to the last "@" of the
-# authority, so a password with an unencoded "@" ("p@ss") is masked whole.
+# authority, so a password with an unencoded "@" ("p@ss") is masked whole. The scheme starts
+# where a word does and is short, so a long run of letters is not rescanned from every position.
 _URL_PASSWORD = re.compile(
-    r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/\"'<>`]*:)(?P<val>[^\s/?#\"'<>`]+)(?=@)"
+    r"(?P<pre>(?<![a-zA-Z0-9+.\-])[a-zA-Z][a-zA-Z0-9+.\-]{0,63}://[^\s:/\"'<>`]*:)"
+    r"(?P<val>[^\s/?#\"'<>`]+)(?=@)"
 )
 # The words that make a key secret when a key ends with one of them (db_password, x-auth-token,
 # client_secret, "apiKey"), written as a regular expression over lower-case text.
@@ -62,7 +64,7 @@ _SECRET_KEY_WORDS = (
 # bare, up to the end of the line or a quote or one of ,;&}]) (a YAML passphrase has spaces).
 # Not "==": ``assert token == x`` is code, not a value.
 _KEY_VALUE = re.compile(
-    r"(?P<key>(?:" + _SECRET_KEY_WORDS + r"))(?![\w-])"
+    r"(?=[acpst])(?P<key>(?:" + _SECRET_KEY_WORDS + r"))(?![\w-])"
     r"(?P<sep>(?:\\*['\"])?[ \t]*[:=](?!=)[ \t]*)"
     r"(?:(?P<esc>\\+)[\"'](?P<escaped>[^\"'\\\n]*)(?P=esc)[\"']"  # JSON inside a JSON string
     r"|\"(?P<dq>(?:[^\"\\\n]|\\.)*)\"|'(?P<sq>(?:[^'\\\n]|\\.)*)'"
