@@ -95,6 +95,7 @@ _WAIVER_KEYS = ("check", "justification", "expires", "run")
 _PHASE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
 _THRESHOLD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _INTERPOLATION = re.compile(
     r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}|(?P<bad>\$\{)"
 )
@@ -120,6 +121,12 @@ class ConfigError(pytest.UsageError):  # type: ignore[misc]
 
     def __reduce__(self) -> tuple[type[ConfigError], tuple[str, str, str]]:
         return (type(self), (self.file, self.key, self.problem))
+
+    def masked(self, redactor: Redactor) -> ConfigError:
+        """The same error with every secret in it masked (a quoted value may be one)."""
+        return ConfigError(
+            redactor.redact(self.file), redactor.redact(self.key), redactor.redact(self.problem)
+        )
 
 
 # -- the configuration objects ---------------------------------------------------------------
@@ -332,16 +339,19 @@ def parse_threshold_override(text: str) -> tuple[str, str]:
     """
     name, sep, rule_text = text.partition("=")
     name = name.strip()
-    if not sep or not _THRESHOLD_NAME.match(name):
-        raise ConfigError(
-            CLI_THRESHOLD_SOURCE,
-            "",
-            f"expected NAME=RULE such as api_p95_ms='< 200', got {text!r}",
-        )
     try:
-        rule = parse_rule(rule_text)
-    except RuleError as exc:
-        raise ConfigError(f"{CLI_THRESHOLD_SOURCE} {name}", "", str(exc)) from None
+        if not sep or not _THRESHOLD_NAME.match(name):
+            raise ConfigError(
+                CLI_THRESHOLD_SOURCE,
+                "",
+                f"expected NAME=RULE such as api_p95_ms='< 200', got {text!r}",
+            )
+        try:
+            rule = parse_rule(rule_text)
+        except RuleError as exc:
+            raise ConfigError(f"{CLI_THRESHOLD_SOURCE} {name}", "", str(exc)) from None
+    except ConfigError as exc:  # the shell may have expanded a secret into the option
+        raise exc.masked(Redactor.from_environ()) from None
     return name, rule.text
 
 
@@ -362,6 +372,23 @@ def load_config(
                           threshold_overrides=[("api_p95_ms", "< 300")])
     """
     env = os.environ if environ is None else environ
+    try:
+        return _load_config(rootdir, explicit, env_name, start_dirs, threshold_overrides, env)
+    except ConfigError as exc:
+        # An error quotes the value it refuses, and a value may hold what ${VAR} put there:
+        # the values of secret-looking variables and URL passwords are masked in every one.
+        raise exc.masked(Redactor.from_environ(env)) from None
+
+
+def _load_config(
+    rootdir: Path,
+    explicit: Path | None,
+    env_name: str | None,
+    start_dirs: Sequence[Path],
+    threshold_overrides: Sequence[tuple[str, str]],
+    env: Mapping[str, str],
+) -> DeployConfig:
+    """:func:`load_config`, with its errors unmasked."""
     env_from_variable = False
     if not env_name:
         env_name = env.get(ENV_VARIABLE) or None
@@ -409,7 +436,9 @@ def load_config(
         origin.update(dict.fromkeys(_leaves(overlay), overlay_source))
 
     where = _Where(origin, base)
+    written = effective
     effective = _interpolate(effective, "", where, env)
+    _check_token_envs(written, effective, where, env)
     cfg = _build(effective, where)
 
     sources = {key: source.label for key, source in origin.items()}
@@ -714,6 +743,41 @@ def _substitute(text: str, key: str, where: _Where, environ: Mapping[str, str]) 
 
 
 # -- values: checked on the merged, interpolated config ----------------------------------------
+
+
+def _check_token_envs(
+    written: Mapping[str, Any], data: Mapping[str, Any], where: _Where, environ: Mapping[str, str]
+) -> None:
+    """``api_token_env``/``token_env`` must *name* a variable, not hold the token itself.
+
+    The documented mistake, ``api_token_env = "${SVC_AUTH}"``, puts the token there: a value
+    that is not a variable name, or that ``${...}`` turned into something that names no set
+    variable, or that is another variable's value, is refused without showing it.
+    """
+    targets_written = written.get("targets", {})
+    targets = data.get("targets", {})
+    entries = [("targets.api_token_env", targets_written, targets, "api_token_env")]
+    for i, (api_written, api) in enumerate(
+        zip(targets_written.get("apis", []), targets.get("apis", []), strict=True)
+    ):
+        entries.append((f"targets.apis[{i}].token_env", api_written, api, "token_env"))
+    values = set(environ.values())
+    for key, table_written, table, name in entries:
+        value = table.get(name)
+        if not value:
+            continue
+        interpolated = value != table_written.get(name)
+        if (
+            not _ENV_NAME.match(value)
+            or (interpolated and value not in environ)
+            or (value in values and value not in environ)
+        ):
+            raise where.error(
+                key,
+                "give the name of the environment variable that holds the token "
+                '(api_token_env = "API_TOKEN"), not the token itself (as "${API_TOKEN}" '
+                "would); the value is not shown",
+            )
 
 
 def _build(data: Mapping[str, Any], where: _Where) -> DeployConfig:

@@ -1,12 +1,22 @@
 """One redactor for every output path: terminal, HTML, JSON record and JUnit XML.
 
-What is hidden:
+What is hidden (docs/secrets.md has the full list, with examples):
 
-* the password part of any ``scheme://user:password@host`` URL;
-* values after ``Authorization:``/``Bearer``/``token=``-like markers;
-* the values of environment variables whose names look secret (``*PASSWORD*``,
-  ``*SECRET*``, ``*TOKEN*``, ``*_KEY``), wherever they appear;
-* any value registered explicitly with :meth:`Redactor.add`.
+* known values: those of environment variables whose names look secret (``*PASSWORD*``,
+  ``*SECRET*``, ``*TOKEN*``, ``*_KEY``, ``*AUTH``, ``*COOKIE*``, ...), target credentials and
+  anything registered with :meth:`Redactor.add`, in every form they are printed in (as is,
+  repr- and JSON-escaped, HTML-escaped, %-encoded; a URL's credentials also as the
+  ``Authorization: Basic`` value an HTTP client sends for them);
+* patterns, for values it was never told about: the password of any
+  ``scheme://user:password@host`` URL (up to the last ``@`` before the host),
+  ``Authorization``/``Cookie``/``Set-Cookie`` header values, ``Bearer``/``Basic`` credentials,
+  and the value of any secret-named key (``password``, ``db_password``, ``token``,
+  ``client_secret``, ``api_key``, ``authorization``, ``cookie``, ...) written as JSON,
+  a Python dict, ``key=value`` or YAML ``key: value``;
+* in data (:meth:`Redactor.redact_data`), the string value of any secret-named key.
+
+Known values are masked everywhere; patterns only where text can hold output (not in the
+suite author's titles and section names: ``redact(text, patterns=False)``).
 
 Example::
 
@@ -16,6 +26,8 @@ Example::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import json
 import os
@@ -23,31 +35,72 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
-__all__ = ["MASK", "Redactor", "is_secret_name", "safe_url", "url_host"]
+__all__ = ["MASK", "Redactor", "is_secret_key", "is_secret_name", "safe_url", "url_host"]
 
 MASK = "***"
 
 _SECRET_NAME = re.compile(
-    r"PASSWORD|PASSWD|SECRET|TOKEN(?!IZER)|_KEY$|^KEY$|CREDENTIAL|PRIVATE", re.I
-)
-# scheme://user:password@host -> keep user, hide password.
-_URL_PASSWORD = re.compile(r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@]*:)(?P<pw>[^\s@/]+)(?=@)")
-# Authorization: Bearer abc / "authorization": "Token abc" / token=abc / api_key: abc
-_HEADER_VALUE = re.compile(
-    r"(?P<pre>\b(?:authorization|proxy-authorization)['\"]?\s*[:=]\s*['\"]?"
-    r"(?:bearer|token|basic|digest)?\s*)(?P<val>[^\s'\",;]+)",
+    r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN(?!IZER)|_KEY$|^KEY$|APIKEY|CREDENTIAL|PRIVATE"
+    r"|COOKIE$|AUTH$|_PASS$|^PASS$|_PW$",
     re.I,
 )
-_BEARER = re.compile(r"(?P<pre>\bbearer\s+)(?P<val>[A-Za-z0-9\-._~+/]+=*)", re.I)
+# scheme://user:password@host -> keep user, hide password: everything up to the last "@" of the
+# authority, so a password with an unencoded "@" ("p@ss") is masked whole. The scheme starts
+# where a word does and is short, so a long run of letters is not rescanned from every position.
+_URL_PASSWORD = re.compile(
+    r"(?P<pre>(?<![a-zA-Z0-9+.\-])[a-zA-Z][a-zA-Z0-9+.\-]{0,63}://[^\s:/\"'<>`]*:)"
+    r"(?P<val>[^\s/?#\"'<>`]+)(?=@)"
+)
+# The words that make a key secret when a key ends with one of them (db_password, x-auth-token,
+# client_secret, "apiKey"), written as a regular expression over lower-case text.
+_SECRET_KEY_WORDS = (
+    r"passw(?:or)?d|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
+    r"|signing[_-]?key|credentials?|authorization|cookie|session[_-]?id"
+    r"|(?<![a-z0-9])(?:pwd|auth)"
+)
+# A secret-named key, optionally quoted, then ":" or "=", then its value: "quoted", 'quoted' or
+# bare, up to the end of the line or a quote or one of ,;&}]) (a YAML passphrase has spaces).
+# Not "==": ``assert token == x`` is code, not a value.
 _KEY_VALUE = re.compile(
-    r"(?P<pre>\b(?:access_token|api[_-]?key|apikey|token|secret|password|passwd|pwd)"
-    r"['\"]?\s*[=:]\s*['\"]?)(?P<val>[^\s'\",;&]+)",
+    r"(?=[acpst])(?P<key>(?:" + _SECRET_KEY_WORDS + r"))(?![\w-])"
+    r"(?P<sep>(?:\\*['\"])?[ \t]*[:=](?!=)[ \t]*)"
+    r"(?:(?P<esc>\\+)[\"'](?P<escaped>[^\"'\\\n]*)(?P=esc)[\"']"  # JSON inside a JSON string
+    r"|\"(?P<dq>(?:[^\"\\\n]|\\.)*)\"|'(?P<sq>(?:[^'\\\n]|\\.)*)'"
+    r"|(?P<bare>(?:(?:basic|bearer|token|digest|negotiate|ntlm)[ \t]+)?"
+    r"[^\s'\",;&}\])]+(?:[ \t]+[^\s'\",;&}\])]+)*))",
     re.I,
 )
+# <password>x</password> in XML bodies, and --password x / --api-key x on command lines.
+_XML_ELEMENT = re.compile(
+    r"(?P<pre><(?P<tag>[\w:.\-]*?(?:"
+    + _SECRET_KEY_WORDS
+    + r"))(?:\s[^>]*)?>)(?P<val>[^<]+)(?=</(?P=tag)>)",
+    re.I,
+)
+_CLI_FLAG = re.compile(
+    r"(?P<pre>(?<![\w-])--?[\w-]*?(?:" + _SECRET_KEY_WORDS + r")[ \t]+)(?P<val>[^\s'\"-][^\s'\"]*)",
+    re.I,
+)
+# Cookie and Set-Cookie header lines: every cookie of the line, up to its end or a quote.
+_COOKIE_HEADER = re.compile(r"(?P<pre>\b(?:set-)?cookie[ \t]*:[ \t]*)(?P<val>[^\n'\"]+)", re.I)
+# The auth scheme an Authorization value starts with: kept, it is not the secret.
+_SCHEME = re.compile(r"(?:basic|bearer|token|digest|negotiate|ntlm|apikey)\s+", re.I)
+_BEARER = re.compile(r"(?P<pre>\bbearer\s+)(?P<val>[A-Za-z0-9\-._~+/]+=*)", re.I)
+# Words that follow "bearer" in prose ("without a bearer token"): not credentials.
+_BEARER_PROSE = frozenset(
+    {"token", "tokens", "auth", "authentication", "authorization", "header", "headers", "scheme"}
+)
+_BASIC = re.compile(r"(?P<pre>\bbasic\s+)(?P<val>[A-Za-z0-9+/]{4,}={0,2})", re.I)
 # Text without any of these can't match the patterns above.
-_QUICK = r"://|authoriz|bearer|token|secret|passw|pwd|api[_-]?key|apikey"
+_QUICK = (
+    r"://|authoriz|bearer|basic|token|secret|passw|passphrase|pwd|auth|cookie|credential"
+    r"|api[_-]?key|access[_-]?key|private[_-]?key|signing[_-]?key|session[_-]?id"
+)
+# Values of secret-named variables that are settings, not secrets (TOKEN_TTL=3600,
+# REQUIRE_AUTH=true): masking them would mask every "3600" and "true" in the output.
+_SETTING_WORDS = frozenset({"true", "false", "yes", "no", "none", "null", "on", "off"})
 # Values shorter than this are not treated as secrets (too many false positives).
 _MIN_SECRET_LEN = 4
 
@@ -55,6 +108,20 @@ _MIN_SECRET_LEN = 4
 def is_secret_name(name: str) -> bool:
     """True when an environment variable's name looks like it holds a secret."""
     return bool(_SECRET_NAME.search(name))
+
+
+# A key is a name: "X-Api-Key", "db_password" (not a line of text that ends in "token").
+_SECRET_KEY = re.compile(r"^[\w.\-]*(?:" + _SECRET_KEY_WORDS + r")$", re.I)
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a data key names a secret: ``password``, ``db_password``, ``X-Api-Key``.
+
+    Example::
+
+        is_secret_key("client_secret"), is_secret_key("token_type")  # (True, False)
+    """
+    return bool(_SECRET_KEY.match(key))
 
 
 def safe_url(url: str) -> str:
@@ -104,7 +171,11 @@ class Redactor:
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Redactor:
         """A redactor that knows the values of every secret-looking environment variable."""
         env = os.environ if environ is None else environ
-        return cls(value for name, value in env.items() if is_secret_name(name))
+        return cls(
+            value
+            for name, value in env.items()
+            if is_secret_name(name) and value.lower() not in _SETTING_WORDS and not value.isdigit()
+        )
 
     def add(self, secret: str | None) -> None:
         """Register a literal value that must never be shown."""
@@ -113,13 +184,17 @@ class Redactor:
         secret = str(secret)
         if len(secret) < _MIN_SECRET_LEN or secret in self._secrets:
             return
-        # Also the forms a secret takes when printed inside a repr() or a JSON string.
+        # Also the forms a secret takes when printed inside a repr() or a JSON string, in XML
+        # or HTML, or %-encoded in a URL.
         forms = {
             secret,
             repr(secret)[1:-1],
             json.dumps(secret)[1:-1],
+            json.dumps(secret, ensure_ascii=False)[1:-1],
             html.escape(secret, quote=False),  # as it stands in JUnit XML or HTML
             html.escape(secret, quote=True),
+            quote(secret, safe=""),
+            quote_plus(secret, safe=""),
         }
         self._secrets.update(f for f in forms if len(f) >= _MIN_SECRET_LEN)
         self._quick = self._quick_ascii = None
@@ -128,16 +203,34 @@ class Redactor:
         self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
 
     def add_url(self, url: str | None) -> None:
-        """Register the password of a URL (``scheme://user:password@host``)."""
+        """Register the password of a URL (``scheme://user:password@host``), in every form.
+
+        The password is what comes between the user's ``:`` and the *last* ``@`` before the
+        host (``p@ss`` in ``postgresql://app:p@ss@db/app``), as written and %-decoded. A
+        client that splits at the first ``@`` prints the rest as a host name
+        (``could not translate host name "ss@db"``): the pieces around each ``@`` are
+        registered too. And the ``Authorization: Basic`` value an HTTP client sends for the
+        URL's credentials, ``base64(user:password)``.
+        """
         if not url:
             return
         try:
-            password = urlsplit(url).password
+            parts = urlsplit(url)
+            user, password = parts.username, parts.password
         except ValueError:
             return
-        self.add(password)
-        if password:
-            self.add(unquote(password))  # %40 in the URL is @ in the password
+        if not password:
+            return
+        for pw in {password, unquote(password)}:  # %40 in the URL is @ in the password
+            self.add(pw)
+            pieces = pw.split("@")
+            for i in range(1, len(pieces)):
+                self.add("@".join(pieces[:i]))
+                self.add("@".join(pieces[i:]))
+        for u, pw in {(user or "", password), (unquote(user or ""), unquote(password))}:
+            basic = base64.b64encode(f"{u}:{pw}".encode()).decode("ascii")
+            self.add(basic)
+            self.add(basic.rstrip("="))
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -181,23 +274,55 @@ class Redactor:
             text = self._pattern.sub(MASK, text)
         if not patterns:
             return text
-        text = _URL_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
-        text = _HEADER_VALUE.sub(_mask_value, text)
-        text = _BEARER.sub(_mask_value, text)
-        text = _KEY_VALUE.sub(_mask_value, text)
+        text = _URL_PASSWORD.sub(_mask_value, text)
+        text = _COOKIE_HEADER.sub(_mask_value, text)
+        text = _KEY_VALUE.sub(_mask_key_value, text)
+        text = _XML_ELEMENT.sub(_mask_value, text)
+        text = _CLI_FLAG.sub(_mask_value, text)
+        text = _BEARER.sub(_mask_bearer, text)
+        text = _BASIC.sub(_mask_basic, text)
         return text
 
-    def redact_data(self, data: Any) -> Any:
-        """Redact every string (keys included) inside JSON-like data."""
+    def redact_data(self, data: Any, *, patterns: bool = True) -> Any:
+        """Redact every string (keys included) inside JSON-like data.
+
+        The string value of a secret-named key (:func:`is_secret_key`) is masked whole, and
+        so is the value of a ``[name, value]`` pair (``record_property``) with such a name:
+        ``{"password": "x"}`` becomes ``{"password": "***"}``. ``patterns=False`` masks known
+        values only, for the suite author's own text (titles, section names).
+        """
         if isinstance(data, str):
-            return self.redact(data)
+            return self.redact(data, patterns=patterns)
         if isinstance(data, Mapping):
-            return {self.redact(str(k)): self.redact_data(v) for k, v in data.items()}
-        if isinstance(data, tuple):
-            return tuple(self.redact_data(v) for v in data)
-        if isinstance(data, list):
-            return [self.redact_data(v) for v in data]
+            return {
+                self.redact(str(k), patterns=patterns): self._value(str(k), v, patterns)
+                for k, v in data.items()
+            }
+        if isinstance(data, tuple | list):
+            if len(data) == 2 and isinstance(data[0], str):  # a (name, value) pair
+                key, value = data
+                pair = [self.redact(key, patterns=patterns), self._value(key, value, patterns)]
+                return tuple(pair) if isinstance(data, tuple) else pair
+            items = [self.redact_data(v, patterns=patterns) for v in data]
+            return tuple(items) if isinstance(data, tuple) else items
         return data
+
+    def _value(self, key: str, value: Any, patterns: bool) -> Any:
+        if patterns and is_secret_key(key):
+            return _mask_strings(key, value)
+        return self.redact_data(value, patterns=patterns)
+
+
+def _mask_strings(key: str, value: Any) -> Any:
+    """Every non-empty string in ``value`` (held by the secret-named ``key``) masked."""
+    if isinstance(value, str):
+        return _masked(key, value) if value else value
+    if isinstance(value, Mapping):
+        return {k: _mask_strings(key, v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        items = [_mask_strings(key, v) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    return value
 
 
 def _ascii_fold(secret: str) -> str | None:
@@ -219,8 +344,48 @@ def _ascii_fold(secret: str) -> str | None:
     return "".join(out)
 
 
+def _masked(key: str, value: str) -> str:
+    """``value`` of the secret-named ``key`` masked, keeping an auth scheme (``Bearer ***``)."""
+    if value.startswith(MASK) or value.lower() in ("null", "none", "true", "false"):
+        return value
+    scheme = _SCHEME.match(value)
+    if scheme is not None and scheme.end() < len(value):
+        rest = value[scheme.end() :]
+        return value if rest.startswith(MASK) else value[: scheme.end()] + MASK
+    return MASK
+
+
 def _mask_value(match: re.Match[str]) -> str:
     value = match.group("val")
-    if value == MASK or value.startswith(MASK):
+    if value.startswith(MASK):
         return match.group(0)
     return match.group("pre") + MASK
+
+
+def _mask_key_value(match: re.Match[str]) -> str:
+    group = next(g for g in ("escaped", "dq", "sq", "bare") if match.group(g) is not None)
+    value = match.group(group)
+    if not value:
+        return match.group(0)
+    start, end = match.span(group)
+    text = match.string
+    masked = _masked(match.group("key"), value)
+    if masked == value:
+        return match.group(0)
+    return text[match.start() : start] + masked + text[end : match.end()]
+
+
+def _mask_bearer(match: re.Match[str]) -> str:
+    if match.group("val").lower() in _BEARER_PROSE:  # "without a bearer token"
+        return match.group(0)
+    return _mask_value(match)
+
+
+def _mask_basic(match: re.Match[str]) -> str:
+    """``Basic <base64>`` is masked when the value decodes to ``user:password``."""
+    value = match.group("val")
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return match.group(0)
+    return _mask_value(match) if b":" in decoded else match.group(0)

@@ -121,7 +121,10 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
             f"[{c.phase or '-'}, {c.severity}{', rollback trigger' if c.rollback_trigger else ''}]"
         )
         message = f": {c.message.splitlines()[0]}" if c.message else ""
-        tr.write_line(run.redactor.redact(f"{label} {c.id} {where}{message}"), **markup)
+        # The phase is the author's text: masked for known secret values, not by pattern.
+        redact = run.redactor.redact
+        where = redact(where, patterns=False)
+        tr.write_line(f"{label} {redact(c.id)} {where}{redact(message)}", **markup)
     attest_file = run.config.option.deploy_attest or "attestations.toml"
     if pending and not many_pending:
         tr.write_line(f"{len(pending)} manual check(s) pending attestation; attest each with:")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import os
 from collections import Counter
 from collections.abc import Mapping
@@ -545,17 +544,26 @@ class DeployRun:
         return data
 
     def _redacted(self, text: str, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The record's JSON text and data with every secret masked: one pass over the text."""
-        clean = self.redactor.redact(text)
-        if clean == text:
-            return text, record
-        try:
-            return clean, json.loads(clean)
-        except ValueError:  # a pattern cut through JSON syntax: mask value by value instead
-            from pytest_deployready.record import dumps_record
+        """The record's JSON text and data with every secret masked.
 
-            data: dict[str, Any] = self.redactor.redact_data(record)
-            return dumps_record(data), data
+        One search over the whole text decides whether anything could need masking (most
+        records: nothing); then the record is masked value by value, so a secret-named key
+        masks its value (``{"password": "..."}`` in evidence) and the suite author's own text
+        (titles, section and phase names) is masked for known secret values only, never by
+        pattern: "refuses requests without a bearer token" stays as written.
+        """
+        redactor = self.redactor
+        if not redactor.may_redact(text):
+            return text, record
+        from pytest_deployready.record import dumps_record
+
+        data: dict[str, Any] = {}
+        for key, value in record.items():
+            if key == "checks" and isinstance(value, list):
+                data[key] = [_redacted_check(redactor, check) for check in value]
+            else:
+                data[key] = redactor.redact_data(value, patterns=key not in _AUTHOR_RECORD_KEYS)
+        return dumps_record(data), data
 
     def waiver_statuses(self) -> list[dict[str, Any]]:
         checks = [(c.id, str(c.outcome)) for c in self.results]
@@ -611,6 +619,24 @@ class DeployRun:
     @property
     def verdict(self) -> Verdict | None:
         return self.decision.verdict if self.decision else None
+
+
+#: the suite author's own text in the record: titles, section, phase and marker names. Known
+#: secret values are masked in them, secret-looking patterns are not (they are not output).
+_AUTHOR_RECORD_KEYS = frozenset({"title", "phases"})
+_AUTHOR_CHECK_KEYS = frozenset({"title", "section", "phase", "phases", "severity", "manual_role"})
+
+
+def _redacted_check(redactor: Redactor, check: object) -> object:
+    """One check of the record, masked; its author's text by known values only."""
+    if not isinstance(check, Mapping):
+        return redactor.redact_data(check)
+    return {
+        redactor.redact(str(key)): redactor.redact_data(
+            value, patterns=key not in _AUTHOR_CHECK_KEYS
+        )
+        for key, value in check.items()
+    }
 
 
 def _report_strings(report: pytest.TestReport | pytest.CollectReport) -> list[str]:

@@ -691,3 +691,83 @@ def test_relative_paths_resolve_against_config_dir(tmp_path: Path) -> None:
     assert cfg.targets.compose_file == str(base / "stack" / "compose.yml")
     assert cfg.report.record == str(base / "out" / "r.json")
     assert cfg.report.html is None
+
+
+# -- secrets in configuration errors ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "environ", "secret"),
+    [
+        ('[thresholds]\np95 = "${DB_PASSWORD}"\n', {"DB_PASSWORD": "pw-rule-1234"}, "pw-rule-1234"),
+        ('[thresholds]\np95 = "< ${SVC_AUTH}"\n', {"SVC_AUTH": "auth-5678"}, "auth-5678"),
+        ('[thresholds]\np95 = "${DSN}"\n', {"DSN": "postgresql://u:dsn-pw-9@h/db"}, "dsn-pw-9"),
+        ('default_severity = "${API_TOKEN}"\n', {"API_TOKEN": "tok-0000x"}, "tok-0000x"),
+        ('phases = ["${SESSION_COOKIE}"]\n', {"SESSION_COOKIE": "c=1;bad name"}, "c=1;bad name"),
+    ],
+)
+def test_config_errors_do_not_echo_secret_values(
+    tmp_path: Path, toml: str, environ: dict[str, str], secret: str
+) -> None:
+    message = error_of(tmp_path, toml, environ=environ)
+    assert secret not in message
+    assert "***" in message
+
+
+def test_threshold_override_error_does_not_echo_a_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DB_PASSWORD", "pw-cli-4321")
+    with pytest.raises(ConfigError) as excinfo:
+        parse_threshold_override("p95=pw-cli-4321")
+    assert "pw-cli-4321" not in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("toml", "environ", "key"),
+    [
+        (
+            '[targets]\napi_token_env = "${SVC_AUTH}"\n',
+            {"SVC_AUTH": "tok.en/1+2="},
+            "api_token_env",
+        ),
+        (
+            '[targets]\napi_token_env = "${SVC_AUTH}"\n',
+            {"SVC_AUTH": "tokAsIdent99"},
+            "api_token_env",
+        ),
+        ('[targets]\napi_token_env = "Bearer abc-123"\n', {}, "api_token_env"),
+        ('[targets]\napi_token_env = "pastedTok77"\n', {"X": "pastedTok77"}, "api_token_env"),
+        (
+            '[[targets.apis]]\nname = "eu"\nbase_url = "http://h"\ntoken_env = "${EU}"\n',
+            {"EU": "eu-tok-55"},
+            "targets.apis[0].token_env",
+        ),
+    ],
+)
+def test_token_env_holding_a_token_is_refused_without_showing_it(
+    tmp_path: Path, toml: str, environ: dict[str, str], key: str
+) -> None:
+    message = error_of(tmp_path, toml, environ=environ)
+    assert key in message
+    assert "name of the environment variable" in message
+    for value in environ.values():
+        assert value not in message
+    assert "abc-123" not in message
+
+
+@pytest.mark.parametrize(
+    ("toml", "environ"),
+    [
+        ('[targets]\napi_token_env = "API_TOKEN"\n', {}),  # not set yet: the fixture says so
+        ('[targets]\napi_token_env = "API_TOKEN"\n', {"API_TOKEN": "t-1234"}),
+        ('[targets]\napi_token_env = "${NAME:-API_TOKEN}"\n', {"API_TOKEN": "t-1234"}),
+        ('[targets]\napi_token_env = "${NAME}"\n', {"NAME": "API_TOKEN", "API_TOKEN": "t-1"}),
+        ('[targets]\napi_token_env = "${NAME:-}"\n', {}),
+    ],
+)
+def test_token_env_naming_a_variable_is_accepted(
+    tmp_path: Path, toml: str, environ: dict[str, str]
+) -> None:
+    cfg = load(tmp_path, toml, environ=environ)
+    assert cfg.targets.api_token_env in ("API_TOKEN", None)

@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from pytest_deployready.redact import MASK, Redactor, is_secret_name, safe_url, url_host
+from pytest_deployready.redact import (
+    MASK,
+    Redactor,
+    is_secret_key,
+    is_secret_name,
+    safe_url,
+    url_host,
+)
 
 # -- URLs ----------------------------------------------------------------------------------
 
@@ -150,7 +157,8 @@ def test_add_url_registers_the_password_only() -> None:
     r.add_url("")
     r.add_url("http://127.0.0.1:8080")
     r.add_url("http://[::1")  # invalid: ignored, no exception
-    assert r.secrets == {"pw-9f8e7d"}
+    # the password, and the Authorization: Basic value a client sends for the URL's userinfo
+    assert r.secrets == {"pw-9f8e7d", "ZGVwbG95ZXI6cHctOWY4ZTdk"}
     assert r.redact("user deployer, password pw-9f8e7d") == "user deployer, password ***"
 
 
@@ -300,3 +308,191 @@ def test_where_strings_never_contain_credentials() -> None:
         assert "pw-5e6f7a" not in shown
         assert "deployer" not in shown
         assert "db.internal:5432" in shown
+
+
+# -- structured secrets: secret-named keys in every notation --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"user": "bob", "password": "hunter2x"}', '{"user": "bob", "password": "***"}'),
+        ('{"db_password":"p w&<1"}', '{"db_password":"***"}'),
+        (
+            "{'client_secret': 'cs-1234', 'token_type': 'Bearer'}",
+            "{'client_secret': '***', 'token_type': 'Bearer'}",
+        ),
+        ("refresh_token=rt-1234&scope=read", "refresh_token=***&scope=read"),
+        ("X-Api-Key: k-99999", "X-Api-Key: ***"),
+        ("x-auth-token: at-12345", "x-auth-token: ***"),
+        ("apiKey: 'k-9999'", "apiKey: '***'"),
+        ("db_password: correct horse battery", "db_password: ***"),
+        ("PGPASSWORD=pg-12345 psql", "PGPASSWORD=***"),  # rather too much than too little
+        ("session_id=s-123456", "session_id=***"),
+        ('"authorization": "Basic dXNlcjpwYXNz"', '"authorization": "Basic ***"'),
+        ("Cookie: session=abc123; theme=dark", "Cookie: ***"),
+        ("set-cookie: sid=abc123; Path=/; HttpOnly", "set-cookie: ***"),
+        ("{'cookie': 'a=b; c=d'}", "{'cookie': '***'}"),
+        ("sent Basic b3BzOnB3LTEyMzQ= upstream", "sent Basic *** upstream"),
+    ],
+)
+def test_secret_named_keys_and_headers_are_masked(text: str, expected: str) -> None:
+    assert Redactor().redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "refuses requests without a bearer token",
+        "a Bearer token is required",
+        "basic authentication is disabled",  # "authentication" is not base64 of user:password
+        "max_tokens: 500, tokens=5, token_type=Bearer",
+        "assert token == expected",
+        "password_hash: $2b$12$abc is stored",
+        "oauth: enabled",
+        "the cookie jar is empty",
+    ],
+)
+def test_prose_and_code_are_not_masked(text: str) -> None:
+    assert Redactor().redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("password", True),
+        ("DB_PASSWORD", True),
+        ("X-Api-Key", True),
+        ("client_secret", True),
+        ("Authorization", True),
+        ("Set-Cookie", True),
+        ("x-auth-token", True),
+        ("session_id", True),
+        ("token_type", False),
+        ("max_tokens", False),
+        ("oauth", False),
+        ("E   assert token", False),
+        ("monkey", False),
+    ],
+)
+def test_is_secret_key(key: str, secret: bool) -> None:
+    assert is_secret_key(key) is secret
+
+
+def test_redact_data_masks_values_of_secret_named_keys_and_pairs() -> None:
+    r = Redactor()
+    data = {
+        "login": {"user": "bob", "password": "p1-anything"},
+        "headers": {"Authorization": "Bearer abcdef", "Cookie": "a=b", "Accept": "*/*"},
+        "user_properties": [["token", "t-123456"], ["build", "42"]],
+        "keywords": {"test_token": 1},
+        "empty": {"password": ""},
+    }
+    assert r.redact_data(data) == {
+        "login": {"user": "bob", "password": "***"},
+        "headers": {"Authorization": "Bearer ***", "Cookie": "***", "Accept": "*/*"},
+        "user_properties": [["token", "***"], ["build", "42"]],
+        "keywords": {"test_token": 1},
+        "empty": {"password": ""},
+    }
+    # the author's text: known values only
+    r.add("known-secret")
+    title = "without a bearer token, not known-secret"
+    assert r.redact_data(title, patterns=False) == "without a bearer token, not ***"
+
+
+# -- URLs whose password holds an unencoded "@" ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postgresql://app:p@ss@db.internal/app", "postgresql://app:***@db.internal/app"),
+        ("redis://:a@b@c@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+        ("http://u:pw1@h:80/x?mail=a@b.c", "http://u:***@h:80/x?mail=a@b.c"),
+        ("smtp://me@corp.example:pw12@mail/", "smtp://me@corp.example:***@mail/"),
+    ],
+)
+def test_url_password_is_masked_up_to_the_last_at(text: str, expected: str) -> None:
+    assert Redactor().redact(text) == expected
+
+
+def test_add_url_knows_the_password_as_parsed_its_pieces_and_its_basic_form() -> None:
+    import base64
+
+    r = Redactor()
+    r.add_url("postgresql://app:head-pw@tail-pw@db.internal/app")
+    # libpq splits at the first "@" and reports the rest as the host name
+    assert r.redact('could not resolve host "tail-pw@db.internal"') == (
+        'could not resolve host "***@db.internal"'
+    )
+    assert r.redact("password head-pw@tail-pw") == "password ***"
+    basic = base64.b64encode(b"app:head-pw@tail-pw").decode()
+    assert r.redact(f"sent {basic}") == "sent ***"
+    assert r.redact(f"sent {basic.rstrip('=')}") == "sent ***"
+
+
+def test_add_url_decodes_percent_encoded_credentials() -> None:
+    import base64
+
+    r = Redactor()
+    r.add_url("http://bot%40ci:p%40ss-word@127.0.0.1:9")
+    for shown in ("p@ss-word", "p%40ss-word", base64.b64encode(b"bot@ci:p@ss-word").decode()):
+        assert r.redact(f"x {shown} y") == "x *** y", shown
+
+
+def test_known_values_are_masked_percent_encoded() -> None:
+    r = Redactor(["pw/with space&more"])
+    assert r.redact("q=pw%2Fwith%20space%26more") == "q=***"
+    assert r.redact("q=pw%2Fwith+space%26more") == "q=***"
+
+
+def test_new_secret_names() -> None:
+    for name in ("SVC_AUTH", "BASIC_AUTH", "SESSION_COOKIE", "ORDERS_DB_PASS", "REDIS_PW"):
+        assert is_secret_name(name), name
+    for name in ("SSH_AUTH_SOCK", "AUTHOR", "PASSENGER_COUNT", "COMPASS"):
+        assert not is_secret_name(name), name
+
+
+def test_json_inside_a_json_string_is_masked() -> None:
+    inner = json.dumps({"user": "bob", "password": "in-json-123"})
+    for text in (json.dumps({"body": inner}), json.dumps({"log": json.dumps({"body": inner})})):
+        clean = Redactor().redact(text)
+        assert "in-json-123" not in clean
+        assert json.loads(clean)  # still JSON
+        assert "bob" in clean
+
+
+def test_everything_under_a_secret_named_key_is_masked() -> None:
+    data = {"password": {"old": "o-1234", "new": ["n-1234"]}, "count": {"token": None}}
+    assert Redactor().redact_data(data) == {
+        "password": {"old": "***", "new": ["***"]},
+        "count": {"token": None},
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "<login><user>bob</user><password>x-123</password></login>",
+            "<login><user>bob</user><password>***</password></login>",
+        ),
+        ('<ns:ApiKey type="a">k-1234</ns:ApiKey>', '<ns:ApiKey type="a">***</ns:ApiKey>'),
+        ("curl -H x --api-key k-123 https://h", "curl -H x --api-key *** https://h"),
+        ("vault login --token s.abcdef", "vault login --token ***"),
+        ("cmd --no-password --token-file /run/t", "cmd --no-password --token-file /run/t"),
+    ],
+)
+def test_xml_elements_and_command_line_flags(text: str, expected: str) -> None:
+    assert Redactor().redact(text) == expected
+
+
+def test_settings_in_secret_named_variables_are_not_secrets() -> None:
+    r = Redactor.from_environ(
+        {"TOKEN_TTL": "360000", "REQUIRE_AUTH": "true", "SKIP_SECRET": "False", "API_TOKEN": "t-9x"}
+    )
+    assert (
+        r.redact("ttl 360000, auth true, skip False, t-9x")
+        == "ttl 360000, auth true, skip False, ***"
+    )
