@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # the same names as _LAZY below, for type checkers and reader
         elapsed_ms,
         eventually,
     )
-    from pytest_deployready.metrics import Exposition, Metrics, Series
+    from pytest_deployready.metrics import Alert, Exposition, Metrics, Series
     from pytest_deployready.postgres import Database, Index, Migrations, Plan
     from pytest_deployready.redis import Memory, Persistence, RedisTarget
     from pytest_deployready.release import Release
@@ -63,6 +63,7 @@ _LAZY = {
     "SecurityHeaders": "http",
     "elapsed_ms": "http",
     "eventually": "http",
+    "Alert": "metrics",
     "Exposition": "metrics",
     "Metrics": "metrics",
     "Series": "metrics",
@@ -83,6 +84,7 @@ _LAZY = {
 
 __all__ = [
     "EXIT_CODES",
+    "Alert",
     "Api",
     "AuthenticationFailed",
     "Certificate",

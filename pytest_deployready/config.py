@@ -83,8 +83,11 @@ _TARGET_STR_KEYS = (
     "compose_file",
     "compose_project",
     "prometheus_url",
+    "alertmanager_url",
+    "metrics_url",
     "tls_ca_file",
 )
+_LATER_TARGET_KEYS = frozenset({"alertmanager_url", "metrics_url", "tls_ca_file"})
 _TARGET_KEYS = (*_TARGET_STR_KEYS, "apis", "hosts")
 _API_KEYS = ("name", "base_url", "token_env")
 _HOST_KEYS = ("name", "url", "identity_file", "allow_commands", "sudo")
@@ -178,6 +181,8 @@ class Targets:
     compose_file: str | None = None
     compose_project: str | None = None
     prometheus_url: str | None = None
+    alertmanager_url: str | None = None
+    metrics_url: str | None = None
     tls_ca_file: str | None = None
     apis: tuple[ApiTarget, ...] = ()
     hosts: tuple[HostTarget, ...] = ()
@@ -947,7 +952,12 @@ def _digest(cfg: DeployConfig) -> str:
         "default_severity": cfg.default_severity,
         "signoff": list(cfg.signoff),
         "targets": {
-            **{key: getattr(t, key) for key in _TARGET_STR_KEYS},
+            **{
+                key: getattr(t, key)
+                for key in _TARGET_STR_KEYS
+                # keys added later count only when set: older configurations keep their digest
+                if key not in _LATER_TARGET_KEYS or getattr(t, key) is not None
+            },
             "apis": [dataclasses.asdict(api) for api in t.apis],
             # only when set: configurations without hosts keep the digest they had
             **({"hosts": [dataclasses.asdict(h) for h in t.hosts]} if t.hosts else {}),

@@ -239,6 +239,8 @@ def metrics(deploy_config: DeployConfig) -> Iterator[Metrics]:
     client = Metrics(
         prometheus_url=deploy_config.targets.prometheus_url,
         timeout=deploy_config.timeouts.http_s,
+        alertmanager_url=deploy_config.targets.alertmanager_url,
+        metrics_url=deploy_config.targets.metrics_url,
     )
     yield client
     client.close()

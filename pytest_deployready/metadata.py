@@ -102,6 +102,8 @@ def target_hosts(config: DeployConfig) -> dict[str, str]:
         hosts[f"api:{api.name}" if len(apis) > 1 else "api"] = url_host(api.base_url)
     if t.prometheus_url:
         hosts["prometheus"] = url_host(t.prometheus_url)
+    if t.alertmanager_url:
+        hosts["alertmanager"] = url_host(t.alertmanager_url)
     if t.compose_file:
         hosts["compose"] = t.compose_project or Path(t.compose_file).name
     return hosts

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
+import time as _time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +42,7 @@ from pytest_deployready.http import HttpTarget
 from pytest_deployready.redact import safe_url
 
 __all__ = [
+    "Alert",
     "Exposition",
     "MetricNotFound",
     "Metrics",
@@ -69,6 +72,31 @@ class MetricNotFound(MetricsError, LookupError):
 
 class PrometheusQueryError(MetricsError):
     """The Prometheus HTTP API rejected a query or did not answer like a Prometheus server."""
+
+
+_WINDOW = re.compile(r"^\d+(ms|s|m|h|d|w|y)$")
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert as Prometheus (``/api/v1/alerts``) or Alertmanager (``/api/v2/alerts``) has it.
+
+    ``state`` is ``firing`` or ``pending`` (Prometheus), ``active``, ``suppressed`` or
+    ``unprocessed`` (Alertmanager); ``severity`` is the alert's ``severity`` label, if any.
+    """
+
+    name: str
+    state: str
+    severity: str | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    active_at: str | None
+    source: str
+
+    def __str__(self) -> str:
+        summary = self.annotations.get("summary") or self.annotations.get("description") or ""
+        sev = f" [{self.severity}]" if self.severity else ""
+        return f"{self.name}{sev} {self.state}" + (f": {summary}" if summary else "")
 
 
 @dataclass(frozen=True)
@@ -359,13 +387,23 @@ class Metrics:
         assert metrics.query_value("sum(up == 0)") == 0
     """
 
-    def __init__(self, *, prometheus_url: str | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        prometheus_url: str | None = None,
+        timeout: float = 10.0,
+        alertmanager_url: str | None = None,
+        metrics_url: str | None = None,
+    ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
         self.prometheus_url = prometheus_url
+        self.alertmanager_url = alertmanager_url
+        self.metrics_url = metrics_url
         self.timeout = float(timeout)
         self._endpoints: dict[str, HttpTarget] = {}
         self._prometheus: HttpTarget | None = None
+        self._alertmanager: HttpTarget | None = None
 
     def __repr__(self) -> str:
         target = self._prometheus_target().base_url if self.prometheus_url else None
@@ -390,18 +428,29 @@ class Metrics:
             target.close()
         if self._prometheus is not None:
             self._prometheus.close()
+        if self._alertmanager is not None:
+            self._alertmanager.close()
 
-    def scrape(self, target: str | HttpTarget, path: str | None = None) -> Exposition:
+    def scrape(self, target: str | HttpTarget | None = None, path: str | None = None) -> Exposition:
         """GET an exposition endpoint and parse it.
 
         ``target`` is a URL (``path``, if given, is appended) or an :class:`Api`/
-        :class:`HttpTarget` (``path`` defaults to ``/metrics``).
+        :class:`HttpTarget` (``path`` defaults to ``/metrics``); without one, the application's
+        ``targets.metrics_url``.
 
         Example::
 
             exp = metrics.scrape("http://127.0.0.1:8000/metrics")
             exp = metrics.scrape(api, "/metrics")
+            exp = metrics.scrape()  # targets.metrics_url
         """
+        if target is None:
+            if not self.metrics_url:
+                raise TargetNotConfigured(
+                    "no metrics endpoint: pass one to metrics.scrape() or set "
+                    "targets.metrics_url (the application's /metrics URL)"
+                )
+            target = self.metrics_url
         if isinstance(target, HttpTarget):
             endpoint, request_path = target, path or "/metrics"
             source = endpoint.base_url.rstrip("/") + "/" + request_path.lstrip("/")
@@ -490,7 +539,184 @@ class Metrics:
             )
         return value
 
+    def query_range(
+        self,
+        promql: str,
+        *,
+        window: str = "1h",
+        step: str = "60s",
+        end: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """A range query over the last ``window`` (``/api/v1/query_range``): one dict per
+        series, ``{"metric": {...}, "values": [(timestamp, float), ...]}``.
+
+        Example::
+
+            rows = metrics.query_range('sum(rate(http_requests_total{status=~"5.."}[1m]))',
+                                       window="30m", step="60s")
+            assert max(v for _, v in rows[0]["values"]) < 0.01
+        """
+        seconds = _seconds(window, "window")
+        step_s = _seconds(step, "step")
+        stop = _time.time() if end is None else end
+        params = {
+            "query": promql,
+            "start": f"{stop - seconds:.3f}",
+            "end": f"{stop:.3f}",
+            "step": f"{step_s:g}",
+        }
+        rows: list[dict[str, Any]] = self._api(
+            self._prometheus_target(), "/api/v1/query_range", params, promql
+        )
+        return rows
+
+    def required_value(self, promql: str) -> float:
+        """Like :meth:`query_value`, but a query that returns no series is a clear failure.
+
+        A missing series usually means the target is not scraped or the metric was renamed:
+        a check must not pass on it. Example::
+
+            thresholds.check("error_rate", metrics.required_value("job:errors:ratio5m"))
+        """
+        value = self.query_value(promql)
+        if value is None:
+            raise MetricNotFound(
+                f"Prometheus returned no series for {promql!r}: is the target scraped, and the "
+                "metric named so? (an absent series cannot pass a check)"
+            )
+        return value
+
+    def ratio_over(self, numerator: str, denominator: str, *, window: str = "5m") -> float:
+        """``sum(rate(numerator[window])) / sum(rate(denominator[window]))``: an error rate.
+
+        ``numerator`` and ``denominator`` are series selectors. No traffic in the window (a
+        zero or absent denominator) is a clear failure, not a ratio of 0.
+
+        Example::
+
+            rate = metrics.ratio_over('http_requests_total{status=~"5.."}',
+                                      "http_requests_total", window="10m")
+            thresholds.check("error_rate", rate)
+        """
+        _seconds(window, "window")
+        total = self.required_value(f"sum(rate({denominator}[{window}]))")
+        if total == 0:
+            raise MetricNotFound(
+                f"no traffic in the last {window}: sum(rate({denominator}[{window}])) is 0"
+            )
+        part = self.query_value(f"sum(rate({numerator}[{window}]))") or 0.0
+        return part / total
+
+    def histogram_quantile_over(
+        self, q: float, histogram: str, *, window: str = "5m", **labels: str
+    ) -> float:
+        """The ``q`` quantile of a histogram over ``window`` (Prometheus's
+        ``histogram_quantile`` over bucket rates), in the histogram's unit.
+
+        Example::
+
+            p95_s = metrics.histogram_quantile_over(0.95, "http_request_duration_seconds",
+                                                    window="10m", handler="/orders")
+            thresholds.check("api_p95_ms", p95_s * 1000)
+        """
+        if not 0 < q < 1:
+            raise ValueError(f"q must be between 0 and 1, got {q}")
+        _seconds(window, "window")
+        selector = _selector(f"{histogram}_bucket", labels)
+        value = self.required_value(
+            f"histogram_quantile({q:g}, sum by (le) (rate({selector}[{window}])))"
+        )
+        if math.isnan(value):
+            raise MetricNotFound(
+                f"no observations of {histogram} in the last {window} (the quantile is NaN)"
+            )
+        return value
+
+    def alerts(self, *, source: str = "prometheus", state: str | None = None) -> list[Alert]:
+        """Alerts from Prometheus (``source="prometheus"``) or Alertmanager
+        (``"alertmanager"``, ``targets.alertmanager_url``), optionally only those in ``state``.
+
+        Example::
+
+            critical = [a for a in metrics.alerts(state="firing") if a.severity == "critical"]
+            assert critical == [], "; ".join(map(str, critical))
+        """
+        if source == "prometheus":
+            data = self._api(self._prometheus_target(), "/api/v1/alerts", {}, "alerts")
+            rows = data.get("alerts", []) if isinstance(data, dict) else []
+            found = [_alert(a, str(a.get("state", "")), a.get("activeAt"), source) for a in rows]
+        elif source == "alertmanager":
+            target = self._alertmanager_target()
+            response = target.get("/api/v2/alerts")
+            try:
+                listed = response.json()
+            except ValueError:
+                listed = None
+            if response.status_code != 200 or not isinstance(listed, list):
+                raise PrometheusQueryError(
+                    f"Alertmanager at {target.where} answered HTTP {response.status_code} to "
+                    "/api/v2/alerts without a list of alerts: is targets.alertmanager_url its "
+                    "base URL?"
+                )
+            found = [
+                _alert(a, str((a.get("status") or {}).get("state", "")), a.get("startsAt"), source)
+                for a in listed
+                if isinstance(a, dict)
+            ]
+        else:
+            raise ValueError(f"source must be 'prometheus' or 'alertmanager', not {source!r}")
+        return [a for a in found if state is None or a.state == state]
+
+    def alert_rules(self) -> dict[str, str]:
+        """Alerting rules Prometheus has loaded: name → state (``inactive``, ``pending``,
+        ``firing``). Example: ``assert "HighErrorRate" in metrics.alert_rules()``
+        """
+        data = self._api(self._prometheus_target(), "/api/v1/rules", {"type": "alert"}, "rules")
+        groups = data.get("groups", []) if isinstance(data, dict) else []
+        return {
+            str(rule.get("name")): str(rule.get("state", ""))
+            for group in groups
+            for rule in group.get("rules", [])
+            if rule.get("type") == "alerting"
+        }
+
     # -- internals ------------------------------------------------------------------------
+
+    def _api(self, target: HttpTarget, path: str, params: dict[str, str], what: str) -> Any:
+        """GET a Prometheus API path: its ``data`` (parsed rows for the query endpoints)."""
+        response = target.get(path, params=params)
+        where = f"Prometheus at {target.where}"
+        try:
+            payload = response.json()
+        except ValueError:
+            raise PrometheusQueryError(
+                f"{where} answered HTTP {response.status_code} to {path} without JSON: "
+                "is targets.prometheus_url the Prometheus server's base URL?"
+            ) from None
+        if not isinstance(payload, dict) or "status" not in payload:
+            raise PrometheusQueryError(
+                f"{where} answered HTTP {response.status_code} to {path} with JSON that "
+                "is not a Prometheus API response"
+            )
+        if payload["status"] != "success":
+            kind = payload.get("errorType", "error")
+            error = payload.get("error", f"HTTP {response.status_code}")
+            raise PrometheusQueryError(f"{where} rejected {what!r}: {kind}: {error}")
+        data = payload.get("data") or {}
+        if path.startswith("/api/v1/query"):
+            return _parse_result(str(data.get("resultType")), data.get("result"), where)
+        return data
+
+    def _alertmanager_target(self) -> HttpTarget:
+        if not self.alertmanager_url:
+            raise TargetNotConfigured(
+                "no Alertmanager: set targets.alertmanager_url in [tool.deployready]"
+            )
+        if self._alertmanager is None:
+            self._alertmanager = HttpTarget(
+                self.alertmanager_url, what="Alertmanager", timeout=self.timeout
+            )
+        return self._alertmanager
 
     def _endpoint(self, base_url: str) -> HttpTarget:
         """One fail-fast target per scheme://host:port, shared by every path on it."""
@@ -510,6 +736,30 @@ class Metrics:
                 self.prometheus_url, what="Prometheus", timeout=self.timeout
             )
         return self._prometheus
+
+
+def _alert(a: Mapping[str, Any], state: str, active_at: Any, source: str) -> Alert:
+    labels = {str(k): str(v) for k, v in (a.get("labels") or {}).items()}
+    return Alert(
+        name=labels.get("alertname", ""),
+        state=state,
+        severity=labels.get("severity"),
+        labels=labels,
+        annotations={str(k): str(v) for k, v in (a.get("annotations") or {}).items()},
+        active_at=None if active_at is None else str(active_at),
+        source=source,
+    )
+
+
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def _seconds(text: str, what: str) -> float:
+    """``"5m"`` -> 300.0: a Prometheus duration (one unit), for windows and steps."""
+    match = _WINDOW.match(text)
+    if match is None:
+        raise ValueError(f"{what} must be a Prometheus duration such as 30s, 5m or 1h: {text!r}")
+    return int(text[: -len(match.group(1))]) * _DURATION_UNITS[match.group(1)]
 
 
 def _number(value: Any) -> float:

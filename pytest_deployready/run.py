@@ -147,7 +147,14 @@ class DeployRun:
         self.config_file_found = cfg.path is not None
         self.explicit = self.explicit or self.config_file_found
         self.active = self.explicit
-        for url in (cfg.targets.database_url, cfg.targets.redis_url, cfg.targets.prometheus_url):
+        t = cfg.targets
+        for url in (
+            t.database_url,
+            t.redis_url,
+            t.prometheus_url,
+            t.alertmanager_url,
+            t.metrics_url,
+        ):
             self.redactor.add_url(url)
         for api in cfg.targets.api_targets():
             self.redactor.add_url(api.base_url)

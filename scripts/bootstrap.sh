@@ -2,7 +2,8 @@
 # Install what the project needs on a Debian 12 machine, then the virtualenv .venv.
 #
 # * Debian packages: redis-server, docker.io, docker-compose, busybox-static, openssh-server and
-#   openssh-client (a real sshd for the host fixture's tests) (and postgresql-15
+#   openssh-client (a real sshd for the host fixture's tests), prometheus and
+#   prometheus-alertmanager (the metrics fixture's windows and alerts) (and postgresql-15
 #   when /usr/lib/postgresql/15/bin/pg_ctl is absent; python3-venv when `python3 -m venv` cannot
 #   work). As root they are installed with apt-get (`apt-get update` only when something is
 #   missing); otherwise the apt command to run is printed and the script exits 1.
@@ -26,7 +27,8 @@ die() {
 }
 
 # --- Debian packages ----------------------------------------------------------------------------
-packages=(redis-server docker.io docker-compose busybox-static openssh-server openssh-client)
+packages=(redis-server docker.io docker-compose busybox-static openssh-server openssh-client
+    prometheus prometheus-alertmanager)
 [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || packages+=(postgresql-15)
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (set PYTHON=/path/to/python3.11)"
 "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1 || packages+=(python3-venv)

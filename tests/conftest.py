@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.servers.docker",
     "tests.servers.tls",
     "tests.servers.ssh",
+    "tests.servers.prometheus",
 ]
 
 

@@ -88,6 +88,7 @@ def test_package_exports() -> None:
             "Certificate",
             "Release",
             "Host",
+            "Alert",
             "elapsed_ms",
             "eventually",
         ]
