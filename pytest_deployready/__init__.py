@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the same names as _LAZY below, for type checkers and reader
         eventually,
     )
     from pytest_deployready.metrics import Alert, Exposition, Metrics, Series
-    from pytest_deployready.postgres import Database, Index, Migrations, Plan
+    from pytest_deployready.postgres import Archiver, Database, Index, Migrations, Plan
     from pytest_deployready.redis import Memory, Persistence, RedisTarget
     from pytest_deployready.release import Release
     from pytest_deployready.thresholds import Evidence, Measurement, Thresholds
@@ -67,6 +67,7 @@ _LAZY = {
     "Exposition": "metrics",
     "Metrics": "metrics",
     "Series": "metrics",
+    "Archiver": "postgres",
     "Database": "postgres",
     "Index": "postgres",
     "Migrations": "postgres",
@@ -86,6 +87,7 @@ __all__ = [
     "EXIT_CODES",
     "Alert",
     "Api",
+    "Archiver",
     "AuthenticationFailed",
     "Certificate",
     "Compose",

@@ -53,6 +53,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -74,6 +75,7 @@ from pytest_deployready.errors import (
 from pytest_deployready.redact import Redactor, url_host
 
 __all__ = [
+    "Archiver",
     "Database",
     "Index",
     "Migrations",
@@ -153,6 +155,48 @@ class Migrations:
 
     def __contains__(self, version: object) -> bool:
         return version in self.applied
+
+
+@dataclass(frozen=True)
+class Archiver:
+    """WAL archiving as ``pg_stat_archiver`` reports it (:meth:`Database.archiver`).
+
+    ``last_archived_age_s`` is how long ago the last WAL segment was archived (None if none
+    ever was): the freshness of point-in-time recovery. ``failing`` is true when the last
+    attempt failed after the last success.
+
+    Example::
+
+        a = db.archiver()
+        assert a.enabled and not a.failing, a
+        thresholds.check("wal_archive_age_s", a.last_archived_age_s)
+    """
+
+    mode: str
+    archived_count: int
+    last_archived_wal: str | None
+    last_archived_at: datetime | None
+    failed_count: int
+    last_failed_wal: str | None
+    last_failed_at: datetime | None
+    checked_at: datetime
+
+    @property
+    def enabled(self) -> bool:
+        """``archive_mode`` is ``on`` or ``always``."""
+        return self.mode in ("on", "always")
+
+    @property
+    def last_archived_age_s(self) -> float | None:
+        if self.last_archived_at is None:
+            return None
+        return round((self.checked_at - self.last_archived_at).total_seconds(), 3)
+
+    @property
+    def failing(self) -> bool:
+        if self.last_failed_at is None:
+            return False
+        return self.last_archived_at is None or self.last_failed_at > self.last_archived_at
 
 
 _INDEX_NODE_KEY = "Index Name"
@@ -1092,6 +1136,34 @@ class Database:
             assert db.database_size() < 50 * 1024**3
         """
         return int(self._run("SELECT pg_database_size(current_database()) AS n")[0]["n"])
+
+    # -- backups -----------------------------------------------------------------------------
+
+    def archiver(self) -> Archiver:
+        """WAL archiving: mode, last archived segment and when, failures (``pg_stat_archiver``).
+
+        Example::
+
+            archiver = db.archiver()
+            assert archiver.enabled, "archive_mode is off: no point-in-time recovery"
+            assert not archiver.failing, f"archiving fails since {archiver.last_failed_at}"
+            thresholds.check("wal_archive_age_s", archiver.last_archived_age_s)
+        """
+        row = self._run(
+            "SELECT current_setting('archive_mode') AS mode, archived_count, last_archived_wal,"
+            " last_archived_time, failed_count, last_failed_wal, last_failed_time,"
+            " now() AS checked_at FROM pg_stat_archiver"
+        )[0]
+        return Archiver(
+            mode=str(row["mode"]),
+            archived_count=int(row["archived_count"]),
+            last_archived_wal=row["last_archived_wal"],
+            last_archived_at=row["last_archived_time"],
+            failed_count=int(row["failed_count"]),
+            last_failed_wal=row["last_failed_wal"],
+            last_failed_at=row["last_failed_time"],
+            checked_at=row["checked_at"],
+        )
 
     def table_row_estimate(self, table: str, schema: str = "public") -> int:
         """The planner's row estimate (``pg_class.reltuples``); -1 if never analyzed.

@@ -89,6 +89,7 @@ def test_package_exports() -> None:
             "Release",
             "Host",
             "Alert",
+            "Archiver",
             "elapsed_ms",
             "eventually",
         ]

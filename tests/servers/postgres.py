@@ -82,6 +82,7 @@ class PgServer:
     admin_url: str
     workdir: Path
     logfile: Path
+    archive_dir: Path  # where archive_command copies WAL segments
 
     def app_url(self, dbname: str, *, password: str = APP_PASSWORD, user: str = APP_USER) -> str:
         """URL of ``dbname`` for a given user and password (defaults: the ``app`` role)."""
@@ -406,6 +407,13 @@ def pg_server() -> Iterator[PgServer]:
     try:
         executor.init_directory()
         (datadir / "pg_hba.conf").write_text(_PG_HBA)  # keeps the file's owner
+        # WAL archiving on, into the work dir: db.archiver() has something real to report.
+        archive = workdir / "wal-archive"
+        archive.mkdir()
+        if run_as is not None:
+            os.chown(archive, run_as.pw_uid, run_as.pw_gid)
+        with (datadir / "postgresql.conf").open("a") as conf:
+            conf.write(f"\narchive_mode = on\narchive_command = 'cp %p {archive}/%f'\n")
         executor.start()
         _wait_ready(workdir, port)
         _seed(workdir, port)
@@ -423,6 +431,7 @@ def pg_server() -> Iterator[PgServer]:
         admin_url=f"postgresql://{ADMIN_USER}:{ADMIN_PASSWORD}@{HOST}:{port}/postgres",
         workdir=workdir,
         logfile=logfile,
+        archive_dir=workdir / "wal-archive",
     )
     try:
         yield main
