@@ -104,6 +104,9 @@ _SEND_EVENT_SUFFIX = ".send_request_headers.started"
 _BODY_DONE_EVENT_SUFFIX = ".receive_response_body.complete"
 # Methods a browser may send cross-origin without listing them in Access-Control-Allow-Methods.
 _CORS_SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
+#: Request headers a page may send without a preflight (simplified: their values are not
+#: checked, so a JSON Content-Type should be listed by the caller as a non-simple header).
+_CORS_SAFELISTED_HEADERS = frozenset({"accept", "accept-language", "content-language"})
 # A JSON health body whose "status" is one of these is not healthy even with HTTP 200.
 _UNHEALTHY_STATES = frozenset({"down", "unhealthy", "fail", "failed", "failing", "error"})
 _HSTS_MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)\"?", re.I)
@@ -387,16 +390,20 @@ class HttpTarget:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         follow_redirects: bool = False,
+        auth: bool = True,
     ) -> httpx.Response:
         """Send one request; the body is read and ``response.elapsed`` set before returning.
 
         ``path`` is joined to the base URL's path (``http://h/api`` + ``/health`` gives
         ``http://h/api/health``). Raises :class:`TargetUnreachable` when no HTTP answer came
         back (refused, timed out, DNS, TLS); an HTTP error status is returned, not raised.
+        ``auth=False`` sends it without the configured token (no ``Authorization`` header at
+        all), as an anonymous client would.
 
         Example::
 
             response = api.request("PATCH", "/api/v1/flags/x", json={"on": True})
+            assert api.get("/api/v1/orders", auth=False).status_code == 401
         """
         client = self._get_client()
         effective_timeout = self.timeout if timeout is None else float(timeout)
@@ -411,6 +418,8 @@ class HttpTarget:
             timeout=httpx.Timeout(effective_timeout),
             extensions={"trace": self._trace},
         )
+        if not auth and self._token and "Authorization" not in (headers or {}):
+            del request.headers["Authorization"]  # the client's default, not the caller's
         origin = _origin(request.url)
         self._raise_if_remembered(origin)
         deadline = self._deadline(effective_timeout, request)
@@ -828,6 +837,10 @@ class CorsResult:
     allow_headers: tuple[str, ...]
     allow_credentials: bool
     max_age: int | None = field(default=None)
+    preflight: bool = True
+    actual_status: int | None = None
+    actual_allow_origin: str | None = None
+    actual_allow_credentials: bool | None = None
 
 
 def _split_list(value: str | None) -> tuple[str, ...]:
@@ -1006,58 +1019,113 @@ class Api(HttpTarget):
         *,
         request_headers: Sequence[str] = (),
         credentials: bool = False,
+        authorization: bool | None = None,
+        actual: bool = True,
     ) -> CorsResult:
-        """Send a CORS preflight (``OPTIONS`` with ``Origin``) and decide as a browser would.
+        """Decide as a browser would whether a page on ``origin`` may call ``path``.
+
+        Like a browser: a preflight (``OPTIONS`` with ``Origin``, never with credentials or a
+        token) only when the request is not a simple one; ``authorization`` (default: this API
+        has a token) adds the ``Authorization`` header the page's request would carry, so it
+        must be allowed; with ``actual`` the request itself is sent with ``Origin`` (and the
+        token) and its response must allow the origin too (and credentials, if asked for).
 
         Example::
 
             cors = api.cors("/api/v1/orders", "https://app.example.com", "POST",
-                            request_headers=["Authorization"], credentials=True)
+                            request_headers=["Content-Type"], credentials=True)
             assert cors.allowed, cors
         """
         method = method.upper()
-        preflight_headers = {"Origin": origin, "Access-Control-Request-Method": method}
-        if request_headers:
-            preflight_headers["Access-Control-Request-Headers"] = ", ".join(request_headers)
-        response = self.options(path, headers=preflight_headers)
-        h = response.headers
-        allow_origin = h.get("access-control-allow-origin")
-        allow_methods = tuple(m.upper() for m in _split_list(h.get("access-control-allow-methods")))
-        allow_headers = _split_list(h.get("access-control-allow-headers"))
-        allow_credentials = (h.get("access-control-allow-credentials") or "").lower() == "true"
-        max_age_text = h.get("access-control-max-age")
-        max_age = int(max_age_text) if max_age_text and max_age_text.isdigit() else None
-
+        with_token = bool(self._token) if authorization is None else authorization
+        wanted = [h for h in request_headers if h.lower() != "authorization"]
+        if with_token:
+            wanted.append("authorization")
+        simple = method in _CORS_SAFELISTED_METHODS and all(
+            h.lower() in _CORS_SAFELISTED_HEADERS for h in wanted
+        )
         wildcard_ok = not credentials
-        origin_ok = allow_origin == origin or (allow_origin == "*" and wildcard_ok)
-        method_ok = (
-            method in _CORS_SAFELISTED_METHODS
-            or method in allow_methods
-            or ("*" in allow_methods and wildcard_ok)
-        )
-        listed = {name.lower() for name in allow_headers}
-        headers_ok = all(
-            name.lower() in listed or ("*" in listed and wildcard_ok) for name in request_headers
-        )
-        credentials_ok = allow_credentials or not credentials
-        allowed = (
-            200 <= response.status_code < 300
-            and origin_ok
-            and method_ok
-            and headers_ok
-            and credentials_ok
-        )
+        allow_origin: str | None = None
+        allow_methods: tuple[str, ...] = ()
+        allow_headers: tuple[str, ...] = ()
+        allow_credentials = False
+        max_age: int | None = None
+        status = 0
+        preflight_ok = True
+        if not simple:
+            preflight_headers = {"Origin": origin, "Access-Control-Request-Method": method}
+            if wanted:
+                preflight_headers["Access-Control-Request-Headers"] = ",".join(
+                    sorted(h.lower() for h in wanted)
+                )
+            response = self.options(path, headers=preflight_headers, auth=False)
+            status = response.status_code
+            h = response.headers
+            allow_origin = h.get("access-control-allow-origin")
+            allow_methods = tuple(
+                m.upper() for m in _split_list(h.get("access-control-allow-methods"))
+            )
+            allow_headers = _split_list(h.get("access-control-allow-headers"))
+            allow_credentials = (h.get("access-control-allow-credentials") or "").lower() == "true"
+            max_age_text = h.get("access-control-max-age")
+            max_age = int(max_age_text) if max_age_text and max_age_text.isdigit() else None
+            origin_ok = allow_origin == origin or (allow_origin == "*" and wildcard_ok)
+            method_ok = (
+                method in _CORS_SAFELISTED_METHODS
+                or method in allow_methods
+                or ("*" in allow_methods and wildcard_ok)
+            )
+            listed = {name.lower() for name in allow_headers}
+            # "*" never covers Authorization (Fetch standard), with or without credentials.
+            headers_ok = all(
+                name.lower() in listed
+                or ("*" in listed and wildcard_ok and name.lower() != "authorization")
+                for name in wanted
+            )
+            credentials_ok = allow_credentials or not credentials
+            preflight_ok = (
+                200 <= status < 300 and origin_ok and method_ok and headers_ok and credentials_ok
+            )
+        actual_status: int | None = None
+        actual_origin: str | None = None
+        actual_credentials: bool | None = None
+        actual_ok = True
+        if actual and preflight_ok:
+            response = self.request(
+                method if method != "OPTIONS" else "GET",
+                path,
+                headers={"Origin": origin},
+                auth=with_token,
+            )
+            actual_status = response.status_code
+            actual_origin = response.headers.get("access-control-allow-origin")
+            actual_credentials = (
+                response.headers.get("access-control-allow-credentials") or ""
+            ).lower() == "true"
+            actual_ok = (actual_origin == origin or (actual_origin == "*" and wildcard_ok)) and (
+                actual_credentials or not credentials
+            )
+            if simple:
+                status, allow_origin, allow_credentials = (
+                    actual_status,
+                    actual_origin,
+                    actual_credentials,
+                )
         return CorsResult(
             path=path,
             origin=origin,
             method=method,
-            status=response.status_code,
-            allowed=allowed,
+            status=status,
+            allowed=preflight_ok and actual_ok,
             allow_origin=allow_origin,
             allow_methods=allow_methods,
             allow_headers=allow_headers,
             allow_credentials=allow_credentials,
             max_age=max_age,
+            preflight=not simple,
+            actual_status=actual_status,
+            actual_allow_origin=actual_origin,
+            actual_allow_credentials=actual_credentials,
         )
 
 

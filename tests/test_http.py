@@ -303,25 +303,72 @@ def test_security_headers_missing(http_server: HttpServer) -> None:
 
 def test_cors_allowed_origin(http_server: HttpServer) -> None:
     api = Api(http_server.base_url)
-    cors = api.cors("/health", ALLOWED_ORIGIN)
-    assert cors.allowed
-    assert cors.status == 200
-    assert cors.allow_origin == ALLOWED_ORIGIN
-    assert set(cors.allow_methods) >= {"GET", "POST"}
-    assert cors.allow_credentials
-    assert cors.max_age == 600
-    assert api.cors("/health", ALLOWED_ORIGIN, "post", credentials=True).allowed
-    assert api.cors("/health", ALLOWED_ORIGIN, request_headers=["Authorization"]).allowed
+    simple = api.cors("/health", ALLOWED_ORIGIN)  # a simple GET: no preflight, as a browser
+    assert simple.allowed and not simple.preflight
+    assert simple.actual_status == 200 and simple.allow_origin == ALLOWED_ORIGIN
+    pre = api.cors("/health", ALLOWED_ORIGIN, "POST", request_headers=["Content-Type"],
+                   credentials=True)  # fmt: skip
+    assert pre.allowed and pre.preflight and pre.status == 200
+    assert set(pre.allow_methods) >= {"GET", "POST"} and pre.allow_credentials
+    assert pre.max_age == 600
+    assert pre.actual_allow_origin == ALLOWED_ORIGIN and pre.actual_allow_credentials
+    # A token means the page sends Authorization: the preflight must allow it (this one does).
+    with_token = Api(http_server.base_url, token="t0k3n").cors("/health", ALLOWED_ORIGIN)
+    assert with_token.preflight and with_token.allowed
+    assert "authorization" in {h.lower() for h in with_token.allow_headers}
 
 
 def test_cors_refused(http_server: HttpServer) -> None:
     api = Api(http_server.base_url)
     other = api.cors("/health", "https://evil.example")
-    assert not other.allowed
-    assert other.status == 400
-    assert other.allow_origin is None
+    assert not other.allowed and other.allow_origin is None  # the response does not allow it
+    preflighted = api.cors("/health", "https://evil.example", request_headers=["X-Debug"])
+    assert not preflighted.allowed and preflighted.status == 400
     assert not api.cors("/health", ALLOWED_ORIGIN, method="DELETE").allowed
     assert not api.cors("/health", ALLOWED_ORIGIN, request_headers=["X-Debug"]).allowed
+
+
+def test_a_preflight_carries_no_token_and_asks_for_authorization() -> None:
+    """What a browser sends: OPTIONS without credentials, Authorization listed as requested."""
+    import socket
+    import threading
+
+    seen: list[str] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        for _ in range(1):  # the preflight; a refused one is not followed by the request
+            conn, _ = listener.accept()
+            with conn:
+                seen.append(conn.recv(65536).decode("latin-1"))
+                conn.sendall(
+                    b"HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: https://app.example"
+                    b"\r\nAccess-Control-Allow-Methods: GET\r\nAccess-Control-Allow-Headers: *"
+                    b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        api = Api(f"http://127.0.0.1:{port}", token="s3cr3t-api-token")
+        cors = api.cors("/x", "https://app.example")
+        assert cors.preflight and not cors.allowed  # "*" does not cover Authorization
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+    (preflight,) = seen
+    lines = preflight.lower().split("\r\n")
+    assert lines[0].startswith("options /x")
+    assert "access-control-request-headers: authorization" in lines
+    assert not [ln for ln in lines if ln.startswith("authorization:")]
+
+
+def test_auth_false_sends_no_authorization(http_server: HttpServer) -> None:
+    api = Api(http_server.base_url, token="s3cr3t-api-token")
+    assert api.get("/auth").status_code == 200
+    assert api.get("/auth", auth=False).status_code == 401  # no header at all, not an empty one
+    assert api.get("/auth").status_code == 200  # the default is unchanged afterwards
 
 
 # -- eventually -------------------------------------------------------------------------------
