@@ -159,6 +159,9 @@ def _glance(
             else f'<td class="ok">all {len(signoff)} roles signed</td>'
         )
         rows.append(f"<tr><th>Sign-off</th>{shown}</tr>")
+    baseline: Mapping[str, Any] = record.get("baseline") or {}
+    if baseline:
+        rows.append(f"<tr><th>Compared with</th><td>{_baseline_line(baseline)}</td></tr>")
     meta: Mapping[str, Any] = record.get("metadata") or {}
     commit = meta.get("git_commit")
     if commit:
@@ -169,6 +172,21 @@ def _glance(
             + "</td></tr>"
         )
     out.append(f'<table id="glance">{"".join(rows)}</table>')
+
+
+def _baseline_line(baseline: Mapping[str, Any]) -> str:
+    """``record-2.3.0.json — GO, commit 3f2c1e0a9b1c, 2026-11-30T10:00:00Z``, escaped."""
+    parts = [f"<code>{_e(baseline.get('path'))}</code>"]
+    facts = [str(baseline.get("verdict") or "no verdict")]
+    if baseline.get("git_commit"):
+        facts.append(f"commit {str(baseline['git_commit'])[:12]}")
+    if baseline.get("started_at"):
+        facts.append(str(baseline["started_at"]))
+    text = f"{parts[0]} — {_e(', '.join(facts))}"
+    warnings = baseline.get("warnings") or []
+    if warnings:
+        text += "".join(f'<br><span class="bad">{_e(w)}</span>' for w in warnings)
+    return text
 
 
 def _nav(record: Mapping[str, Any], out: list[str]) -> None:

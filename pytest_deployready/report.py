@@ -318,6 +318,13 @@ class HtmlReport:
             '<h3>Summary by phase</h3><table id="deployready-phases">'
             f"<tr><th>phase</th>{head}</tr>{rows}</table>"
         )
+        baseline = run.baseline
+        if baseline is not None:
+            commit = f", commit {baseline.git_commit[:12]}" if baseline.git_commit else ""
+            prefix.append(
+                f'<p id="deployready-baseline">Compared with <code>{_e(baseline.path)}</code>: '
+                f"{_e(baseline.verdict)}{_e(commit)}, {_e(baseline.started_at or '')}</p>"
+            )
         prefix.append(self._check_list("Blocking failures", "deployready-blocking", blocking=True))
         prefix.append(self._check_list("Warnings", "deployready-warnings", blocking=False))
         cfg = run.deploy_config

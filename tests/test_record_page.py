@@ -255,3 +255,42 @@ def test_format_number_and_unit_of() -> None:
     assert format_number(1234.5678) == "1234.6" and format_number(float("nan")) == "NaN"
     assert unit_of("api_p95_ms") == "ms" and unit_of("uptime_seconds") == "s"
     assert unit_of("error_rate", "< 1%") == "%" and unit_of("error_rate", "< 0.01") == ""
+
+
+def test_both_pages_show_the_baseline_and_each_change(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", deployready='[thresholds]\napi_p95_ms = "<= baseline * 0.7"\n')
+    pytester.makepyfile(
+        test_speed="""
+import os
+
+import pytest
+
+
+@pytest.mark.phase("post")
+def test_faster(thresholds):
+    \"\"\"p95 30 % better than the last release\"\"\"
+    thresholds.check("api_p95_ms", float(os.environ["P95"]))
+"""
+    )
+    pytester.makefile(".toml", first='[thresholds]\napi_p95_ms = "< 1000"\n')
+    os_env = pytest.MonkeyPatch()
+    try:
+        os_env.setenv("P95", "200.0")
+        first = pytester.runpytest("--deploy-config=first.toml", "--deploy-record=before.json")
+        assert first.ret == 0
+        os_env.setenv("P95", "120.0")
+        result = pytester.runpytest(
+            "--deploy-baseline=before.json",
+            "--deploy-record=after.json",
+            "--deploy-html=after.html",
+            "--html=report.html",
+            "--self-contained-html",
+        )
+    finally:
+        os_env.undo()
+    assert result.ret == 0
+    page = (pytester.path / "after.html").read_text()
+    assert "Compared with</th><td><code>" in page and "before.json" in page
+    assert "baseline 200 ms, change -40 %" in page
+    report = (pytester.path / "report.html").read_text()
+    assert 'id="deployready-baseline"' in report and "before.json" in report
