@@ -2,7 +2,7 @@
 
 Every run starts over a previous run's complete GO record (JSON and HTML). The run under test
 stops at a *gate*: the suite writes a byte to a FIFO this test reads (the event "I am here"),
-then blocks opening a second FIFO until this test releases it. The signal is sent while the
+then blocks reading a second FIFO until this test writes to it. The signal is sent while the
 run is blocked there, so no sleep decides where it lands.
 """
 
@@ -35,8 +35,8 @@ def gate():
     fd = os.open(os.environ["DR_READY"], os.O_WRONLY)
     os.write(fd, b"x")
     os.close(fd)
-    with open(os.environ["DR_HOLD"]) as hold:  # blocks until released (or a signal)
-        hold.read()
+    with open(os.environ["DR_HOLD"], "rb") as hold:
+        hold.read(1)  # blocks until released (or a signal)
 """
 
 #: the suite, with the gate at one point of the run
@@ -92,7 +92,7 @@ class Run:
     proc: subprocess.Popen[bytes]
     path: Path
     ready_fd: int
-    hold: Path
+    hold_fd: int  # read and write end: the gate's open never blocks, its read does
 
     def wait_gate(self) -> None:
         """Block until the run reached its gate (the byte arrives), within WAIT_S."""
@@ -101,18 +101,11 @@ class Run:
         assert os.read(self.ready_fd, 1) == b"x", self.output()
 
     def release(self) -> None:
-        """Let a run blocked at its gate go on (nothing happens when none is blocked)."""
-        try:
-            fd = os.open(self.hold, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError:  # ENXIO: nobody is waiting at the gate
-            return
-        os.close(fd)
+        """Let the runs at the gate go on: a token each, kept until a gate reads it."""
+        os.write(self.hold_fd, b"go" * 4)
 
     def finish(self) -> int:
-        try:
-            return self.proc.wait(timeout=WAIT_S)
-        finally:
-            self.release()
+        return self.proc.wait(timeout=WAIT_S)
 
     def output(self) -> str:
         if self.proc.poll() is None:
@@ -141,6 +134,7 @@ def start(pytester: pytest.Pytester) -> Iterator[Any]:
         for fifo in (ready, hold):
             os.mkfifo(fifo)
         ready_fd = os.open(ready, os.O_RDONLY | os.O_NONBLOCK)
+        hold_fd = os.open(hold, os.O_RDWR)
         env = {**os.environ, "DR_READY": str(ready), "DR_HOLD": str(hold)}
         env.pop("PYTEST_ADDOPTS", None)
         with (
@@ -155,7 +149,7 @@ def start(pytester: pytest.Pytester) -> Iterator[Any]:
                 stderr=err,
                 start_new_session=True,
             )
-        run = Run(proc, pytester.path, ready_fd, hold)
+        run = Run(proc, pytester.path, ready_fd, hold_fd)
         runs.append(run)
         return run
 
@@ -164,8 +158,8 @@ def start(pytester: pytest.Pytester) -> Iterator[Any]:
         if run.proc.poll() is None:
             run.proc.kill()
             run.proc.wait(timeout=WAIT_S)
-        run.release()
         os.close(run.ready_fd)
+        os.close(run.hold_fd)
 
 
 def _stray_files(path: Path) -> list[str]:
@@ -210,7 +204,7 @@ def test_signal_serial_writes_incomplete_record(
         assert outcomes == {"test_first": "passed", "test_gated": "error"}
 
 
-@pytest.mark.parametrize("point", ["check", "teardown"])
+@pytest.mark.parametrize("point", list(SUITES))
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
 def test_signal_to_xdist_controller_writes_incomplete_record(
     start: Any, point: str, signum: signal.Signals
@@ -230,7 +224,12 @@ def test_sigterm_to_the_whole_process_group_under_xdist(start: Any) -> None:
     assert_interrupted(run, run.finish(), "SIGTERM")
 
 
-def test_signal_while_the_record_is_written(start: Any, pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name
+)
+def test_signal_while_the_record_is_written(
+    start: Any, pytester: pytest.Pytester, signum: signal.Signals
+) -> None:
     """The record of a finished run is written first; JSON and HTML are of that run."""
     pytester.makeconftest(
         """
@@ -241,7 +240,7 @@ def test_signal_while_the_record_is_written(start: Any, pytester: pytest.Pyteste
     )
     run = start("import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    pass\n")
     run.wait_gate()
-    run.proc.send_signal(signal.SIGTERM)
+    run.proc.send_signal(signum)
     run.release()
     code = run.finish()
     output = run.output()
@@ -249,7 +248,7 @@ def test_signal_while_the_record_is_written(start: Any, pytester: pytest.Pyteste
     rec = run.record()
     assert rec["verdict"] == "GO" and rec["complete"] is True
     assert rec["started_at"] in run.html() and "previous run" not in run.html()
-    assert "SIGTERM arrived while the record was written" in output
+    assert f"{signum.name} arrived while the record was written" in output
     assert "Traceback" not in output
     assert _stray_files(run.path) == []
 
