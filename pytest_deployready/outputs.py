@@ -42,6 +42,7 @@ __all__ = [
     "TMP_MARK",
     "OutputPathError",
     "OutputPaths",
+    "holds_record",
     "is_regular_or_absent",
     "read_regular",
     "remove_stale_temp_files",
@@ -285,6 +286,19 @@ def rewrite_file(path: Path, text: str) -> None:
             os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def holds_record(path: Path) -> bool:
+    """True when ``path`` is absent or a record this plugin wrote (JSON or HTML page).
+
+    Such a file may be replaced before collection ends: it cannot be a collected test file.
+    """
+    from pytest_deployready.record import SCHEMA
+
+    if not path.exists():
+        return True
+    text = read_regular(path) or ""
+    return f'"{SCHEMA}"' in text or f">{SCHEMA}<" in text  # JSON, or the page's table
 
 
 def read_regular(path: Path) -> str | None:

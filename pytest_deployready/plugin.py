@@ -165,6 +165,14 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     return header_lines(run)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist starts its workers
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Session start: the record paths say "incomplete" (over a previous record only)."""
+    run = session.config.stash[RUN_KEY]
+    if not run.is_worker and run.explicit and not session.config.option.collectonly:
+        run.write_placeholder(over_records_only=True)
+
+
 # -- collection ----------------------------------------------------------------------------
 
 

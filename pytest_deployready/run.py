@@ -535,18 +535,23 @@ class DeployRun:
                 self.record_error += f": {exc.filename}"
         return self.decision
 
-    def write_placeholder(self) -> None:
+    def write_placeholder(self, *, over_records_only: bool = False) -> None:
         """Before the first check: the record says "incomplete" until the end replaces it.
 
         A run killed where no handler runs (SIGKILL, a segfault) then leaves a record with
         ``complete: false`` and verdict NO_GO, never the previous run's GO. Temporary files a
-        killed run left for the same paths are removed first.
+        killed run left for the same paths are removed first. ``over_records_only`` (at
+        session start, before collection could refuse a path): only when every path is absent
+        or holds a previous record; otherwise at the end of collection.
         """
         if self.placeholder_written or (self.record_path is None and self.html_path is None):
             return
-        from pytest_deployready.outputs import remove_stale_temp_files
+        from pytest_deployready.outputs import holds_record, remove_stale_temp_files
 
-        remove_stale_temp_files(p for p in (self.record_path, self.html_path) if p is not None)
+        paths = [p for p in (self.record_path, self.html_path) if p is not None]
+        if over_records_only and not all(holds_record(p) for p in paths):
+            return
+        remove_stale_temp_files(paths)
         saved = self.decision, self.complete, self.exit_code
         self.decision = Decision(Verdict.NO_GO, [PLACEHOLDER_REASON])
         self.complete, self.exit_code = False, int(pytest.ExitCode.INTERRUPTED)

@@ -19,6 +19,7 @@ import pytest
 from pytest_deployready.outputs import (
     OutputPathError,
     OutputPaths,
+    holds_record,
     read_regular,
     rewrite_file,
     write_files,
@@ -286,6 +287,16 @@ def test_guard_in_process(tmp_path: Path) -> None:
     with pytest.raises(OutputPathError, match="is the baseline record"):
         guard.protect("the baseline record", tmp_path / "a/b/rec.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["check_db.py"]  # the probe is gone
+
+
+def test_only_a_previous_record_is_replaced_before_collection(tmp_path: Path) -> None:
+    """At session start the placeholder goes only over absent paths and previous records."""
+    page, rec, other = tmp_path / "r.html", tmp_path / "r.json", tmp_path / "spec.yaml"
+    page.write_text("<tr><th>Schema</th><td>deployready.record/1</td></tr>")
+    rec.write_text('{\n  "schema": "deployready.record/1"\n}')
+    other.write_text("checks: [deployready.record/1]")
+    assert holds_record(page) and holds_record(rec) and holds_record(tmp_path / "absent")
+    assert not holds_record(other)
 
 
 def test_pair_is_replaced_together_or_not_at_all(

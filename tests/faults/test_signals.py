@@ -85,6 +85,12 @@ PREVIOUS = {
 }
 
 
+PREVIOUS_HTML = (
+    "<p>Verdict: GO (previous run)</p>"
+    "<table><tr><th>Schema</th><td>deployready.record/1</td></tr></table>"
+)
+
+
 @dataclass
 class Run:
     """A pytest run in a subprocess of its own, with its gate FIFOs and output files."""
@@ -129,7 +135,7 @@ def start(pytester: pytest.Pytester) -> Iterator[Any]:
     def _start(suite: str, *args: str) -> Run:
         pytester.makepyfile(gate=GATE, test_suite=suite)
         (pytester.path / "rec.json").write_text(json.dumps(PREVIOUS))
-        (pytester.path / "rec.html").write_text("<p>Verdict: GO (previous run)</p>")
+        (pytester.path / "rec.html").write_text(PREVIOUS_HTML)
         ready, hold = pytester.path / "ready.fifo", pytester.path / "hold.fifo"
         for fifo in (ready, hold):
             os.mkfifo(fifo)
@@ -253,12 +259,13 @@ def test_signal_while_the_record_is_written(
     assert _stray_files(run.path) == []
 
 
-@pytest.mark.parametrize("args", [(), ("-n", "2")])
+@pytest.mark.parametrize("point", ["collection", "check"])
+@pytest.mark.parametrize("args", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_sigkill_leaves_the_placeholder_not_the_previous_go(
-    start: Any, args: tuple[str, ...]
+    start: Any, args: tuple[str, ...], point: str
 ) -> None:
-    """No handler runs on SIGKILL: the record written before the first check stays."""
-    run = start(SUITES["check"], *args)
+    """No handler runs on SIGKILL: the record written at session start stays."""
+    run = start(SUITES[point], *args)
     run.wait_gate()
     os.killpg(run.proc.pid, signal.SIGKILL)
     assert run.finish() == -signal.SIGKILL
