@@ -126,6 +126,8 @@ def pytest_configure(config: pytest.Config) -> None:
     run.foreign_markers = foreign
     config.stash[RUN_KEY] = run
     run.load()
+    if run.explicit:
+        run.signals.install()  # SIGTERM and SIGHUP end the run with a record, as SIGINT does
     from pytest_deployready import fixtures
 
     config.pluginmanager.register(fixtures, "deployready-fixtures")
@@ -163,6 +165,14 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     from pytest_deployready.report import header_lines
 
     return header_lines(run)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist starts its workers
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Session start: the record paths say "incomplete" (over a previous record only)."""
+    run = session.config.stash[RUN_KEY]
+    if not run.is_worker and run.explicit and not session.config.option.collectonly:
+        run.write_placeholder(over_records_only=True)
 
 
 # -- collection ----------------------------------------------------------------------------
@@ -203,6 +213,28 @@ def pytest_collection_modifyitems(
         run.usage_error = str(exc)
         config.hook.pytest_deselected(items=list(items))
         items[:] = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Before the first check: outputs are no test module; the record says "incomplete"."""
+    run = session.config.stash[RUN_KEY]
+    if run.is_worker or not run.active:
+        return
+    run.signals.install()  # a run that markers alone made a deployment run
+    run.check_collected([item.path for item in session.items])
+    if not session.config.option.collectonly:
+        run.write_placeholder()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """pytest-xdist controller: the same, before the first check is sent to a worker."""
+    run = node.config.stash[RUN_KEY]
+    if not run.explicit:
+        return
+    root = node.config.rootpath
+    run.check_collected([root / nodeid.split("::", 1)[0] for nodeid in ids])
+    run.write_placeholder()
 
 
 # -- pytest-xdist: phases in order across workers --------------------------------------------
@@ -340,7 +372,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         exitstatus = session.exitstatus = pytest.ExitCode.USAGE_ERROR
     if not run.active or session.config.option.collectonly:
         return  # --collect-only lists checks: nothing ran, so there is no verdict to give
-    run.finish(exitstatus, session)
+    from pytest_deployready.signals import deferred
+
+    with deferred(redeliver=False) as received:  # the record is finished first
+        run.finish(exitstatus, session)
+    if received:
+        sys.stderr.write(
+            f"deployready: {received[0]} arrived while the record was written; "
+            "the record was finished first\n"
+        )
     session.exitstatus = run.exit_code
     if exitstatus == pytest.ExitCode.USAGE_ERROR:
         run.decision = None  # the run never started: no summary and no verdict line
@@ -356,6 +396,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
+    if run is not None:
+        run.signals.restore()
     if run is not None and not run.is_worker and run.shared_dir is not None:
         import shutil
 

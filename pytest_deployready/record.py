@@ -1,8 +1,9 @@
 """The deployment record: per-check results folded from test reports, and its JSON file.
 
 Schema ``deployready.record/1`` is shipped as ``pytest_deployready/schema/record-1.schema.json``
-and documented in ``docs/record.md``. The file is written atomically (temporary file in the
-same directory, then ``os.replace``), so a reader never sees half a record.
+and documented in ``docs/record.md``. The files are written atomically (temporary files in the
+same directory, then renamed together: ``outputs.write_files``), so a reader never sees half a
+record, nor a JSON record and an HTML page of different runs.
 
 Example::
 
@@ -15,8 +16,6 @@ Example::
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from pytest_deployready.outputs import write_files
 from pytest_deployready.verdict import Outcome, is_blocking
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "dumps_record",
     "write_html",
     "write_record",
+    "write_record_files",
     "write_text",
 ]
 
@@ -243,28 +244,29 @@ def write_record(path: Path, record: dict[str, Any]) -> None:
 
 def write_text(path: Path, text: str) -> None:
     """Write an already rendered record (JSON text) to ``path`` atomically."""
-    _write_atomically(path, text)
+    write_files({path: text})
 
 
 def write_html(path: Path, record: dict[str, Any]) -> None:
     """Write the deployment record as a self-contained HTML page (``--deploy-html``)."""
     from pytest_deployready.html_record import render_record_html
 
-    _write_atomically(path, render_record_html(record))
+    write_files({path: render_record_html(record)})
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a record is meant to be shared
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_record_files(
+    record: dict[str, Any], text: str, *, json_path: Path | None, html_path: Path | None
+) -> None:
+    """The JSON record (``text``) and its HTML page, both replaced or neither.
+
+    Both are rendered and written to temporary files first, then renamed together with
+    signals deferred (``outputs.write_files``): they always come from the same run.
+    """
+    files: dict[Path, str] = {}
+    if json_path is not None:
+        files[json_path] = text
+    if html_path is not None:
+        from pytest_deployready.html_record import render_record_html
+
+        files[html_path] = render_record_html(record)
+    write_files(files)

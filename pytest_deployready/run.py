@@ -23,6 +23,7 @@ from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
 from pytest_deployready.phases import CheckInfo, check_info, parse_phase_option, sort_key
 from pytest_deployready.record import SCHEMA, CheckResults
 from pytest_deployready.redact import Redactor
+from pytest_deployready.signals import RunSignals
 from pytest_deployready.verdict import (
     BLOCKING_SEVERITIES,
     CheckSummary,
@@ -35,6 +36,7 @@ from pytest_deployready.verdict import (
 if TYPE_CHECKING:  # the rest is imported where it is used: an unrelated run never needs it
     from pytest_deployready.attest import Attestation, Attestations
     from pytest_deployready.baseline import Baseline
+    from pytest_deployready.outputs import OutputPaths
     from pytest_deployready.thresholds import Measurement
     from pytest_deployready.waivers import WaiverMatch
 
@@ -80,6 +82,8 @@ class ItemState:
 
 
 RUN_KEY = pytest.StashKey["DeployRun"]()
+#: the reason in the record written before the first check, which the end of the run replaces
+PLACEHOLDER_REASON = "run in progress or did not finish"
 CHECK_KEY = pytest.StashKey[ItemState]()
 
 
@@ -117,6 +121,9 @@ class DeployRun:
         self.record_path: Path | None = None
         self.html_path: Path | None = None
         self.record_error: str | None = None
+        self.outputs: OutputPaths | None = None  # the output-path guard, set by load()
+        self.signals = RunSignals()  # SIGTERM and SIGHUP end the run as SIGINT does
+        self.placeholder_written = False
         self.usage_error: str | None = None
         self.exit_code = 0
         self.redactor = Redactor.from_environ()
@@ -184,14 +191,46 @@ class DeployRun:
                     )
                 if name not in self.selected_targets:
                     self.selected_targets.append(name)
-        record = opt.deploy_record or cfg.report.record
-        if record:
-            self.record_path = Path(self.config.invocation_params.dir, record)
-            _check_writable(self.record_path, "--deploy-record")
-        html = opt.deploy_html or cfg.report.html
-        if html:
-            self.html_path = Path(self.config.invocation_params.dir, html)
-            _check_writable(self.html_path, "--deploy-html")
+        self._check_outputs(cfg)
+
+    def _check_outputs(self, cfg: DeployConfig) -> None:
+        """Every output path, checked before any check runs (``outputs.OutputPaths``)."""
+        from pytest_deployready.outputs import OutputPathError, OutputPaths
+
+        opt = self.config.option
+        base = self.config.invocation_params.dir
+        guard = self.outputs = OutputPaths(base, self.config.getini("python_files"))
+        try:
+            guard.protect("the configuration file", cfg.path)
+            for value, what in (
+                (opt.deploy_attest, "the attestation file"),
+                (opt.deploy_baseline, "the baseline record"),
+            ):
+                guard.protect(what, Path(base, value) if value else None)
+            for option, dest in (("--junitxml", "xmlpath"), ("--html", "htmlpath")):
+                if getattr(opt, dest, None):
+                    guard.foreign_output(option, getattr(opt, dest))
+            record = opt.deploy_record or cfg.report.record
+            if record:
+                self.record_path = guard.output("--deploy-record", record)
+            html = opt.deploy_html or cfg.report.html
+            if html:
+                self.html_path = guard.output("--deploy-html", html)
+        except OutputPathError as exc:
+            self.record_path = self.html_path = None  # nothing is written, not even at the end
+            raise pytest.UsageError(str(exc)) from None
+
+    def check_collected(self, modules: list[Path]) -> None:
+        """End of collection, before any check: no output is a collected test module."""
+        from pytest_deployready.outputs import OutputPathError
+
+        if self.outputs is None:
+            return
+        try:
+            self.outputs.check_collected(modules)
+        except OutputPathError as exc:
+            self.record_path = self.html_path = None
+            raise pytest.UsageError(str(exc)) from None
 
     @functools.cached_property
     def git_commit(self) -> str | None:
@@ -422,15 +461,24 @@ class DeployRun:
         return rebuilt
 
     def redact_file(self, path: str) -> None:
-        """Rewrite a written artefact (JUnit XML, HTML) with its secrets masked."""
+        """Rewrite a written artefact (JUnit XML, HTML) with its secrets masked.
+
+        Only a regular file (or one a symlink points to) is read and replaced: a FIFO would
+        block the read, and a device node must never become a file.
+        """
+        from pytest_deployready.outputs import read_regular, rewrite_file
+
         target = Path(self.config.invocation_params.dir, path)
-        try:
-            text = target.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        text = read_regular(target)
+        if text is None:
             return
         clean = self.redactor.redact(text, patterns=False)
         if clean != text:
-            target.write_text(clean, encoding="utf-8")
+            try:
+                rewrite_file(target, clean)
+            except OSError as exc:
+                error = f"could not mask secrets in {target}: {exc.strerror or exc}"
+                self.record_error = f"{self.record_error}; {error}" if self.record_error else error
 
     def observe(self, report: pytest.TestReport) -> None:
         """Fold a report into the results (controller or serial run only)."""
@@ -481,29 +529,58 @@ class DeployRun:
         hook.pytest_deployready_verdict(
             verdict=str(self.decision.verdict), reasons=self.decision.reasons, config=self.config
         )
+        if self.signals.received and not self.complete:
+            self.decision.reasons.insert(0, f"the run was interrupted by {self.signals.received}")
         if self.record_path is None and self.html_path is None:
             return self.decision
         record = self.record(phases)
         hook.pytest_deployready_record(record=record, config=self.config)
-        from pytest_deployready.record import dumps_record, write_html, write_text
-
         try:
-            text, record = self._redacted(dumps_record(record), record)
+            self._write_outputs(record)
         except (TypeError, ValueError) as exc:  # a hook put something JSON cannot hold
             self.record_error = f"could not write the record: {exc}"
-            return self.decision
-        for path, is_json in ((self.record_path, True), (self.html_path, False)):
-            if path is None:
-                continue
-            try:
-                if is_json:
-                    write_text(path, text)
-                else:
-                    write_html(path, record)
-            except (OSError, TypeError, ValueError) as exc:
-                error = f"could not write {path}: {exc}"
-                self.record_error = f"{self.record_error}; {error}" if self.record_error else error
+        except OSError as exc:
+            self.record_error = f"could not write the record: {exc.strerror or exc}"
+            if exc.filename:
+                self.record_error += f": {exc.filename}"
         return self.decision
+
+    def write_placeholder(self, *, over_records_only: bool = False) -> None:
+        """Before the first check: the record says "incomplete" until the end replaces it.
+
+        A run killed where no handler runs (SIGKILL, a segfault) then leaves a record with
+        ``complete: false`` and verdict NO_GO, never the previous run's GO. Temporary files a
+        killed run left for the same paths are removed first. ``over_records_only`` (at
+        session start, before collection could refuse a path): only when every path is absent
+        or holds a previous record; otherwise at the end of collection.
+        """
+        if self.placeholder_written or (self.record_path is None and self.html_path is None):
+            return
+        from pytest_deployready.outputs import holds_record, remove_stale_temp_files
+
+        paths = [p for p in (self.record_path, self.html_path) if p is not None]
+        if over_records_only and not all(holds_record(p) for p in paths):
+            return
+        remove_stale_temp_files(paths)
+        saved = self.decision, self.complete, self.exit_code
+        self.decision = Decision(Verdict.NO_GO, [PLACEHOLDER_REASON])
+        self.complete, self.exit_code = False, int(pytest.ExitCode.INTERRUPTED)
+        try:
+            record = self.record(self.selected_phases)
+        finally:
+            self.decision, self.complete, self.exit_code = saved
+        try:
+            self._write_outputs(record)
+        except (OSError, TypeError, ValueError) as exc:
+            raise pytest.UsageError(f"cannot write the record: {exc}") from None
+        self.placeholder_written = True
+
+    def _write_outputs(self, record: dict[str, Any]) -> None:
+        """The JSON record and the HTML page, from the same record, replaced together."""
+        from pytest_deployready.record import dumps_record, write_record_files
+
+        text, record = self._redacted(dumps_record(record), record)
+        write_record_files(record, text, json_path=self.record_path, html_path=self.html_path)
 
     def record(self, phases: list[str]) -> dict[str, Any]:
         """The deployment record as a JSON-ready dict."""
@@ -703,13 +780,3 @@ def _is_own_fixture(item: pytest.Item, name: str) -> bool:
     if not defs:
         return False
     return getattr(defs[-1].func, "__module__", "") == "pytest_deployready.fixtures"
-
-
-def _check_writable(path: Path, option: str) -> None:
-    if path.is_dir():
-        raise pytest.UsageError(f"{option}: {path} is a directory; give a file path")
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not os.access(parent, os.W_OK):
-        raise pytest.UsageError(f"{option}: cannot write to {path.parent}")
