@@ -92,7 +92,7 @@ _TARGET_KEYS = (*_TARGET_STR_KEYS, "apis", "hosts")
 _API_KEYS = ("name", "base_url", "token_env")
 _HOST_KEYS = ("name", "url", "identity_file", "allow_commands", "sudo")
 _TIMEOUT_KEYS = ("connect_s", "statement_s", "http_s", "command_s")
-_REPORT_KEYS = ("title", "record", "html")
+_REPORT_KEYS = ("title", "record", "html", "summary")
 _WAIVER_KEYS = ("check", "justification", "expires", "run")
 
 _PHASE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
@@ -235,6 +235,7 @@ class ReportSettings:
     title: str = "Deployment record"
     record: str | None = None
     html: str | None = None
+    summary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -889,6 +890,7 @@ def _build_report(data: Mapping[str, Any]) -> ReportSettings:
         title=data.get("title", ReportSettings.title),
         record=data.get("record") or None,
         html=data.get("html") or None,
+        summary=data.get("summary") or None,
     )
 
 
@@ -936,7 +938,10 @@ def _resolve_paths(cfg: DeployConfig, base: Path) -> DeployConfig:
             ),
         ),
         report=dataclasses.replace(
-            cfg.report, record=resolve(cfg.report.record), html=resolve(cfg.report.html)
+            cfg.report,
+            record=resolve(cfg.report.record),
+            html=resolve(cfg.report.html),
+            summary=resolve(cfg.report.summary),
         ),
     )
 
@@ -967,7 +972,9 @@ def _digest(cfg: DeployConfig) -> str:
             for name, spec in cfg.thresholds.items()
         },
         "timeouts": dataclasses.asdict(cfg.timeouts),
-        "report": dataclasses.asdict(cfg.report),
+        "report": {  # summary only when set: older configurations keep their digest
+            k: v for k, v in dataclasses.asdict(cfg.report).items() if k != "summary" or v
+        },
         "waivers": [
             {
                 "check": w.check,

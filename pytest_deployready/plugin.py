@@ -96,6 +96,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="RECORD",
         help="a previous run's JSON record: rules such as '<= baseline * 0.7' compare with it.",
     )
+    group.addoption(
+        "--deploy-summary",
+        dest="deploy_summary",
+        default=None,
+        metavar="PATH",
+        help="write a short Markdown summary (verdict, blocking checks, triggers, sign-off) for "
+        "a ticket comment or $GITHUB_STEP_SUMMARY.",
+    )
+    group.addoption(
+        "--deploy-sign-key",
+        dest="deploy_sign_key",
+        default=None,
+        metavar="KEY",
+        help="sign the JSON record with this Ed25519 private key (PEM): a DSSE envelope is "
+        "written next to it as RECORD.dsse.json.",
+    )
 
 
 def _threshold_override(text: str) -> tuple[str, str]:

@@ -255,7 +255,12 @@ def write_html(path: Path, record: dict[str, Any]) -> None:
 
 
 def write_record_files(
-    record: dict[str, Any], text: str, *, json_path: Path | None, html_path: Path | None
+    record: dict[str, Any],
+    text: str,
+    *,
+    json_path: Path | None,
+    html_path: Path | None,
+    extra: dict[Path, str] | None = None,
 ) -> None:
     """The JSON record (``text``) and its HTML page, both replaced or neither.
 
@@ -268,5 +273,6 @@ def write_record_files(
     if html_path is not None:
         from pytest_deployready.html_record import render_record_html
 
-        files[html_path] = render_record_html(record)
+        files[html_path] = render_record_html(record, text)  # embeds exactly the JSON written
+    files.update(extra or {})  # the summary and the signature: of the same record
     write_files(files)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 from collections import Counter
 from collections.abc import Mapping
@@ -60,6 +61,8 @@ DEPLOY_OPTIONS = (
     "deploy_target",
     "deploy_baseline",
     "deploy_html",
+    "deploy_summary",
+    "deploy_sign_key",
 )
 
 
@@ -124,6 +127,8 @@ class DeployRun:
         self.outputs: OutputPaths | None = None  # the output-path guard, set by load()
         self.signals = RunSignals()  # SIGTERM and SIGHUP end the run as SIGINT does
         self.placeholder_written = False
+        self.summary_path: Path | None = None  # --deploy-summary: Markdown for a ticket or CI
+        self.sign_key: Path | None = None  # --deploy-sign-key: Ed25519 key signing the record
         self.usage_error: str | None = None
         self.exit_code = 0
         self.redactor = Redactor.from_environ()
@@ -216,9 +221,43 @@ class DeployRun:
             html = opt.deploy_html or cfg.report.html
             if html:
                 self.html_path = guard.output("--deploy-html", html)
+            summary = opt.deploy_summary or cfg.report.summary
+            if summary:
+                self.summary_path = guard.output("--deploy-summary", summary)
+            if opt.deploy_sign_key:
+                self._check_sign_key(Path(base, opt.deploy_sign_key))
+                guard.protect("the signing key", self.sign_key)
+                from pytest_deployready.signing import envelope_path
+
+                assert self.record_path is not None
+                guard.output("the record's signature", str(envelope_path(self.record_path)))
         except OutputPathError as exc:
-            self.record_path = self.html_path = None  # nothing is written, not even at the end
+            self.record_path = self.html_path = self.summary_path = None  # nothing is written
             raise pytest.UsageError(str(exc)) from None
+
+    def _check_sign_key(self, key: Path) -> None:
+        """--deploy-sign-key: a usable Ed25519 key, and a JSON record to sign."""
+        if self.record_path is None:
+            raise pytest.UsageError(
+                "--deploy-sign-key signs the JSON record: give --deploy-record too"
+            )
+        try:
+            from pytest_deployready.signing import SignatureError, check_key
+        except ImportError:  # pragma: no cover - cryptography is the sign extra
+            raise pytest.UsageError(
+                "--deploy-sign-key needs the cryptography package: "
+                "pip install 'pytest-deployready[sign]'"
+            ) from None
+        try:
+            check_key(key)
+        except SignatureError as exc:
+            raise pytest.UsageError(f"--deploy-sign-key: {exc}") from None
+        except ImportError:
+            raise pytest.UsageError(
+                "--deploy-sign-key needs the cryptography package: "
+                "pip install 'pytest-deployready[sign]'"
+            ) from None
+        self.sign_key = key
 
     def check_collected(self, modules: list[Path]) -> None:
         """End of collection, before any check: no output is a collected test module."""
@@ -531,7 +570,7 @@ class DeployRun:
         )
         if self.signals.received and not self.complete:
             self.decision.reasons.insert(0, f"the run was interrupted by {self.signals.received}")
-        if self.record_path is None and self.html_path is None:
+        if self.record_path is None and self.html_path is None and self.summary_path is None:
             return self.decision
         record = self.record(phases)
         hook.pytest_deployready_record(record=record, config=self.config)
@@ -554,7 +593,9 @@ class DeployRun:
         session start, before collection could refuse a path): only when every path is absent
         or holds a previous record; otherwise at the end of collection.
         """
-        if self.placeholder_written or (self.record_path is None and self.html_path is None):
+        if self.placeholder_written or (
+            self.record_path is None and self.html_path is None and self.summary_path is None
+        ):
             return
         from pytest_deployready.outputs import holds_record, remove_stale_temp_files
 
@@ -580,7 +621,20 @@ class DeployRun:
         from pytest_deployready.record import dumps_record, write_record_files
 
         text, record = self._redacted(dumps_record(record), record)
-        write_record_files(record, text, json_path=self.record_path, html_path=self.html_path)
+        extra: dict[Path, str] = {}
+        if self.summary_path is not None:
+            from pytest_deployready.summary import render_summary
+
+            shown = self.record_path or self.html_path
+            extra[self.summary_path] = render_summary(record, str(shown) if shown else None)
+        if self.sign_key is not None and self.record_path is not None:
+            from pytest_deployready.signing import envelope_path, sign_record
+
+            envelope = sign_record(text, self.sign_key, self.record_path.name)
+            extra[envelope_path(self.record_path)] = json.dumps(envelope, indent=2) + "\n"
+        write_record_files(
+            record, text, json_path=self.record_path, html_path=self.html_path, extra=extra
+        )
 
     def record(self, phases: list[str]) -> dict[str, Any]:
         """The deployment record as a JSON-ready dict."""

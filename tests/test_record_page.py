@@ -294,3 +294,82 @@ def test_faster(thresholds):
     assert "baseline 200 ms, change -40 %" in page
     report = (pytester.path / "report.html").read_text()
     assert 'id="deployready-baseline"' in report and "before.json" in report
+
+
+def test_summary_and_signature_are_written_with_the_record(
+    page_and_record: tuple[Path, Path, str], pytester: pytest.Pytester
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    (pytester.path / "release.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (pytester.path / "release.pub.pem").write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    result = pytester.runpytest(
+        "--deploy-continue",
+        "--deploy-attest=attestations.toml",
+        "--deploy-record=signed.json",
+        "--deploy-html=signed.html",
+        "--deploy-summary=summary.md",
+        "--deploy-sign-key=release.pem",
+    )
+    assert result.ret == 6
+    summary = (pytester.path / "summary.md").read_text()
+    assert summary.startswith("## ⏪ ROLLBACK — Release 4.2 readiness")
+    assert "### Rollback triggers fired (1)" in summary and "396.2 ms" in summary
+    assert "Release manager: **unsigned**" in summary and "signed.json" in summary
+    envelope = pytester.path / "signed.json.dsse.json"
+    assert envelope.is_file()
+    args = ["verify", "--key", str(pytester.path / "release.pub.pem")]
+    page, record = str(pytester.path / "signed.html"), str(pytester.path / "signed.json")
+    assert main([*args, page, record]) == 0
+    text = (pytester.path / "signed.json").read_text()
+    (pytester.path / "signed.json").write_text(text.replace('"exit_code": 6', '"exit_code": 0'))
+    assert main([*args, page, record]) == 1  # the signature no longer matches the record
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--deploy-sign-key=nope.pem", "--deploy-record=r.json"], "cannot use"),
+        (["--deploy-sign-key=deployready.toml"], "give --deploy-record too"),
+        (["--deploy-summary=deployready.toml"], "configuration file"),
+    ],
+)
+def test_bad_summary_or_key_options_are_usage_errors(
+    pytester: pytest.Pytester, args: list[str], message: str
+) -> None:
+    pytester.makefile(".toml", deployready=CONFIG)
+    pytester.makepyfile(test_checks=CHECKS)
+    result = pytester.runpytest(*args)
+    assert result.ret == 4
+    assert message in result.stderr.str()
+
+
+def test_the_summary_is_capped_on_a_large_run(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", deployready="[thresholds]\n")
+    pytester.makepyfile(
+        test_many="""
+import pytest
+
+
+@pytest.mark.phase("pre")
+@pytest.mark.parametrize("n", range(40))
+def test_item(n):
+    assert n % 2 == 0, f"item {n} is broken"
+"""
+    )
+    pytester.runpytest("--deploy-summary=summary.md")
+    summary = (pytester.path / "summary.md").read_text()
+    assert "### Blocking (20)" in summary and "… and 10 more in the record" in summary
+    assert len(summary.splitlines()) < 40
