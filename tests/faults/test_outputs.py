@@ -307,7 +307,7 @@ def test_pair_is_replaced_together_or_not_at_all(
     rec.write_text("old json")
     html.write_text("old html")
 
-    def interrupted(record: object) -> str:
+    def interrupted(record: object, text: str | None = None) -> str:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("pytest_deployready.html_record.render_record_html", interrupted)
