@@ -401,7 +401,14 @@ def test_own_markers_with_our_names_do_not_activate(
 
 
 def test_markers_are_listed(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without opting in only ``phase`` (the marker that opts in); with a config file, all."""
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    result = run_pytest(pytester, "--markers")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["@pytest.mark.phase(*names):*"])
+    for name in ("severity", "rollback_trigger", "manual", "section"):
+        assert f"@pytest.mark.{name}" not in result.stdout.str()
+    pytester.path.joinpath("deployready.toml").write_text("", encoding="utf-8")
     result = run_pytest(pytester, "--markers")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines_random(
