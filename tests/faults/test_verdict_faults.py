@@ -423,3 +423,19 @@ def test_an_empty_option_value_is_a_usage_error(pytester: pytest.Pytester, form:
         assert result.ret == pytest.ExitCode.USAGE_ERROR, (option, result.stdout.str())
         errors = [line for line in result.stderr.lines if line.strip()]
         assert errors == [f"ERROR: {option}: empty value; give a value or leave the option out"]
+
+
+def test_several_phases_opted_in_by_markers_alone_are_refused_under_xdist(
+    pytester: pytest.Pytester,
+) -> None:
+    """The controller cannot know before collection; the workers refuse, as for other modes."""
+    pytester.makepyfile(test_phased=PHASED_SUITE)
+    serial = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=TIMEOUT_S)
+    assert serial.ret == EXIT_CODES[Verdict.NO_GO], serial.stdout.str()
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", timeout=TIMEOUT_S)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert len(errors) == 1 and "phase markers alone" in errors[0]
+    pytester.path.joinpath("deployready.toml").write_text("", encoding="utf-8")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", timeout=TIMEOUT_S)
+    assert result.ret == EXIT_CODES[Verdict.NO_GO], result.stdout.str()
