@@ -736,7 +736,8 @@ def settle_rootdir(config: pytest.Config, args: list[str]) -> None:
     before it loads plugins from entry points, so it takes the value of ``--deploy-record
     /elsewhere/rec.json`` (space form; the ``=`` form is one argument) for a test path, and an
     existing file outside the suite moves the rootdir: check ids gain a prefix and exact-id
-    waivers stop matching. Called once every plugin's options are known (with ``args``, the
+    waivers stop matching. In a run with a ``--deploy-*`` option (any other run keeps pytest's
+    choice), called once every plugin's options are known (with ``args``, the
     list pytest parses next), this decides the rootdir again from the same arguments without
     the options' values, and adopts it with its ini file and that file's ``addopts``. When
     the ini file pytest already acted on otherwise (``pythonpath``, ``-p`` in ``addopts``,
@@ -753,6 +754,8 @@ def settle_rootdir(config: pytest.Config, args: list[str]) -> None:
     env_addopts = os.environ.get("PYTEST_ADDOPTS", "")
     if env_addopts:
         argv = shlex.split(env_addopts) + argv
+    if not any(v for k, v in vars(config.known_args_namespace).items() if k.startswith("deploy_")):
+        return  # no --deploy-* option: pytest's choice stands, as without the plugin
     parser = config._parser
     try:
         ns = parser.parse_known_args(argv, namespace=copy.copy(config.option))

@@ -311,7 +311,8 @@ def test_our_fixture_alone_does_not_activate(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_a(evidence):\n    evidence.add('x', 1)\n")
     result = pytester.runpytest()
     assert result.ret == 0
-    assert "deployready" not in result.stdout.str()
+    assert "deployready verdict" not in result.stdout.str()
+    assert "deployment readiness" not in result.stdout.str()
     pytester.makepyfile(
         "import pytest\n@pytest.mark.phase('pre')\ndef test_a(evidence):\n"
         "    evidence.add('x', 1)\n"
