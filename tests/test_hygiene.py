@@ -346,12 +346,15 @@ def test_own_fixtures_with_our_names_do_not_activate(
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     pytester.makeconftest(OWN_FIXTURES)
     pytester.makepyfile(test_own=OWN_FIXTURE_TESTS)
-    for args in ((), ("-rA",)):
+    for args in ((), ("-rA",), ("-n", "2")):
         ours, reference = _twice(pytester, *args)
         _assert_same_run(ours, reference)
         assert ours.ret == pytest.ExitCode.TESTS_FAILED
         ours.assert_outcomes(passed=2, failed=1)
-        _assert_same_lines(_normalise(ours.outlines), _normalise(reference.outlines))
+        out, ref = _normalise(ours.outlines), _normalise(reference.outlines)
+        if "-n" in args:
+            out, ref = _progress_sorted(out), _progress_sorted(ref)
+        _assert_same_lines(out, ref)
 
 
 OWN_MARKERS_INI = """

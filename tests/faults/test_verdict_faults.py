@@ -56,6 +56,8 @@ HOW = os.environ["CRASH_HOW"]
 def die():
     if HOW.startswith("segv"):
         os.kill(os.getpid(), signal.SIGSEGV)
+    if HOW.startswith("abort"):
+        os.abort()
     os._exit(1)
 
 
@@ -91,7 +93,7 @@ def crash_suite(pytester: pytest.Pytester, marks: str = "") -> None:
 
 
 @pytest.mark.parametrize(
-    "how", ["exit-call", "segv-call", "exit-setup", "segv-setup", "exit-teardown"]
+    "how", ["exit-call", "segv-call", "abort-call", "exit-setup", "segv-setup", "exit-teardown"]
 )
 def test_a_crashed_check_is_an_error(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
@@ -439,3 +441,28 @@ def test_several_phases_opted_in_by_markers_alone_are_refused_under_xdist(
     pytester.path.joinpath("deployready.toml").write_text("", encoding="utf-8")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", timeout=TIMEOUT_S)
     assert result.ret == EXIT_CODES[Verdict.NO_GO], result.stdout.str()
+
+
+def test_ids_do_not_depend_on_output_paths_under_xdist(
+    pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The workers parse the same command line: their ids must match the controller's."""
+    suite = pytester.mkdir("suite")
+    (suite / "test_ids.py").write_text(textwrap.dedent(WAIVED_SUITE), encoding="utf-8")
+    (suite / "deployready.toml").write_text(WAIVER, encoding="utf-8")
+    record = tmp_path_factory.mktemp("elsewhere") / "record.json"
+    record.write_text("{}", encoding="utf-8")
+    monkey = pytest.MonkeyPatch()
+    monkey.chdir(suite)
+    try:
+        result = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "-n", "2", "--deploy-record", str(record), timeout=TIMEOUT_S
+        )
+    finally:
+        monkey.undo()
+    rec = json.loads(record.read_text(encoding="utf-8"))
+    assert sorted(c["id"] for c in rec["checks"]) == [
+        "test_ids.py::test_known_failure",
+        "test_ids.py::test_ok",
+    ], result.stdout.str()
+    assert rec["verdict"] == "GO_WITH_WARNINGS" and result.ret == 0
