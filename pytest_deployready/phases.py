@@ -30,6 +30,7 @@ __all__ = [
     "CheckInfo",
     "check_info",
     "parse_phase_option",
+    "register_markers",
     "sort_key",
 ]
 
@@ -77,6 +78,25 @@ MARKERS: dict[str, tuple[Callable[..., Any], str]] = {
 
 
 _SIGNATURES = {name: inspect.signature(func) for name, (func, _) in MARKERS.items()}
+
+
+def register_markers(config: pytest.Config, *, opted_in: bool) -> frozenset[str]:
+    """Register our markers; return the names the project registered itself ("foreign").
+
+    A suite that opted in (config file, ``--deploy-*`` option) gets all five. Any other run
+    gets ``phase`` alone, the marker that opts a suite in: ``severity``, ``manual``,
+    ``section`` and ``rollback_trigger`` stay unknown to pytest, so a project's own markers of
+    those names behave exactly as without the plugin (same warnings, same ``--strict-markers``
+    errors). A marker the project registered itself is never ours.
+    """
+    registered = {
+        line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")
+    }
+    foreign = frozenset(registered & MARKERS.keys())
+    for name, (_, help_text) in MARKERS.items():
+        if name not in foreign and (opted_in or name == "phase"):
+            config.addinivalue_line("markers", help_text)
+    return foreign
 
 
 @dataclass(frozen=True)

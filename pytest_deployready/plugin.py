@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--deploy-phase",
         action="append",
         dest="deploy_phase",
+        type=_nonempty("--deploy-phase"),
         default=None,
         metavar="PHASES",
         help="run only checks of these phases (comma list, repeatable, or 'all'); "
@@ -35,6 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--deploy-config",
         dest="deploy_config",
+        type=_nonempty("--deploy-config"),
         default=None,
         metavar="PATH",
         help="configuration file (default: deployready.toml, or [tool.deployready] in "
@@ -43,6 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--deploy-env",
         dest="deploy_env",
+        type=_nonempty("--deploy-env"),
         default=None,
         metavar="NAME",
         help="environment overlay [env.NAME] to apply (default: $DEPLOYREADY_ENV).",
@@ -59,6 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--deploy-record",
         dest="deploy_record",
+        type=_nonempty("--deploy-record"),
         default=None,
         metavar="PATH",
         help="write the JSON deployment record to PATH (also written when interrupted).",
@@ -67,6 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--deploy-html",
         dest="deploy_html",
+        type=_nonempty("--deploy-html"),
         default=None,
         metavar="PATH",
         help="write the deployment record as a self-contained HTML page (fast at thousands "
@@ -75,6 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--deploy-attest",
         dest="deploy_attest",
+        type=_nonempty("--deploy-attest"),
         default=None,
         metavar="FILE",
         help="attestations of manual checks and sign-offs (TOML or YAML); "
@@ -84,6 +90,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--deploy-target",
         action="append",
         dest="deploy_target",
+        type=_nonempty("--deploy-target"),
         default=None,
         metavar="NAMES",
         help="run per-target checks only against these configured targets (comma list, "
@@ -92,6 +99,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--deploy-baseline",
         dest="deploy_baseline",
+        type=_nonempty("--deploy-baseline"),
         default=None,
         metavar="RECORD",
         help="a previous run's JSON record: rules such as '<= baseline * 0.7' compare with it.",
@@ -100,6 +108,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--deploy-summary",
         dest="deploy_summary",
         default=None,
+        type=_nonempty("--deploy-summary"),
         metavar="PATH",
         help="write a short Markdown summary (verdict, blocking checks, triggers, sign-off) for "
         "a ticket comment or $GITHUB_STEP_SUMMARY.",
@@ -108,21 +117,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--deploy-sign-key",
         dest="deploy_sign_key",
         default=None,
+        type=_nonempty("--deploy-sign-key"),
         metavar="KEY",
         help="sign the JSON record with this Ed25519 private key (PEM): a DSSE envelope is "
         "written next to it as RECORD.dsse.json.",
     )
 
 
+def _nonempty(option: str) -> Callable[[str], str]:
+    """A ``type=`` for an option's value: an empty one is a usage error, never "not given".
+
+    Example: ``group.addoption("--deploy-env", type=_nonempty("--deploy-env"))`` makes
+    ``--deploy-env=''`` exit 4 instead of silently running without the overlay.
+    """
+
+    def check(text: str) -> str:
+        if not text.strip():
+            raise pytest.UsageError(f"{option}: empty value; give a value or leave the option out")
+        return text
+
+    return check
+
+
 def _threshold_override(text: str) -> tuple[str, str]:
     """``--deploy-threshold NAME=RULE``, checked as it is parsed (a bad one is exit 4)."""
     from pytest_deployready.config import parse_threshold_override
 
-    return parse_threshold_override(text)
+    return parse_threshold_override(_nonempty("--deploy-threshold")(text))
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hooks)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    """Check ids must not depend on where outputs go: see ``run.settle_rootdir``."""
+    from pytest_deployready.run import settle_rootdir
+
+    settle_rootdir(early_config, args)
 
 
 # -- configure -----------------------------------------------------------------------------
@@ -130,18 +163,10 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    # A project that registered a marker of the same name itself keeps its own meaning.
-    registered = {
-        line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")
-    }
-    foreign = frozenset(registered & phases.MARKERS.keys())
-    for name, (_, help_text) in phases.MARKERS.items():
-        if name not in foreign:
-            config.addinivalue_line("markers", help_text)
     run = DeployRun(config)
-    run.foreign_markers = foreign
     config.stash[RUN_KEY] = run
-    run.load()
+    run.load()  # a config file opts in: known from here on
+    run.foreign_markers = phases.register_markers(config, opted_in=run.explicit)
     if run.explicit:
         run.signals.install()  # SIGTERM and SIGHUP end the run with a record, as SIGINT does
     from pytest_deployready import fixtures
@@ -267,8 +292,11 @@ def _shared_dir(config: pytest.Config) -> Any:
 
 
 def _orders_phases(config: pytest.Config) -> bool:
+    """A deployment run known on the controller (config file or option) under ``--dist load``
+    gets our scheduler. Workers refuse a run of several phases that did not get it
+    (``DeployRun.select``): other modes, and a suite opted in by ``phase`` markers alone."""
     run = config.stash[RUN_KEY]
-    return (run.explicit or run.config_file_found) and config.getoption("dist", "no") == "load"
+    return bool(run.explicit and config.getoption("dist", "no") == "load")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -284,8 +312,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    if _orders_phases(node.config):
-        node.workerinput["deployready_shared"] = str(_shared_dir(node.config))
+    """Every worker gets the shared directory: phase ranks, blocking failures, check data."""
+    node.workerinput["deployready_shared"] = str(_shared_dir(node.config))
+    node.workerinput["deployready_phased"] = _orders_phases(node.config)
+    node.workerinput["deployready_dist"] = node.config.getoption("dist", "no")  # workers: "no"
 
 
 # -- running -------------------------------------------------------------------------------
@@ -341,6 +371,8 @@ class RunObserver:
     @pytest.hookimpl(tryfirst=True)
     def pytest_warning_recorded(self, warning_message: Any) -> None:
         """Warnings are printed in the summary: mask secrets in their text too."""
+        if not (self.run.explicit or self.run.active):
+            return  # not a deployment run: the project's warnings are its own business
         message = warning_message.message
         text = str(message)
         clean = self.run.redactor.redact(text)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,8 @@ class CheckResult:
     attestation: dict[str, Any] | None = None
     attestation_rejected: list[str] = field(default_factory=list)
     finished: bool = False  # its teardown report arrived
+    #: its body or a fixture of it was executed (not skipped, blocked or waived before it ran)
+    ran: bool = False
 
     @property
     def blocking(self) -> bool:
@@ -136,6 +138,9 @@ class CheckResults:
 
     def __init__(self) -> None:
         self._checks: dict[str, CheckResult] = {}
+        self._unannotated: list[pytest.TestReport] = []
+        #: what is known of a check seen only in an unannotated report (phase, severity, ...)
+        self.unknown_check: Callable[[str], Mapping[str, Any]] = lambda nodeid: {}
 
     def __iter__(self) -> Iterator[CheckResult]:
         return iter(self._checks.values())
@@ -146,29 +151,27 @@ class CheckResults:
     def get(self, nodeid: str) -> CheckResult | None:
         return self._checks.get(nodeid)
 
-    def add_report(self, report: pytest.TestReport) -> CheckResult | None:
-        """Fold one setup/call/teardown report into its check; ignores non-deployready reports."""
+    def add_report(self, report: pytest.TestReport, *, ours: bool = False) -> CheckResult | None:
+        """Fold one setup/call/teardown report into its check.
+
+        A report without our annotation never counts as a pass. When it failed and belongs to
+        a check already seen, or ``ours`` says the run is a deployment run, it is an ``error``
+        of that check: pytest-xdist's controller writes such a report (``when="???"``) for a
+        check that crashed its worker. Otherwise it is kept aside (:meth:`adopt_unannotated`
+        folds it once the run turns out to be a deployment run) and ``None`` is returned.
+        """
         info: dict[str, Any] | None = getattr(report, "deployready", None)
         if info is None:
-            return None
+            return self._add_unannotated(report, ours=ours)
         nodeid = report.nodeid  # a property that builds the string on every read
         check = self._checks.get(nodeid)
         if check is None:
-            check = CheckResult(
-                id=nodeid,
-                title=info.get("title", ""),
-                section=info.get("section", ""),
-                phase=info.get("phase"),
-                phases=list(info.get("phases", [])),
-                severity=info.get("severity", "major"),
-                rollback_trigger=bool(info.get("rollback_trigger")),
-                manual_role=info.get("manual_role"),
-                target=info.get("target"),
-            )
-            self._checks[nodeid] = check
+            check = self._new_check(nodeid, info)
         check.duration_s += report.duration
         if report.when == "teardown":
             check.finished = True
+        if report.failed or (report.passed and report.when == "call"):
+            check.ran = True
         # Only what the report carries replaces what the check has (a setup report has no
         # measurements yet); the lists and dicts are copied, not shared with the report.
         if "thresholds" in info:
@@ -199,19 +202,56 @@ class CheckResults:
             check._set_outcome(outcome, message)
         return check
 
+    def _new_check(self, nodeid: str, info: Mapping[str, Any]) -> CheckResult:
+        check = CheckResult(
+            id=nodeid,
+            title=info.get("title", ""),
+            section=info.get("section", ""),
+            phase=info.get("phase"),
+            phases=list(info.get("phases", [])),
+            severity=info.get("severity", "major"),
+            rollback_trigger=bool(info.get("rollback_trigger")),
+            manual_role=info.get("manual_role"),
+            target=info.get("target"),
+        )
+        self._checks[nodeid] = check
+        return check
+
+    def _add_unannotated(self, report: pytest.TestReport, *, ours: bool) -> CheckResult | None:
+        if not report.failed:
+            return None  # someone else's test, or nothing we could count as a pass
+        nodeid = report.nodeid
+        check = self._checks.get(nodeid)
+        if check is None:
+            if not ours:
+                self._unannotated.append(report)
+                return None
+            check = self._new_check(nodeid, self.unknown_check(nodeid))
+        check.duration_s += report.duration
+        check.ran = True
+        check.finished = True  # nothing more will come: its worker is gone
+        check._set_outcome(Outcome.ERROR, _short_message(report))
+        return check
+
+    def adopt_unannotated(self) -> list[CheckResult]:
+        """Fold the failed reports kept aside before the run was known to be a deployment run."""
+        kept, self._unannotated = self._unannotated, []
+        return [c for r in kept if (c := self._add_unannotated(r, ours=True)) is not None]
+
     def add_collect_error(self, report: pytest.CollectReport) -> CheckResult:
         """A file or class that failed to collect is an ``error`` check of its own."""
-        check = CheckResult(id=report.nodeid or "<collection>", title="collection error")
+        check = CheckResult(id=report.nodeid or "<collection>", title="collection error", ran=True)
         check._set_outcome(Outcome.ERROR, _short_message(report))
         self._checks[check.id] = check
         return check
 
-    def mark_unfinished(self) -> None:
-        """After an interruption: a check that started but never finished is an error."""
+    def mark_unfinished(self, message: str = "interrupted before the check finished") -> None:
+        """A check that started but whose teardown report never arrived is an ``error``."""
         for check in self._checks.values():
             if not check.finished and check.outcome is not Outcome.ERROR:
                 check.outcome = Outcome.ERROR
-                check.message = "interrupted before the check finished"
+                check.message = message
+                check.ran = True
 
     def counts(self, checks: Iterable[CheckResult] | None = None) -> Counter[str]:
         return Counter(str(c.outcome) for c in (self if checks is None else checks))

@@ -22,7 +22,7 @@ import pytest
 from pytest_deployready.config import DeployConfig, load_config
 from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
 from pytest_deployready.phases import CheckInfo, check_info, parse_phase_option, sort_key
-from pytest_deployready.record import SCHEMA, CheckResults
+from pytest_deployready.record import SCHEMA, CheckResult, CheckResults
 from pytest_deployready.redact import Redactor
 from pytest_deployready.signals import RunSignals
 from pytest_deployready.verdict import (
@@ -45,25 +45,8 @@ __all__ = ["CHECK_KEY", "RUN_KEY", "DeployRun", "ItemState"]
 
 R = TypeVar("R", pytest.TestReport, pytest.CollectReport)
 
-#: fixtures of ours; a test that uses one makes the run a deployment run
-OWN_FIXTURES = frozenset(
-    {"db", "redis", "api", "metrics", "compose", "thresholds", "evidence", "deploy_config"}
-)
-OWN_MARKERS = ("phase", "severity", "rollback_trigger", "manual", "section")
-DEPLOY_OPTIONS = (
-    "deploy_phase",
-    "deploy_config",
-    "deploy_env",
-    "deploy_threshold",
-    "deploy_record",
-    "deploy_continue",
-    "deploy_attest",
-    "deploy_target",
-    "deploy_baseline",
-    "deploy_html",
-    "deploy_summary",
-    "deploy_sign_key",
-)
+#: the marker that makes a run without a config file or a ``--deploy-*`` option a deployment run
+ACTIVATING_MARKER = "phase"
 
 
 @dataclass
@@ -101,7 +84,8 @@ class DeployRun:
         self.config = config
         self.is_worker = hasattr(config, "workerinput")
         opt = config.option
-        self.explicit = any(getattr(opt, name, None) for name in DEPLOY_OPTIONS)
+        # Any --deploy-* option given opts in, including options added after this was written.
+        self.explicit = any(v for k, v in vars(opt).items() if k.startswith("deploy_"))
         self.continue_after_blocking: bool = bool(opt.deploy_continue)
         self._deploy_config: DeployConfig | None = None
         self.config_file_found = False
@@ -109,6 +93,7 @@ class DeployRun:
         self.selected_phases: list[str] = []
         self.deselected: Counter[str] = Counter()
         self.results = CheckResults()
+        self.results.unknown_check = self.unknown_check
         self.blocking_phases: dict[str, list[str]] = {}
         # pytest-xdist: a directory the controller's scheduler and the workers share
         # (pytest_deployready.xdist_phases); None in a serial run.
@@ -295,14 +280,11 @@ class DeployRun:
     # -- collection ------------------------------------------------------------------------
 
     def uses_plugin(self, items: list[pytest.Item]) -> bool:
-        """True when a collected test uses one of our markers or fixtures."""
-        for item in items:
-            own = (m for m in OWN_MARKERS if m not in self.foreign_markers)
-            if any(item.get_closest_marker(m) is not None for m in own):
-                return True
-            if any(_is_own_fixture(item, n) for n in OWN_FIXTURES.intersection(_names(item))):
-                return True
-        return False
+        """True when a collected test carries our ``phase`` marker (the project did not
+        register a ``phase`` marker of its own): the suite opted in without a config file."""
+        if ACTIVATING_MARKER in self.foreign_markers:
+            return False
+        return any(item.get_closest_marker(ACTIVATING_MARKER) is not None for item in items)
 
     def select(self, items: list[pytest.Item]) -> list[pytest.Item]:
         """Annotate every item, drop the ones outside the selected phases, order by phase."""
@@ -327,7 +309,36 @@ class DeployRun:
         if dropped:
             self.config.hook.pytest_deselected(items=dropped)
         keep.sort(key=lambda it: sort_key(it.stash[CHECK_KEY].phase, cfg.phases))
+        self._check_distribution(keep)
         return keep
+
+    def _check_distribution(self, items: list[pytest.Item]) -> None:
+        """Refuse an xdist run of several phases without our scheduler (``pytest.UsageError``).
+
+        Only our scheduler (``--dist load`` in a run the controller knows is a deployment run)
+        keeps phases apart; otherwise a later phase could run beside, or before, a failing
+        earlier one and give another verdict than serially. Checked on the workers, which see
+        the selection.
+        """
+        worker = getattr(self.config, "workerinput", None)
+        if worker is None or worker.get("deployready_phased") or self.continue_after_blocking:
+            return
+        found = {s.phase for it in items if (s := it.stash.get(CHECK_KEY, None)) and s.phase}
+        if len(found) < 2:
+            return
+        shown = ", ".join(p for p in self.deploy_config.phases if p in found)
+        dist = worker.get("deployready_dist", "load")
+        if dist == "load":
+            raise pytest.UsageError(
+                f"-n: the phases of a suite opted in by phase markers alone cannot be kept in "
+                f"order (selected: {shown}); add a deployready.toml (it may be empty) or a "
+                "--deploy-* option, select one phase with --deploy-phase, or pass --deploy-continue"
+            )
+        raise pytest.UsageError(
+            f"--dist {dist} cannot keep the phases of a deployment run in order "
+            f"(selected: {shown}); use --dist load, select one phase with --deploy-phase, "
+            "or pass --deploy-continue"
+        )
 
     # -- running ---------------------------------------------------------------------------
 
@@ -371,7 +382,7 @@ class DeployRun:
         """xdist worker: tell the controller's scheduler each check's phase rank."""
         if self.shared_dir is None:
             return
-        from pytest_deployready.xdist_phases import PHASES_FILE, write_json
+        from pytest_deployready.xdist_phases import CHECKS_FILE, PHASES_FILE, write_json
 
         phases = self.deploy_config.phases
         ranks = {
@@ -380,6 +391,28 @@ class DeployRun:
             if (state := item.stash.get(CHECK_KEY, None)) is not None
         }
         write_json(self.shared_dir / PHASES_FILE, ranks)
+        checks = {
+            item.nodeid: {**self._static(state), "severity": state.info.severity}
+            for item in items
+            if (state := item.stash.get(CHECK_KEY, None)) is not None
+        }
+        write_json(self.shared_dir / CHECKS_FILE, checks)
+
+    def unknown_check(self, nodeid: str) -> dict[str, Any]:
+        """What the record says of a check known only from xdist's crash report.
+
+        The workers wrote every check's phase and severity after collection; without that
+        (the file is missing) it is treated as a check of the default severity, at least
+        ``major``, so an unknown crash always blocks.
+        """
+        if self.shared_dir is not None:
+            from pytest_deployready.xdist_phases import read_checks
+
+            info = read_checks(self.shared_dir).get(nodeid)
+            if info is not None:
+                return info
+        severity = self.deploy_config.default_severity
+        return {"severity": severity if severity in BLOCKING_SEVERITIES else "major"}
 
     def prepare(self, item: pytest.Item) -> str | None:
         """Before a check runs: the reason it must not run (blocked, waived, pending), or None."""
@@ -422,17 +455,7 @@ class DeployRun:
         if state is None:
             return
         if state.static is None:
-            info = state.info
-            state.static = {
-                "title": info.title,
-                "section": info.section,
-                "phase": state.phase,
-                "phases": info.phases,
-                "severity": info.severity,
-                "rollback_trigger": info.rollback_trigger,
-                "manual_role": info.manual_role,
-                "target": state.target,
-            }
+            state.static = self._static(state)
         data: dict[str, Any] = {}
         # Measurements and evidence only once there are some (setup has none). They reach no
         # output on their way: the record is redacted as a whole before it is written.
@@ -463,6 +486,21 @@ class DeployRun:
                 shared = state.last_data
             state.last_data = shared
         report.deployready = shared  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _static(state: ItemState) -> dict[str, Any]:
+        """The part of a check's report data that never changes."""
+        info = state.info
+        return {
+            "title": info.title,
+            "section": info.section,
+            "phase": state.phase,
+            "phases": info.phases,
+            "severity": info.severity,
+            "rollback_trigger": info.rollback_trigger,
+            "manual_role": info.manual_role,
+            "target": state.target,
+        }
 
     def unreachable_is_error(self, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
         """A target that cannot be reached is an ``error`` of the check, told in one line."""
@@ -521,10 +559,25 @@ class DeployRun:
 
     def observe(self, report: pytest.TestReport) -> None:
         """Fold a report into the results (controller or serial run only)."""
-        check = self.results.add_report(report)
+        ours = self.active
+        if not ours and report.failed and getattr(report, "deployready", None) is None:
+            ours = self._collected_by_workers(report.nodeid)
+        check = self.results.add_report(report, ours=ours)
         if check is None:
             return
         self.active = True
+        self._note_blocking(check)
+
+    def _collected_by_workers(self, nodeid: str) -> bool:
+        """xdist controller: the workers selected this check (a deployment run's check)."""
+        if self.shared_dir is None:
+            return False
+        from pytest_deployready.xdist_phases import read_checks
+
+        return nodeid in read_checks(self.shared_dir)
+
+    def _note_blocking(self, check: CheckResult) -> None:
+        """Remember a blocking failure of a phase: later phases' checks are then ``blocked``."""
         if (
             check.outcome in (Outcome.FAILED, Outcome.ERROR)
             and check.severity in BLOCKING_SEVERITIES
@@ -545,10 +598,14 @@ class DeployRun:
         )
         self.complete = not interrupted and not session.shouldfail and not session.shouldstop
         self.finished_at = _utcnow()
-        if not self.complete:
+        for check in self.results.adopt_unannotated():
+            self._note_blocking(check)
+        if self.complete:  # a complete run gave every check its teardown report, or it crashed
+            self.results.mark_unfinished("the check never finished (no teardown report)")
+        else:
             self.results.mark_unfinished()
         summaries = [
-            CheckSummary(c.phase, c.severity, c.outcome, c.rollback_trigger, c.id)
+            CheckSummary(c.phase, c.severity, c.outcome, c.rollback_trigger, c.id, ran=c.ran)
             for c in self.results
         ]
         phases = self.selected_phases or sorted(
@@ -822,15 +879,79 @@ def _strings(value: object, out: list[str], *, into_dataclasses: bool) -> None:
         out.append(os.fspath(value))
 
 
-def _names(item: pytest.Item) -> list[str]:
-    names: list[str] = getattr(item, "fixturenames", [])
-    return names
+#: ini settings pytest has acted on before :func:`settle_rootdir` runs, beyond ``addopts``
+_EARLY_INI_KEYS = ("minversion", "pythonpath", "required_plugins")
 
 
-def _is_own_fixture(item: pytest.Item, name: str) -> bool:
-    """True when ``name`` resolves to our fixture, not a same-named one (pytest-django's ``db``)."""
-    info = getattr(item, "_fixtureinfo", None)
-    defs = info.name2fixturedefs.get(name) if info is not None else None
-    if not defs:
-        return False
-    return getattr(defs[-1].func, "__module__", "") == "pytest_deployready.fixtures"
+def settle_rootdir(config: pytest.Config, args: list[str]) -> None:
+    """Undo a rootdir that pytest derived from the value of a plugin's option.
+
+    pytest picks the rootdir (and its ini file) from the command line's path-like arguments
+    before it loads plugins from entry points, so it takes the value of ``--deploy-record
+    /elsewhere/rec.json`` (space form; the ``=`` form is one argument) for a test path, and an
+    existing file outside the suite moves the rootdir: check ids gain a prefix and exact-id
+    waivers stop matching. In a run with a ``--deploy-*`` option (any other run keeps pytest's
+    choice), called once every plugin's options are known (with ``args``, the
+    list pytest parses next), this decides the rootdir again from the same arguments without
+    the options' values, and adopts it with its ini file and that file's ``addopts``. When
+    the ini file pytest already acted on otherwise (``pythonpath``, ``-p`` in ``addopts``,
+    ...) would differ, it cannot be undone: a usage error says to write ``OPTION=VALUE``.
+    """
+    import copy
+    import shlex
+
+    try:
+        from _pytest.config.findpaths import determine_setup
+    except ImportError:  # pragma: no cover - a pytest that moved it: keep pytest's choice
+        return
+    argv = list(config.invocation_params.args)
+    env_addopts = os.environ.get("PYTEST_ADDOPTS", "")
+    if env_addopts:
+        argv = shlex.split(env_addopts) + argv
+    if not any(v for k, v in vars(config.known_args_namespace).items() if k.startswith("deploy_")):
+        return  # no --deploy-* option: pytest's choice stands, as without the plugin
+    parser = config._parser
+    try:
+        ns = parser.parse_known_args(argv, namespace=copy.copy(config.option))
+    except pytest.UsageError:
+        return  # pytest reports it in its own parse, next
+    rootpath, inipath, inicfg, ignored = determine_setup(
+        inifile=ns.inifilename,
+        override_ini=ns.override_ini,
+        args=ns.file_or_dir,
+        rootdir_cmd_arg=ns.rootdir or None,
+        invocation_dir=config.invocation_params.dir,
+    )
+    if rootpath == config.rootpath and inipath == config.inipath:
+        return
+    old_cfg = config._inicfg
+
+    def value(cfg: Mapping[str, Any], key: str) -> Any:
+        return getattr(cfg.get(key), "value", cfg.get(key))
+
+    def addopts(cfg: Mapping[str, Any]) -> list[str]:
+        raw = value(cfg, "addopts") or []
+        return shlex.split(raw) if isinstance(raw, str) else [str(a) for a in raw]
+
+    old_addopts, new_addopts = addopts(old_cfg), addopts(inicfg)
+    plugins = [a for a in (*old_addopts, *new_addopts) if a.startswith("-p")]
+    if (
+        any(value(inicfg, k) != value(old_cfg, k) for k in _EARLY_INI_KEYS)
+        or (plugins and old_addopts != new_addopts)
+        or args[: len(old_addopts)] != old_addopts
+    ):
+        raise pytest.UsageError(
+            f"pytest read an option's value as a test path and chose rootdir {config.rootpath} "
+            f"instead of {rootpath}; write options as --OPTION=VALUE (e.g. --deploy-record=PATH)"
+        )
+    if old_addopts != new_addopts:  # the ini file pytest read added these: swap them
+        args[:] = new_addopts + args[len(old_addopts) :]
+    config._rootpath, config._inipath, config._inicfg = rootpath, inipath, inicfg
+    config._ignored_config_files = ignored
+    config._inicache.clear()
+    parser.extra_info["rootdir"] = str(rootpath)
+    parser.extra_info["inifile"] = str(inipath)
+    known = parser.parse_known_args(args, namespace=copy.copy(config.option))
+    if known.confcutdir is None:  # pytest's default, from the rootdir and ini file
+        known.confcutdir = str(inipath.parent if inipath else rootpath)
+    config.known_args_namespace = known

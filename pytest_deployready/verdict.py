@@ -4,8 +4,10 @@ The rules (DESIGN.md, "Severity, outcomes, verdict"):
 
 * a failed or errored check of severity ``critical`` or ``major`` blocks; a ``minor`` one warns;
 * a failed or errored ``rollback_trigger`` check makes the verdict ``ROLLBACK``;
-* a selected phase in which no check was executed, an incomplete run, or a run with no check at
-  all is ``NO_GO`` — never a vacuous ``GO``;
+* a run in which no check ran, a selected phase in which no check ran, an incomplete run, or a
+  run with no check at all is ``NO_GO`` — never a vacuous ``GO``. A check *ran* when it passed,
+  failed or errored (an attested manual check passes), or when a waiver covered a failure of
+  it; skipped, blocked, pending and ``run = false`` waived checks did not run;
 * skipped, waived and minor pending checks and minor failures give ``GO_WITH_WARNINGS``.
 
 Example::
@@ -17,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -47,7 +50,8 @@ class Outcome(enum.StrEnum):
     WAIVED = "waived"
 
 
-EXECUTED = frozenset({Outcome.PASSED, Outcome.FAILED, Outcome.ERROR, Outcome.WAIVED})
+#: outcomes that mean the check ran (a ``waived`` one ran only when a waiver covered its failure)
+RAN = frozenset({Outcome.PASSED, Outcome.FAILED, Outcome.ERROR})
 PROBLEMS = frozenset({Outcome.FAILED, Outcome.ERROR})
 
 
@@ -78,6 +82,13 @@ class CheckSummary:
     outcome: Outcome
     rollback_trigger: bool = False
     id: str = ""
+    #: the check ran; None: decided by its outcome alone (``RAN``)
+    ran: bool | None = None
+
+    @property
+    def executed(self) -> bool:
+        """True when the check ran (see ``RAN``): what makes a phase, and a run, not empty."""
+        return self.ran if self.ran is not None else self.outcome in RAN
 
 
 def is_blocking(severity: str, outcome: Outcome) -> bool:
@@ -109,7 +120,7 @@ def decide(
     checks = list(checks)
     rollback = [c.id for c in checks if c.rollback_trigger and c.outcome in PROBLEMS]
     blocking = [c.id for c in checks if is_blocking(c.severity, c.outcome)]
-    executed_phases = {c.phase for c in checks if c.outcome in EXECUTED}
+    executed_phases = {c.phase for c in checks if c.executed}
     empty_phases = [p for p in selected_phases if p not in executed_phases]
     warnings = [
         c.id
@@ -125,7 +136,11 @@ def decide(
         reasons.append(f"{len(blocking)} blocking check(s) failed or pending")
     if not complete:
         reasons.append("the run did not complete")
-    if empty_phases:
+    if checks and not any(c.executed for c in checks):
+        counts = Counter(str(c.outcome) for c in checks)
+        shown = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+        reasons.append(f"nothing ran: no check was executed ({shown})")
+    elif empty_phases:
         reasons.append(f"no check was executed in phase(s): {', '.join(empty_phases)}")
     if not checks:
         reasons.append("no check was collected")

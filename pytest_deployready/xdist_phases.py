@@ -28,12 +28,23 @@ from typing import Any
 import pytest
 from xdist.scheduler import LoadScheduling
 
-__all__ = ["BLOCKING_FILE", "PHASES_FILE", "PhaseScheduling", "read_blocking", "write_json"]
+__all__ = [
+    "BLOCKING_FILE",
+    "CHECKS_FILE",
+    "PHASES_FILE",
+    "PhaseScheduling",
+    "read_blocking",
+    "read_checks",
+    "write_json",
+]
 
 #: nodeid -> phase rank (0 runs first), written by the workers after collection
 PHASES_FILE = "phases.json"
 #: phase -> ids of its blocking failures, written by the controller before a phase opens
 BLOCKING_FILE = "blocking.json"
+#: nodeid -> phase, severity, rollback trigger, ... written by the workers after collection,
+#: read by the controller for a check whose worker crashed before it reported anything
+CHECKS_FILE = "checks.json"
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -60,6 +71,17 @@ def read_blocking(shared_dir: Path) -> dict[str, list[str]]:
     if not isinstance(data, dict):
         return {}
     return {str(k): [str(i) for i in v] for k, v in data.items() if isinstance(v, list)}
+
+
+def read_checks(shared_dir: Path) -> dict[str, dict[str, Any]]:
+    """What the workers collected, per check id (empty when no worker wrote it)."""
+    try:
+        data = json.loads((shared_dir / CHECKS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, dict)}
 
 
 class PhaseScheduling(LoadScheduling):  # type: ignore[misc]  # xdist ships no types
@@ -99,6 +121,11 @@ class PhaseScheduling(LoadScheduling):  # type: ignore[misc]  # xdist ships no t
         return ranks
 
     def schedule(self) -> None:
+        """Send the first checks; later also called when a replacement for a crashed worker
+        has collected. By then the crash report has been folded into the blocking failures,
+        so a phase whose last check crashed opens now, with that crash blocking it."""
+        if self.phased and self._ranks is not None:
+            self._advance()
         super().schedule()
         if self.phased:
             for node in self.nodes:

@@ -346,12 +346,15 @@ def test_own_fixtures_with_our_names_do_not_activate(
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     pytester.makeconftest(OWN_FIXTURES)
     pytester.makepyfile(test_own=OWN_FIXTURE_TESTS)
-    for args in ((), ("-rA",)):
+    for args in ((), ("-rA",), ("-n", "2")):
         ours, reference = _twice(pytester, *args)
         _assert_same_run(ours, reference)
         assert ours.ret == pytest.ExitCode.TESTS_FAILED
         ours.assert_outcomes(passed=2, failed=1)
-        _assert_same_lines(_normalise(ours.outlines), _normalise(reference.outlines))
+        out, ref = _normalise(ours.outlines), _normalise(reference.outlines)
+        if "-n" in args:
+            out, ref = _progress_sorted(out), _progress_sorted(ref)
+        _assert_same_lines(out, ref)
 
 
 OWN_MARKERS_INI = """
@@ -401,7 +404,14 @@ def test_own_markers_with_our_names_do_not_activate(
 
 
 def test_markers_are_listed(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without opting in only ``phase`` (the marker that opts in); with a config file, all."""
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    result = run_pytest(pytester, "--markers")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["@pytest.mark.phase(*names):*"])
+    for name in ("severity", "rollback_trigger", "manual", "section"):
+        assert f"@pytest.mark.{name}" not in result.stdout.str()
+    pytester.path.joinpath("deployready.toml").write_text("", encoding="utf-8")
     result = run_pytest(pytester, "--markers")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines_random(

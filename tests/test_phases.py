@@ -215,17 +215,19 @@ def test_deploy_continue_runs_later_phases(pytester: pytest.Pytester) -> None:
         ),
         (
             [],
+            "@pytest.mark.phase('pre')\n"
             "@pytest.mark.severity('blocker')\ndef test_x():\n    pass\n",
             "*unknown severity 'blocker'*valid severities: critical, major, minor*",
         ),
         (
             [],
+            "@pytest.mark.phase('pre')\n"
             "@pytest.mark.severity('minor', 'major')\ndef test_x():\n    pass\n",
             "*bad @pytest.mark.severity arguments ('minor', 'major')*",
         ),
         (
             [],
-            "@pytest.mark.manual(who='QA')\ndef test_x():\n    pass\n",
+            "@pytest.mark.phase('pre')\n@pytest.mark.manual(who='QA')\ndef test_x():\n    pass\n",
             "*bad @pytest.mark.manual arguments*",
         ),
     ],
@@ -304,7 +306,16 @@ def test_same_named_fixture_of_another_plugin_does_not_activate(pytester: pytest
     assert "deployment readiness" not in result.stdout.str()
 
 
-def test_our_fixture_activates(pytester: pytest.Pytester) -> None:
+def test_our_fixture_alone_does_not_activate(pytester: pytest.Pytester) -> None:
+    """Our fixtures work in any run, but only a config, an option or ``phase`` opts in."""
     pytester.makepyfile("def test_a(evidence):\n    evidence.add('x', 1)\n")
+    result = pytester.runpytest()
+    assert result.ret == 0
+    assert "deployready verdict" not in result.stdout.str()
+    assert "deployment readiness" not in result.stdout.str()
+    pytester.makepyfile(
+        "import pytest\n@pytest.mark.phase('pre')\ndef test_a(evidence):\n"
+        "    evidence.add('x', 1)\n"
+    )
     result = pytester.runpytest()
     assert result.stdout.lines[-1].startswith("deployready verdict: GO")

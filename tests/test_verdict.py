@@ -226,3 +226,75 @@ def test_collect_only_gives_no_verdict(pytester: pytest.Pytester) -> None:
     assert "deployready verdict" not in result.stdout.str()
     assert "deployment readiness" not in result.stdout.str()
     assert not Path(pytester.path, "rec.json").exists()
+
+
+# -- what counts as "ran" ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("checks", "verdict"),
+    [
+        ([s(Outcome.SKIPPED), s(Outcome.BLOCKED, phase="post")], Verdict.NO_GO),
+        ([CheckSummary(None, "major", Outcome.SKIPPED)], Verdict.NO_GO),  # unphased
+        ([CheckSummary("pre", "major", Outcome.WAIVED, ran=False)], Verdict.NO_GO),
+        ([CheckSummary("pre", "major", Outcome.WAIVED, ran=True)], Verdict.GO_WITH_WARNINGS),
+        ([s(Outcome.PENDING, "minor"), s(Outcome.SKIPPED)], Verdict.NO_GO),
+        ([s(Outcome.PASSED), s(Outcome.SKIPPED)], Verdict.GO_WITH_WARNINGS),
+    ],
+)
+def test_nothing_ran_is_no_go(checks: list[CheckSummary], verdict: Verdict) -> None:
+    decision = decide(checks, [])
+    assert decision.verdict is verdict
+    if verdict is Verdict.NO_GO:
+        assert decision.reasons[-1].startswith("nothing ran: no check was executed (")
+
+
+# -- reports without our annotation (an xdist worker crashed) ------------------------------
+
+
+def report(nodeid: str, outcome: str, when: str, info: dict[str, Any] | None) -> pytest.TestReport:
+    longrepr = f"worker 'gw0' crashed while running {nodeid!r}" if outcome == "failed" else None
+    rep = pytest.TestReport(nodeid, (nodeid, None, nodeid), {}, outcome, longrepr, when)  # type: ignore[arg-type]
+    if info is not None:
+        rep.deployready = info  # type: ignore[attr-defined]
+    return rep
+
+
+INFO = {"phase": "pre", "phases": ["pre"], "severity": "minor", "rollback_trigger": True}
+
+
+def test_an_unannotated_failure_of_a_known_check_is_an_error() -> None:
+    from pytest_deployready.record import CheckResults
+
+    results = CheckResults()
+    results.add_report(report("t.py::a", "passed", "setup", INFO))
+    check = results.add_report(report("t.py::a", "failed", "???", None))
+    assert check is not None
+    assert (check.outcome, check.severity, check.rollback_trigger) == (Outcome.ERROR, "minor", True)
+    assert check.message.startswith("worker 'gw0' crashed") and check.ran and check.finished
+
+
+def test_an_unannotated_report_never_counts_as_passed() -> None:
+    from pytest_deployready.record import CheckResults
+
+    results = CheckResults()
+    assert results.add_report(report("t.py::a", "passed", "call", None), ours=True) is None
+    assert results.add_report(report("t.py::b", "failed", "???", None)) is None  # kept aside
+    assert len(results) == 0
+    results.unknown_check = lambda nodeid: {"phase": "post", "severity": "critical"}
+    (adopted,) = results.adopt_unannotated()
+    assert (adopted.id, adopted.outcome, adopted.phase) == ("t.py::b", Outcome.ERROR, "post")
+    assert adopted.severity == "critical"
+    fresh = results.add_report(report("t.py::c", "failed", "???", None), ours=True)
+    assert fresh is not None and fresh.outcome is Outcome.ERROR
+
+
+def test_a_check_without_teardown_is_an_error() -> None:
+    from pytest_deployready.record import CheckResults
+
+    results = CheckResults()
+    results.add_report(report("t.py::a", "passed", "setup", INFO))
+    results.add_report(report("t.py::a", "passed", "call", INFO))
+    results.mark_unfinished("the check never finished")
+    (check,) = results
+    assert (check.outcome, check.message) == (Outcome.ERROR, "the check never finished")

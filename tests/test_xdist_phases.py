@@ -4,7 +4,6 @@ worker, as in a serial run (pytest_deployready.xdist_phases)."""
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -125,13 +124,17 @@ def test_small_and_single_phase_runs_finish(pytester: pytest.Pytester, source: s
     assert all(c["outcome"] == "passed" for c in rec["checks"])
 
 
-def test_shared_directory_is_removed(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("args", [("--deploy-record=rec.json",), ()], ids=["opted-in", "plain"])
+def test_shared_directory_is_removed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
     pytester.makepyfile(
         "import pytest\n"
         "@pytest.mark.phase('pre')\ndef test_a():\n    pass\n"
-        "@pytest.mark.phase('post')\ndef test_b():\n    pass\n"
+        "@pytest.mark.phase('pre')\ndef test_b():\n    pass\n"
     )
-    before = set(Path(tempfile.gettempdir()).glob("deployready-xdist-*"))
-    result = pytester.runpytest_subprocess("-n", "2", "--deploy-record=rec.json")
+    private = pytester.mkdir("tmp")  # this run's own temp dir: other runs come and go
+    monkeypatch.setenv("TMPDIR", str(private))
+    result = pytester.runpytest_subprocess("-n", "2", *args)
     result.assert_outcomes(passed=2)
-    assert set(Path(tempfile.gettempdir()).glob("deployready-xdist-*")) == before
+    assert not list(private.glob("deployready-xdist-*"))
