@@ -365,7 +365,7 @@ def test_unknown_top_level_key_suggests(tmp_path: Path) -> None:
 
 def test_unknown_key_without_close_match_lists_valid_keys(tmp_path: Path) -> None:
     message = error_of(tmp_path, "[report]\nzzz = 'x'\n")
-    assert "report.zzz: unknown key 'zzz' (valid keys: title, record, html)" in message
+    assert "report.zzz: unknown key 'zzz' (valid keys: title, record, html, summary)" in message
 
 
 @pytest.mark.parametrize(

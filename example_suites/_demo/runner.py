@@ -160,11 +160,12 @@ def _run_suite(
     # would confirm its manual items in a real release.
     attest = suite / "demo-attestations.toml"
     argv = [
-        sys.executable, "-m", "pytest", str(suite), "--rootdir", str(suite),
+        sys.executable, "-m", "pytest", str(suite), f"--rootdir={suite}",
         "-p", "no:cacheprovider",
-        "--deploy-record", str(record_path), "--html", str(report_path), "--self-contained-html",
-        *(["--deploy-attest", str(attest)] if attest.is_file() else []),
-        *(["--deploy-baseline", str(baseline.record_path)]
+        # OPTION=VALUE: a separate value outside the suite would be read as a test path first
+        f"--deploy-record={record_path}", f"--html={report_path}", "--self-contained-html",
+        *([f"--deploy-attest={attest}"] if attest.is_file() else []),
+        *([f"--deploy-baseline={baseline.record_path}"]
           if baseline is not None and baseline.record is not None else []),
         *pytest_args,
     ]  # fmt: skip
