@@ -3,7 +3,8 @@
 #
 # * Debian packages: redis-server, docker.io, docker-compose, busybox-static, openssh-server and
 #   openssh-client (a real sshd for the host fixture's tests), prometheus and
-#   prometheus-alertmanager (the metrics fixture's windows and alerts) (and postgresql-15
+#   prometheus-alertmanager (the metrics fixture's windows and alerts), chromium, poppler-utils
+#   and fonts-dejavu-core (the record page rendered and printed in a real browser) (and postgresql-15
 #   when /usr/lib/postgresql/15/bin/pg_ctl is absent; python3-venv when `python3 -m venv` cannot
 #   work). As root they are installed with apt-get (`apt-get update` only when something is
 #   missing); otherwise the apt command to run is printed and the script exits 1.
@@ -28,7 +29,7 @@ die() {
 
 # --- Debian packages ----------------------------------------------------------------------------
 packages=(redis-server docker.io docker-compose busybox-static openssh-server openssh-client
-    prometheus prometheus-alertmanager)
+    prometheus prometheus-alertmanager chromium poppler-utils fonts-dejavu-core)
 [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || packages+=(postgresql-15)
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (set PYTHON=/path/to/python3.11)"
 "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1 || packages+=(python3-venv)
