@@ -540,7 +540,8 @@ def _check(index: int, c: Mapping[str, Any], out: list[str]) -> None:
     if c.get("blocking"):
         bits.append("BLOCKING")
     if c.get("rollback_trigger"):
-        bits.append("rollback trigger")
+        reason = c.get("rollback_reason")
+        bits.append(f"rollback trigger: {reason}" if reason else "rollback trigger")
     if c.get("manual"):
         bits.append(f"manual: {c.get('manual')}")
     if c.get("target"):

@@ -110,6 +110,7 @@ class CheckInfo:
     severity: str
     rollback_trigger: bool
     manual_role: str | None
+    rollback_reason: str = ""  # what the rollback_trigger marker says, e.g. "p95 > 1500 ms"
 
     def phase_in(self, selected: Sequence[str]) -> str | None:
         """The first of this check's phases that is among ``selected`` (all when empty)."""
@@ -197,8 +198,7 @@ def check_info(
             f"valid severities: {', '.join(SEVERITIES)}"
         )
     rollback = "rollback_trigger" in closest
-    if rollback:
-        bind("rollback_trigger")
+    rollback_reason = str(bind("rollback_trigger") or "") if rollback else ""
     manual = bind("manual")
     if manual is not None and (not isinstance(manual[0], str) or not manual[0].strip()):
         raise pytest.UsageError(
@@ -215,6 +215,7 @@ def check_info(
         severity=severity,
         rollback_trigger=rollback,
         manual_role=manual[0] if manual else None,
+        rollback_reason=rollback_reason,
     )
 
 

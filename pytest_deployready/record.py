@@ -65,6 +65,7 @@ class CheckResult:
     phases: list[str] = field(default_factory=list)
     severity: str = "major"
     rollback_trigger: bool = False
+    rollback_reason: str = ""
     manual_role: str | None = None
     outcome: Outcome = Outcome.PASSED
     message: str = ""
@@ -100,6 +101,7 @@ class CheckResult:
             "outcome": str(self.outcome),
             "blocking": self.blocking,
             "rollback_trigger": self.rollback_trigger,
+            "rollback_reason": self.rollback_reason or None,
             "manual": self.manual_role,
             "target": self.target,
             "waiver": self.waiver,
@@ -211,6 +213,7 @@ class CheckResults:
             phases=list(info.get("phases", [])),
             severity=info.get("severity", "major"),
             rollback_trigger=bool(info.get("rollback_trigger")),
+            rollback_reason=str(info.get("rollback_reason") or ""),
             manual_role=info.get("manual_role"),
             target=info.get("target"),
         )

@@ -117,9 +117,7 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
             label, markup = "WAIVED  ", {"cyan": True}
         else:
             continue
-        where = (
-            f"[{c.phase or '-'}, {c.severity}{', rollback trigger' if c.rollback_trigger else ''}]"
-        )
+        where = f"[{c.phase or '-'}, {c.severity}{_trigger(c)}]"
         message = f": {c.message.splitlines()[0]}" if c.message else ""
         # The phase is the author's text: masked for known secret values, not by pattern.
         redact = run.redactor.redact
@@ -217,6 +215,13 @@ _UNSIGNED = '<td style="color:#cf222e;font-weight:bold">UNSIGNED</td><td></td><t
 
 
 # -- pytest-html ---------------------------------------------------------------------------
+
+
+def _trigger(c: CheckResult) -> str:
+    """``, rollback trigger: p95 > 1500 ms`` for a trigger, else nothing."""
+    if not c.rollback_trigger:
+        return ""
+    return f", rollback trigger: {c.rollback_reason}" if c.rollback_reason else ", rollback trigger"
 
 
 def _e(text: object) -> str:
@@ -365,7 +370,7 @@ class HtmlReport:
         items = "".join(
             f"<li><b>{_e(c.title or c.id)}</b> <code>{_e(c.id)}</code> "
             f"[{_e(c.phase or '-')}, {_e(c.severity)}"
-            f"{', rollback trigger' if c.rollback_trigger else ''}]: "
+            f"{_trigger(c)}]: "
             f"{_e(redact(c.message.splitlines()[0] if c.message else ''))}</li>"
             for c in checks
         )

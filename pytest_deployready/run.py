@@ -498,6 +498,7 @@ class DeployRun:
             "phases": info.phases,
             "severity": info.severity,
             "rollback_trigger": info.rollback_trigger,
+            "rollback_reason": info.rollback_reason,
             "manual_role": info.manual_role,
             "target": state.target,
         }

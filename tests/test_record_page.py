@@ -373,3 +373,19 @@ def test_item(n):
     summary = (pytester.path / "summary.md").read_text()
     assert "### Blocking (20)" in summary and "… and 10 more in the record" in summary
     assert len(summary.splitlines()) < 40
+
+
+def test_the_rollback_reason_is_recorded_and_shown_where_the_trigger_fired(
+    page_and_record: tuple[Path, Path, str], pytester: pytest.Pytester
+) -> None:
+    _, record_path, page = page_and_record
+    record = json.loads(record_path.read_text())
+    reasons = {c["id"].split("::")[1]: c["rollback_reason"] for c in record["checks"]}
+    assert reasons["test_latency"] == "p95 > 200 ms" and reasons["test_connections"] is None
+    first = page[: page.index('id="nav"')]
+    assert "API p95 under budget</a> — p95 &gt; 200 ms" in first
+    assert "rollback trigger: p95 &gt; 200 ms" in page
+    result = pytester.runpytest("--deploy-continue", "--deploy-attest=attestations.toml")
+    result.stdout.fnmatch_lines(
+        ["BLOCKING *test_latency [[]post, major, rollback trigger: p95 > 200 ms[]]*"]
+    )
