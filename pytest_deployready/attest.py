@@ -97,9 +97,13 @@ class Match:
 class Attestations:
     """All attestations of a run, looked up by check id or title."""
 
-    def __init__(self, entries: Sequence[Attestation], path: Path | None = None) -> None:
+    def __init__(
+        self, entries: Sequence[Attestation], path: Path | None = None, digest: str | None = None
+    ) -> None:
         self.entries = list(entries)
         self.path = path
+        #: sha256 of the file as read: the record says which attestations it counted
+        self.digest = digest
 
     def for_check(
         self, check_id: str, title: str, commit: str | None, role: str | None = None
@@ -271,6 +275,12 @@ def _read(path: Path) -> list[Any]:
 
 def load_attestations(path: Path) -> Attestations:
     """Read and validate an attestation file (TOML or YAML)."""
+    import hashlib
+
+    try:
+        digest: str | None = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = None  # _read reports an unreadable file in one line
     entries: list[Attestation] = []
     for index, entry in enumerate(_read(path)):
         where = f"{path}: attestation[{index}]"
@@ -296,7 +306,7 @@ def load_attestations(path: Path) -> Attestations:
                 commit=_text(entry.get("commit"), where, "commit", required=False),
             )
         )
-    return Attestations(entries, path)
+    return Attestations(entries, path, digest)
 
 
 def check_id_warning(check: str, root: Path) -> str | None:

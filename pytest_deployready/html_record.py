@@ -473,6 +473,11 @@ def _environment(record: Mapping[str, Any], out: list[str]) -> None:
         ("Config", meta.get("config_file") or config.get("path") or "(defaults)"),
         ("Config digest", meta.get("config_digest") or config.get("digest")),
     ]
+    attest_file: Mapping[str, Any] = record.get("attestation_file") or {}
+    if attest_file:
+        rows.append(
+            ("Attestation file", f"{attest_file.get('path')} (sha256 {attest_file.get('sha256')})")
+        )
     targets: Mapping[str, Any] = meta.get("targets") or {}
     rows.extend((f"Target {name}", _no_credentials(value)) for name, value in targets.items())
     body = "".join(

@@ -733,6 +733,11 @@ class DeployRun:
             "baseline": self.baseline.as_record() if self.baseline is not None else None,
             "checks": [c.as_dict() for c in checks],
             "attestations": self.attestation_entries(),
+            "attestation_file": (
+                {"path": str(self.attestations.path), "sha256": self.attestations.digest}
+                if self.attestations is not None and self.attestations.path is not None
+                else None
+            ),
             "waivers": self.waiver_statuses(),
             "signoff": self.signoff_table(),
             "targets": self.target_summary(),

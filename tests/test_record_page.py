@@ -389,3 +389,18 @@ def test_the_rollback_reason_is_recorded_and_shown_where_the_trigger_fired(
     result.stdout.fnmatch_lines(
         ["BLOCKING *test_latency [[]post, major, rollback trigger: p95 > 200 ms[]]*"]
     )
+
+
+def test_the_record_names_the_attestation_file_and_its_digest(
+    page_and_record: tuple[Path, Path, str],
+) -> None:
+    import hashlib
+
+    _, record_path, page = page_and_record
+    record = json.loads(record_path.read_text())
+    attest = record_path.parent / "attestations.toml"
+    assert record["attestation_file"] == {
+        "path": str(attest),
+        "sha256": hashlib.sha256(attest.read_bytes()).hexdigest(),
+    }
+    assert "Attestation file" in page and record["attestation_file"]["sha256"] in page
