@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_deployready.baseline import compare
-from pytest_deployready.thresholds import _fmt
+from pytest_deployready.formatting import format_number as _fmt
 
 __all__ = ["MeasurementChange", "OutcomeChange", "RecordDiff", "diff_records", "format_diff"]
 

@@ -36,9 +36,11 @@ def format_number(value: object) -> str:
         return str(value)
     if not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("∞" if value > 0 else "-∞")
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
     magnitude = abs(value)
+    if magnitude >= 1e15:
+        return f"{value:.6g}"
+    if value.is_integer():
+        return str(int(value))
     if magnitude >= 100:
         return f"{value:.1f}"
     if magnitude >= 1:

@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 
 from pytest_deployready.baseline import Baseline, compare
 from pytest_deployready.config import ThresholdSpec
+from pytest_deployready.formatting import format_measured
 
 __all__ = ["Evidence", "Measurement", "ThresholdFailed", "Thresholds", "UnknownThreshold"]
 
@@ -132,7 +133,7 @@ class Thresholds:
         if self._baseline is not None:
             occurrence = sum(1 for m in self.measurements if m.name == name)
             previous = self._baseline.lookup(self._check_id, wanted, occurrence=occurrence)
-        shown = _fmt(number)
+        shown = format_measured(number, name, rule.text)  # units and precision, as the pages
         if rule.uses_baseline and previous is None:
             of = "it" if wanted == name else wanted
             where = (
@@ -150,14 +151,15 @@ class Thresholds:
             self._fail(
                 Measurement(name, rule.text, number, False, spec.source, compared),
                 f"{name}: measured {shown}, required {rule.text}, baseline "
-                f"{_fmt(previous) if previous is not None else '-'} ({spec.source}); "
+                f"{format_measured(previous, name) if previous is not None else '-'} "
+                f"({spec.source}); "
                 "the limit computed from the baseline is not a finite number",
             )
         passed = rule.passes(number, name=name, baseline=previous)
         m = Measurement(name, rule.text, number, passed, spec.source, compared)
         if not passed:
             against = (
-                f", baseline {_fmt(previous)}"
+                f", baseline {format_measured(previous, name)}"
                 if rule.uses_baseline and previous is not None
                 else ""
             )
@@ -219,14 +221,6 @@ def _short(value: object) -> str:
     except Exception:  # a broken __repr__ must not hide the real problem
         text = f"<{type(value).__name__}>"
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _fmt(value: float) -> str:
-    if not math.isfinite(value) or abs(value) >= 1e15:
-        return f"{value:.6g}"
-    if isinstance(value, int) or value == int(value):
-        return str(int(value))
-    return f"{value:.4g}" if abs(value) < 1 else f"{value:.1f}"
 
 
 class Evidence:

@@ -73,7 +73,7 @@ def test_not_faster_enough_fails_naming_the_baseline(pytester: pytest.Pytester) 
     latency = by_name(rec)["test_latency"]
     assert latency["outcome"] == "failed"
     assert latency["message"] == (
-        "api_p95_ms: measured 250, required <= baseline * 0.7, baseline 300 (deployready.toml)"
+        "api_p95_ms: measured 250 ms, required <= baseline * 0.7, baseline 300 ms (deployready.toml)"
     )
 
 
@@ -175,8 +175,8 @@ def test_named_baseline_fails_when_not_enough_better(pytester: pytest.Pytester) 
     check = by_name(rec)["test_latency_improved"]
     assert check["outcome"] == "failed"
     assert check["message"] == (
-        "api_p95_after_ms: measured 25, required <= baseline(api_p95_before_ms) * 0.4, "
-        "baseline 50 (deployready.toml)"
+        "api_p95_after_ms: measured 25 ms, required <= baseline(api_p95_before_ms) * 0.4, "
+        "baseline 50 ms (deployready.toml)"
     )
 
 

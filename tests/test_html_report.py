@@ -309,7 +309,7 @@ def test_deployment_report(pytester: pytest.Pytester, project: str, extra: tuple
 
     blocking = report.element("deployready-blocking").text()
     assert "test_checks.py::test_api_latency" in blocking
-    assert "api_p95_ms: measured 231.4, required < 200" in blocking
+    assert "api_p95_ms: measured 231.4 ms, required < 200" in blocking
     assert "test_runbook_link" not in blocking
     warnings = report.element("deployready-warnings").text()
     assert "test_checks.py::test_runbook_link" in warnings

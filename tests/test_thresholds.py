@@ -65,7 +65,7 @@ def test_check_records_measurement_and_fails_with_message() -> None:
     assert t.check("api_p95_ms", 120).passed
     with pytest.raises(ThresholdFailed) as info:
         t.check("api_p95_ms", 231.4)
-    assert str(info.value) == "api_p95_ms: measured 231.4, required < 200 (deployready.toml)"
+    assert str(info.value) == "api_p95_ms: measured 231.4 ms, required < 200 (deployready.toml)"
     assert [m.passed for m in t.measurements] == [True, False]
     assert t.measurements[1].as_dict()["measured"] == 231.4
 
@@ -242,7 +242,7 @@ def test_end_to_end_env_overlay_source_in_failure(pytester: pytest.Pytester) -> 
     latency = by_name(rec)["test_latency"]
     assert latency["outcome"] == "failed"
     assert latency["message"] == (
-        "api_p95_ms: measured 180, required < 150 (deployready.toml [env.production])"
+        "api_p95_ms: measured 180 ms, required < 150 (deployready.toml [env.production])"
     )
     assert latency["thresholds"] == [
         {
@@ -255,7 +255,7 @@ def test_end_to_end_env_overlay_source_in_failure(pytester: pytest.Pytester) -> 
     ]
     assert rec["environment"] == "production"
     result.stdout.fnmatch_lines(
-        ["*api_p95_ms: measured 180, required < 150 (deployready.toml [[]env.production[]])*"]
+        ["*api_p95_ms: measured 180 ms, required < 150 (deployready.toml [[]env.production[]])*"]
     )
 
 
