@@ -240,7 +240,16 @@ def _measured_vs_rule(thresholds: list[dict[str, Any]]) -> str:
             shown = f"invalid: {t['invalid']}"
         else:
             shown = format_measured(t.get("measured"), name, rule)
-        parts.append(f"{mark} {_e(name)}: {_e(shown)} ({_e(rule)})")
+        against = ""
+        if t.get("baseline") is not None:
+            pct = t.get("change_pct")
+            change = (
+                f", change {'+' if pct > 0 else ''}{pct:g} %"
+                if isinstance(pct, int | float)
+                else ""
+            )
+            against = f"; baseline {format_measured(t['baseline'], name)}{change}"
+        parts.append(f"{mark} {_e(name)}: {_e(shown)} ({_e(rule)}{_e(against)})")
     return "<br>".join(parts)
 
 

@@ -73,7 +73,8 @@ def test_not_faster_enough_fails_naming_the_baseline(pytester: pytest.Pytester) 
     latency = by_name(rec)["test_latency"]
     assert latency["outcome"] == "failed"
     assert latency["message"] == (
-        "api_p95_ms: measured 250 ms, required <= baseline * 0.7, baseline 300 ms (deployready.toml)"
+        "api_p95_ms: measured 250 ms, required <= baseline * 0.7, baseline 300 ms "
+        "(deployready.toml)"
     )
 
 

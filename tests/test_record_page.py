@@ -294,6 +294,11 @@ def test_faster(thresholds):
     assert "baseline 200 ms, change -40 %" in page
     report = (pytester.path / "report.html").read_text()
     assert 'id="deployready-baseline"' in report and "before.json" in report
+    import html
+
+    # pytest-html keeps its rows as escaped JSON in an attribute: compare the unescaped text.
+    shown = html.unescape(html.unescape(report))
+    assert "api_p95_ms: 120 ms (<= baseline * 0.7; baseline 200 ms, change -40 %)" in shown
 
 
 def test_summary_and_signature_are_written_with_the_record(
