@@ -38,6 +38,7 @@ import pytest
 
 from pytest_deployready.redact import Redactor
 from pytest_deployready.rules import Rule, RuleError, parse_rule
+from pytest_deployready.vocabulary import DEFAULT_PHASES, SEVERITIES
 
 __all__ = [
     "CONFIG_FILE_NAME",
@@ -60,8 +61,6 @@ __all__ = [
 
 CONFIG_FILE_NAME = "deployready.toml"
 ENV_VARIABLE = "DEPLOYREADY_ENV"
-DEFAULT_PHASES: tuple[str, ...] = ("pre", "deploy", "post", "rollback")
-SEVERITIES: tuple[str, ...] = ("critical", "major", "minor")
 CLI_THRESHOLD_SOURCE = "--deploy-threshold"
 
 _TOP_KEYS = (

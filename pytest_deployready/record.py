@@ -26,6 +26,7 @@ import pytest
 
 from pytest_deployready.outputs import write_files
 from pytest_deployready.verdict import Outcome, is_blocking
+from pytest_deployready.vocabulary import OUTCOME_RANK
 
 __all__ = [
     "SCHEMA",
@@ -43,15 +44,7 @@ SCHEMA = "deployready.record/1"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "record-1.schema.json"
 
 # Worse outcomes win when a check's setup, call and teardown disagree.
-_RANK = {
-    Outcome.PASSED: 0,
-    Outcome.SKIPPED: 1,
-    Outcome.PENDING: 2,
-    Outcome.WAIVED: 3,
-    Outcome.BLOCKED: 4,
-    Outcome.FAILED: 5,
-    Outcome.ERROR: 6,
-}
+_RANK = OUTCOME_RANK
 
 
 @dataclass

@@ -26,13 +26,13 @@ from pytest_deployready.record import SCHEMA, CheckResult, CheckResults
 from pytest_deployready.redact import Redactor
 from pytest_deployready.signals import RunSignals
 from pytest_deployready.verdict import (
-    BLOCKING_SEVERITIES,
     CheckSummary,
     Decision,
     Outcome,
     Verdict,
     decide,
 )
+from pytest_deployready.vocabulary import ACTIVATING_MARKER, BLOCKING_SEVERITIES
 
 if TYPE_CHECKING:  # the rest is imported where it is used: an unrelated run never needs it
     from pytest_deployready.attest import Attestation, Attestations
@@ -44,9 +44,6 @@ if TYPE_CHECKING:  # the rest is imported where it is used: an unrelated run nev
 __all__ = ["CHECK_KEY", "RUN_KEY", "DeployRun", "ItemState"]
 
 R = TypeVar("R", pytest.TestReport, pytest.CollectReport)
-
-#: the marker that makes a run without a config file or a ``--deploy-*`` option a deployment run
-ACTIVATING_MARKER = "phase"
 
 
 @dataclass
