@@ -34,8 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from pytest_deployready.errors import UsageProblem
 from pytest_deployready.redact import Redactor
 from pytest_deployready.rules import Rule, RuleError, parse_rule
 from pytest_deployready.vocabulary import DEFAULT_PHASES, SEVERITIES
@@ -106,7 +105,7 @@ _OVERRIDE_SOURCE = re.compile(r"\[(?:tool\.deployready\.)?env\.[^\]]*\]$")
 
 # pytest marks UsageError @final for type checkers only; subclassing it is what makes pytest print
 # our one line ("ERROR: deployready config error: ...") without a traceback, and exit 4.
-class ConfigError(pytest.UsageError):  # type: ignore[misc]
+class ConfigError(UsageProblem):
     """A bad configuration, as one line: ``deployready config error: <file>: <key>: <problem>``.
 
     Example::

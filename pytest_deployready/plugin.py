@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -143,7 +144,20 @@ def _threshold_override(text: str) -> tuple[str, str]:
     """``--deploy-threshold NAME=RULE``, checked as it is parsed (a bad one is exit 4)."""
     from pytest_deployready.config import parse_threshold_override
 
-    return parse_threshold_override(_nonempty("--deploy-threshold")(text))
+    with _usage_errors():
+        return parse_threshold_override(_nonempty("--deploy-threshold")(text))
+    raise AssertionError("unreachable")  # pragma: no cover - for type checkers
+
+
+@contextlib.contextmanager
+def _usage_errors() -> Iterator[None]:
+    """The plugin boundary: the package's usage problems become pytest's usage error (exit 4)."""
+    from pytest_deployready.errors import UsageProblem
+
+    try:
+        yield
+    except UsageProblem as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -165,7 +179,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) 
 def pytest_configure(config: pytest.Config) -> None:
     run = DeployRun(config)
     config.stash[RUN_KEY] = run
-    run.load()  # a config file opts in: known from here on
+    with _usage_errors():
+        run.load()  # a config file opts in: known from here on
     run.foreign_markers = phases.register_markers(config, opted_in=run.explicit)
     if run.explicit:
         run.signals.install()  # SIGTERM and SIGHUP end the run with a record, as SIGINT does
@@ -245,8 +260,9 @@ def pytest_collection_modifyitems(
         _late_html(config, run)
     run.active = True
     try:
-        items[:] = run.select(items)
-        run.share_phases(items)
+        with _usage_errors():
+            items[:] = run.select(items)
+            run.share_phases(items)
     except pytest.UsageError as exc:
         if not run.is_worker:
             raise

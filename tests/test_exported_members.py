@@ -204,3 +204,20 @@ def test_one_definition_of_each_word() -> None:
     assert verdict.EXIT_CODES is vocabulary.EXIT_CODES
     assert config.SEVERITIES is vocabulary.SEVERITIES
     assert config.DEFAULT_PHASES is vocabulary.DEFAULT_PHASES
+
+
+def test_every_public_error_is_a_deployready_error() -> None:
+    """One error tree (errors.py): nothing the package raises is outside DeployReadyError."""
+    import pkgutil
+
+    from pytest_deployready.errors import DeployReadyError
+
+    outside = []
+    for info in pkgutil.walk_packages(pytest_deployready.__path__, "pytest_deployready."):
+        mod = importlib.import_module(info.name)
+        for name in getattr(mod, "__all__", []):
+            obj = getattr(mod, name)
+            if isinstance(obj, type) and issubclass(obj, BaseException):
+                if not issubclass(obj, DeployReadyError):
+                    outside.append(f"{info.name}.{name}")
+    assert outside == []
