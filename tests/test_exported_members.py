@@ -217,7 +217,7 @@ def test_every_public_error_is_a_deployready_error() -> None:
         mod = importlib.import_module(info.name)
         for name in getattr(mod, "__all__", []):
             obj = getattr(mod, name)
-            if isinstance(obj, type) and issubclass(obj, BaseException):
-                if not issubclass(obj, DeployReadyError):
-                    outside.append(f"{info.name}.{name}")
+            error = isinstance(obj, type) and issubclass(obj, BaseException)
+            if error and not issubclass(obj, DeployReadyError):
+                outside.append(f"{info.name}.{name}")
     assert outside == []
