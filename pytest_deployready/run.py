@@ -124,6 +124,50 @@ class DeployRun:
 
     # -- configuration ---------------------------------------------------------------------
 
+    # -- lifecycle: what the hooks in plugin.py ask of the run ----------------------------
+
+    def register_markers(self) -> None:
+        """Register our markers (only ``phase`` in a run that did not opt in)."""
+        from pytest_deployready.phases import register_markers
+
+        self.foreign_markers = register_markers(self.config, opted_in=self.explicit)
+
+    def activate(self) -> None:
+        """Collection found a deployment run (an opt-in by the ``phase`` marker alone)."""
+        self.active = True
+
+    def defer_usage_error(self, message: str) -> None:
+        """An xdist worker's usage error: the controller reports it (a raise would crash it)."""
+        self.usage_error = message
+
+    def shared_directory(self) -> Path:
+        """pytest-xdist: the directory the controller and the workers share (made once)."""
+        if self.shared_dir is None:
+            import tempfile
+
+            self.shared_dir = Path(tempfile.mkdtemp(prefix="deployready-xdist-"))
+        return self.shared_dir
+
+    def start_check(self, item: pytest.Item) -> None:
+        """A check is being set up: the per-check fixtures write into its state."""
+        self.current_check = item
+
+    def end_check(self, item: pytest.Item) -> None:
+        """Its teardown is over: nothing writes into it any more."""
+        if self.current_check is item:
+            self.current_check = None
+
+    def merge_worker_output(self, data: Mapping[str, Any]) -> None:
+        """xdist controller: a worker's deselection counts, activation and usage error."""
+        self.usage_error = self.usage_error or data["usage_error"]
+        if not self.deselected:
+            self.deselected.update(data["deselected"])
+        self.active = self.active or bool(data["active"])
+
+    def withdraw_verdict(self) -> None:
+        """A usage error at start-up: the run never started, so no summary and no verdict."""
+        self.decision = None
+
     def load(self) -> None:
         """Read the configuration; a config file makes the run a deployment run."""
         opt = self.config.option
