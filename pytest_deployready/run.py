@@ -22,7 +22,7 @@ import pytest
 from pytest_deployready.config import DeployConfig, load_config
 from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
 from pytest_deployready.phases import CheckInfo, check_info, parse_phase_option, sort_key
-from pytest_deployready.record import SCHEMA, CheckResult, CheckResults
+from pytest_deployready.record import CheckResult, CheckResults
 from pytest_deployready.redact import Redactor
 from pytest_deployready.signals import RunSignals
 from pytest_deployready.verdict import (
@@ -736,54 +736,39 @@ class DeployRun:
         )
 
     def record(self, phases: list[str]) -> dict[str, Any]:
-        """The deployment record as a JSON-ready dict."""
+        """The deployment record as a JSON-ready dict (assembled by ``record.build_record``)."""
+        from pytest_deployready.record import build_record
+
         assert self.decision is not None
         cfg = self.deploy_config
-        checks = list(self.results)
-        by_phase: dict[str, dict[str, int]] = {}
-        for c in checks:
-            key = c.phase or "unphased"
-            by_phase.setdefault(key, {})
-            by_phase[key][str(c.outcome)] = by_phase[key].get(str(c.outcome), 0) + 1
-        data: dict[str, Any] = {
-            "schema": SCHEMA,
-            "title": cfg.report.title,
-            "verdict": str(self.decision.verdict),
-            "verdict_reasons": self.decision.reasons,
-            "exit_code": self.exit_code,
-            "complete": self.complete,
-            "environment": cfg.environment,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "phases": {
-                "order": list(cfg.phases),
-                "selected": phases,
-                "continue_after_blocking": self.continue_after_blocking,
-                "summary": by_phase,
-            },
-            "summary": {
-                "total": len(checks),
-                **{str(o): 0 for o in Outcome},
-                **self.results.counts(),
-                "blocking": sum(1 for c in checks if c.blocking),
-                "deselected": sum(self.deselected.values()),
-                "deselected_by_reason": dict(self.deselected),
-            },
-            "metadata": self.metadata,
-            "config": {"path": str(cfg.path) if cfg.path else None, "digest": cfg.digest},
-            "baseline": self.baseline.as_record() if self.baseline is not None else None,
-            "checks": [c.as_dict() for c in checks],
-            "attestations": self.attestation_entries(),
-            "attestation_file": (
-                {"path": str(self.attestations.path), "sha256": self.attestations.digest}
-                if self.attestations is not None and self.attestations.path is not None
+        attest = self.attestations
+        return build_record(
+            title=cfg.report.title,
+            decision=self.decision,
+            exit_code=self.exit_code,
+            complete=self.complete,
+            environment=cfg.environment,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            phase_order=list(cfg.phases),
+            selected_phases=phases,
+            continue_after_blocking=self.continue_after_blocking,
+            results=self.results,
+            deselected=self.deselected,
+            metadata=self.metadata,
+            config_file=str(cfg.path) if cfg.path else None,
+            config_digest=cfg.digest,
+            baseline=self.baseline.as_record() if self.baseline is not None else None,
+            attestations=self.attestation_entries(),
+            attestation_file=(
+                {"path": str(attest.path), "sha256": attest.digest}
+                if attest is not None and attest.path is not None
                 else None
             ),
-            "waivers": self.waiver_statuses(),
-            "signoff": self.signoff_table(),
-            "targets": self.target_summary(),
-        }
-        return data
+            waivers=self.waiver_statuses(),
+            signoff=self.signoff_table(),
+            targets=self.target_summary(),
+        )
 
     def _redacted(self, text: str, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """The record's JSON text and data with every secret masked.
