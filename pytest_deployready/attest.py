@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
+from pytest_deployready.errors import UsageProblem
 
 __all__ = [
     "SIGNOFF",
@@ -51,7 +51,7 @@ _TABLE = "attestation"  # the one top-level key: [[attestation]] tables
 _KEYS = {"check", "title", "by", "role", "at", "note", "commit"}
 
 
-class AttestationError(pytest.UsageError):  # type: ignore[misc]  # UsageError is @final for typing only
+class AttestationError(UsageProblem):
     """A bad attestation file: one line naming the file, the entry and the problem."""
 
 

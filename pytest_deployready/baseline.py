@@ -19,8 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from pytest_deployready.errors import UsageProblem
 from pytest_deployready.record import SCHEMA
 
 __all__ = ["Baseline", "BaselineError", "compare", "load_baseline"]
@@ -30,7 +29,7 @@ _PASSING_VERDICTS = ("GO", "GO_WITH_WARNINGS")
 _DEFAULT_TITLE = "Deployment record"  # config.ReportSettings.title: says nothing about a suite
 
 
-class BaselineError(pytest.UsageError):  # type: ignore[misc]  # @final for typing only
+class BaselineError(UsageProblem):
     """A record that cannot serve as a baseline (or be diffed); the message is one line."""
 
 

@@ -16,10 +16,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pytest_deployready import __version__
+from pytest_deployready.vocabulary import EXIT_USAGE_ERROR
 
 __all__ = ["main"]
 
-USAGE_ERROR = 4
+USAGE_ERROR = EXIT_USAGE_ERROR
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from pytest_deployready.errors import UsageProblem
 from pytest_deployready.redact import Redactor
 from pytest_deployready.rules import Rule, RuleError, parse_rule
+from pytest_deployready.vocabulary import DEFAULT_PHASES, SEVERITIES
 
 __all__ = [
     "CONFIG_FILE_NAME",
@@ -60,8 +60,6 @@ __all__ = [
 
 CONFIG_FILE_NAME = "deployready.toml"
 ENV_VARIABLE = "DEPLOYREADY_ENV"
-DEFAULT_PHASES: tuple[str, ...] = ("pre", "deploy", "post", "rollback")
-SEVERITIES: tuple[str, ...] = ("critical", "major", "minor")
 CLI_THRESHOLD_SOURCE = "--deploy-threshold"
 
 _TOP_KEYS = (
@@ -107,7 +105,7 @@ _OVERRIDE_SOURCE = re.compile(r"\[(?:tool\.deployready\.)?env\.[^\]]*\]$")
 
 # pytest marks UsageError @final for type checkers only; subclassing it is what makes pytest print
 # our one line ("ERROR: deployready config error: ...") without a traceback, and exit 4.
-class ConfigError(pytest.UsageError):  # type: ignore[misc]
+class ConfigError(UsageProblem):
     """A bad configuration, as one line: ``deployready config error: <file>: <key>: <problem>``.
 
     Example::

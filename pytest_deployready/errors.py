@@ -1,13 +1,26 @@
 """Exceptions shared by the plugin and its service fixtures.
 
-The tree::
+Every error the package raises derives from :class:`DeployReadyError`; pytest's own types are
+used only at the plugin boundary (``plugin.py`` turns a :class:`UsageProblem` into
+``pytest.UsageError``, exit 4). The tree::
 
     DeployReadyError
+    ├── UsageProblem               bad input from the user: one line, exit 4 at the boundary
+    │   ├── ConfigError            (config)      the configuration file, an override
+    │   ├── BaselineError          (baseline)    a record that cannot serve as a baseline
+    │   └── AttestationError       (attest)      an attestation file
+    ├── RuleError                  (rules)       a threshold rule that cannot be parsed
+    ├── BaselineMissing            (rules)       a baseline rule without a baseline value
+    ├── ThresholdFailed            (thresholds)  a measured value fails its rule (an assertion)
+    ├── UnknownThreshold           (thresholds)  thresholds.check of a name not configured
     ├── TargetNotConfigured        a fixture's target key is not set
     ├── TargetUnreachable          the target gave no usable answer (checks error, one line)
     │   ├── TargetTimeout          ... within its overall deadline ("timed out after N s")
-    │   └── AuthenticationFailed   ... because it refused the credentials
-    └── ReadOnlyViolation          a check tried to change a target
+    │   ├── AuthenticationFailed   ... because it refused the credentials
+    │   └── TlsHandshakeFailed     (tls)         ... answered, but no TLS session
+    ├── ReadOnlyViolation          a check tried to change a target
+    └── the services' own: StatementTimeout, TableNotFound (postgres), ComposeError (compose),
+        MetricsError (metrics), GitError (release), SignatureError (signing)
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ __all__ = [
     "TargetNotConfigured",
     "TargetTimeout",
     "TargetUnreachable",
+    "UsageProblem",
     "retrying",
 ]
 
@@ -41,6 +55,14 @@ def retrying() -> bool:
 
 class DeployReadyError(Exception):
     """Base class of every error raised by pytest-deployready."""
+
+
+class UsageProblem(DeployReadyError):
+    """Bad input from the user (configuration, baseline or attestation file): one line.
+
+    The plugin boundary raises it again as ``pytest.UsageError`` (exit 4); the ``deployready``
+    command prints it and exits 4.
+    """
 
 
 class TargetNotConfigured(DeployReadyError):

@@ -27,11 +27,12 @@ from importlib.resources import files
 from typing import Any
 
 from pytest_deployready.formatting import format_measured, format_number
+from pytest_deployready.vocabulary import OUTCOMES_WORST_FIRST, VERDICT_COLOURS
 
 __all__ = ["embedded_record_text", "render_record_html"]
 
 #: Outcomes in the order the filter and the summary show them (worst first).
-OUTCOMES = ("failed", "error", "blocked", "pending", "waived", "skipped", "passed")
+OUTCOMES = tuple(str(o) for o in OUTCOMES_WORST_FIRST)
 #: Outcomes whose checks are expanded when the page opens.
 EXPANDED = frozenset({"failed", "error", "pending"})
 #: Longest evidence (compact JSON characters) shown per check; the JSON record has all of it.
@@ -41,12 +42,7 @@ MAX_LISTED = 50
 #: Longest message shown in a check's one-line summary.
 SUMMARY_MESSAGE_CHARS = 160
 
-_VERDICT_COLOUR = {
-    "GO": "#1a7f37",
-    "GO_WITH_WARNINGS": "#9a6700",
-    "NO_GO": "#cf222e",
-    "ROLLBACK": "#82071e",
-}
+_VERDICT_COLOUR: dict[str, str] = {str(v): c for v, c in VERDICT_COLOURS.items()}
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 #: The page's style sheet and script: package data (resources/), read once.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
 
-from pytest_deployready import hooks, phases
+from pytest_deployready import hooks
 from pytest_deployready.run import RUN_KEY, DeployRun
 
 # -- options and hooks ---------------------------------------------------------------------
@@ -143,7 +144,20 @@ def _threshold_override(text: str) -> tuple[str, str]:
     """``--deploy-threshold NAME=RULE``, checked as it is parsed (a bad one is exit 4)."""
     from pytest_deployready.config import parse_threshold_override
 
-    return parse_threshold_override(_nonempty("--deploy-threshold")(text))
+    with _usage_errors():
+        return parse_threshold_override(_nonempty("--deploy-threshold")(text))
+    raise AssertionError("unreachable")  # pragma: no cover - for type checkers
+
+
+@contextlib.contextmanager
+def _usage_errors() -> Iterator[None]:
+    """The plugin boundary: the package's usage problems become pytest's usage error (exit 4)."""
+    from pytest_deployready.errors import UsageProblem
+
+    try:
+        yield
+    except UsageProblem as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -165,8 +179,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) 
 def pytest_configure(config: pytest.Config) -> None:
     run = DeployRun(config)
     config.stash[RUN_KEY] = run
-    run.load()  # a config file opts in: known from here on
-    run.foreign_markers = phases.register_markers(config, opted_in=run.explicit)
+    with _usage_errors():
+        run.load()  # a config file opts in: known from here on
+    run.register_markers()
     if run.explicit:
         run.signals.install()  # SIGTERM and SIGHUP end the run with a record, as SIGINT does
     from pytest_deployready import fixtures
@@ -243,15 +258,16 @@ def pytest_collection_modifyitems(
         return
     if not run.explicit:
         _late_html(config, run)
-    run.active = True
+    run.activate()
     try:
-        items[:] = run.select(items)
-        run.share_phases(items)
+        with _usage_errors():
+            items[:] = run.select(items)
+            run.share_phases(items)
     except pytest.UsageError as exc:
         if not run.is_worker:
             raise
         # An exception here would crash the xdist worker; the controller reports it instead.
-        run.usage_error = str(exc)
+        run.defer_usage_error(str(exc))
         config.hook.pytest_deselected(items=list(items))
         items[:] = []
 
@@ -282,13 +298,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
 
 
 def _shared_dir(config: pytest.Config) -> Any:
-    run = config.stash[RUN_KEY]
-    if run.shared_dir is None:
-        import pathlib
-        import tempfile
-
-        run.shared_dir = pathlib.Path(tempfile.mkdtemp(prefix="deployready-xdist-"))
-    return run.shared_dir
+    return config.stash[RUN_KEY].shared_directory()
 
 
 def _orders_phases(config: pytest.Config) -> bool:
@@ -324,11 +334,17 @@ def pytest_configure_node(node: Any) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     run = item.config.stash[RUN_KEY]
-    run.current_check = item  # before pytest sets up its fixtures (we run first)
+    run.start_check(item)  # before pytest sets up its fixtures (we run first)
     reason = run.prepare(item) if run.active else None
     if reason is not None:
         # Reported at the check's own location, as @pytest.mark.skip would be.
         raise pytest.skip.Exception(reason, _use_item_location=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """After the check's fixtures are torn down: no per-check fixture writes into it any more."""
+    item.config.stash[RUN_KEY].end_check(item)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -388,10 +404,7 @@ class RunObserver:
         data = getattr(node, "workeroutput", {}).get("deployready")
         if not data:
             return
-        self.run.usage_error = self.run.usage_error or data["usage_error"]
-        if not self.run.deselected:
-            self.run.deselected.update(data["deselected"])
-        self.run.active = self.run.active or data["active"]
+        self.run.merge_worker_output(data)
 
 
 def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
@@ -431,7 +444,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         )
     session.exitstatus = run.exit_code
     if exitstatus == pytest.ExitCode.USAGE_ERROR:
-        run.decision = None  # the run never started: no summary and no verdict line
+        run.withdraw_verdict()  # the run never started: no summary and no verdict line
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -25,13 +25,15 @@ from typing import Any
 import pytest
 
 from pytest_deployready.outputs import write_files
-from pytest_deployready.verdict import Outcome, is_blocking
+from pytest_deployready.verdict import Decision, Outcome, is_blocking
+from pytest_deployready.vocabulary import OUTCOME_RANK
 
 __all__ = [
     "SCHEMA",
     "SCHEMA_PATH",
     "CheckResult",
     "CheckResults",
+    "build_record",
     "dumps_record",
     "write_html",
     "write_record",
@@ -43,15 +45,7 @@ SCHEMA = "deployready.record/1"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "record-1.schema.json"
 
 # Worse outcomes win when a check's setup, call and teardown disagree.
-_RANK = {
-    Outcome.PASSED: 0,
-    Outcome.SKIPPED: 1,
-    Outcome.PENDING: 2,
-    Outcome.WAIVED: 3,
-    Outcome.BLOCKED: 4,
-    Outcome.FAILED: 5,
-    Outcome.ERROR: 6,
-}
+_RANK = OUTCOME_RANK
 
 
 @dataclass
@@ -258,6 +252,75 @@ class CheckResults:
 
     def counts(self, checks: Iterable[CheckResult] | None = None) -> Counter[str]:
         return Counter(str(c.outcome) for c in (self if checks is None else checks))
+
+
+def build_record(
+    *,
+    title: str,
+    decision: Decision,
+    exit_code: int,
+    complete: bool,
+    environment: str | None,
+    started_at: str,
+    finished_at: str | None,
+    phase_order: list[str],
+    selected_phases: list[str],
+    continue_after_blocking: bool,
+    results: CheckResults,
+    deselected: Mapping[str, int],
+    metadata: dict[str, Any],
+    config_file: str | None,
+    config_digest: str,
+    baseline: dict[str, Any] | None,
+    attestations: list[dict[str, Any]],
+    attestation_file: dict[str, Any] | None,
+    waivers: list[dict[str, Any]],
+    signoff: list[dict[str, Any]],
+    targets: dict[str, dict[str, int]],
+) -> dict[str, Any]:
+    """The deployment record (schema ``deployready.record/1``) as a JSON-ready dict.
+
+    Example: ``build_record(title="Release 4.2", decision=decide(...), ...)["verdict"]``
+    """
+    checks = list(results)
+    by_phase: dict[str, dict[str, int]] = {}
+    for c in checks:
+        row = by_phase.setdefault(c.phase or "unphased", {})
+        row[str(c.outcome)] = row.get(str(c.outcome), 0) + 1
+    return {
+        "schema": SCHEMA,
+        "title": title,
+        "verdict": str(decision.verdict),
+        "verdict_reasons": decision.reasons,
+        "exit_code": exit_code,
+        "complete": complete,
+        "environment": environment,
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "phases": {
+            "order": phase_order,
+            "selected": selected_phases,
+            "continue_after_blocking": continue_after_blocking,
+            "summary": by_phase,
+        },
+        "summary": {
+            "total": len(checks),
+            **{str(o): 0 for o in Outcome},
+            **results.counts(),
+            "blocking": sum(1 for c in checks if c.blocking),
+            "deselected": sum(deselected.values()),
+            "deselected_by_reason": dict(deselected),
+        },
+        "metadata": metadata,
+        "config": {"path": config_file, "digest": config_digest},
+        "baseline": baseline,
+        "checks": [c.as_dict() for c in checks],
+        "attestations": attestations,
+        "attestation_file": attestation_file,
+        "waivers": waivers,
+        "signoff": signoff,
+        "targets": targets,
+    }
 
 
 def dumps_record(record: dict[str, Any]) -> str:

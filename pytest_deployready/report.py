@@ -15,30 +15,18 @@ import pytest
 from pytest_deployready.record import CheckResult
 from pytest_deployready.run import DeployRun
 from pytest_deployready.verdict import Outcome, Verdict
+from pytest_deployready.vocabulary import OUTCOME_ORDER, VERDICT_COLOURS
 
 __all__ = ["HtmlReport", "add_metadata", "header_lines", "terminal_summary", "verdict_line"]
 
-_COLUMNS = (
-    str(Outcome.PASSED),
-    str(Outcome.FAILED),
-    str(Outcome.ERROR),
-    str(Outcome.SKIPPED),
-    str(Outcome.BLOCKED),
-    str(Outcome.PENDING),
-    str(Outcome.WAIVED),
-)
+_COLUMNS = tuple(str(o) for o in OUTCOME_ORDER)
 _VERDICT_MARKUP: dict[Verdict, dict[str, bool]] = {
     Verdict.GO: {"green": True, "bold": True},
     Verdict.GO_WITH_WARNINGS: {"yellow": True, "bold": True},
     Verdict.NO_GO: {"red": True, "bold": True},
     Verdict.ROLLBACK: {"red": True, "bold": True},
 }
-_VERDICT_COLOUR = {
-    Verdict.GO: "#1a7f37",
-    Verdict.GO_WITH_WARNINGS: "#9a6700",
-    Verdict.NO_GO: "#cf222e",
-    Verdict.ROLLBACK: "#82071e",
-}
+_VERDICT_COLOUR = VERDICT_COLOURS
 #: Up to this many pending manual checks are listed one per line; more are summarised.
 _PENDING_LISTED = 10
 

@@ -38,6 +38,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pytest_deployready.errors import DeployReadyError
+
 __all__ = ["MODIFIERS", "OPERATORS", "BaselineMissing", "Rule", "RuleError", "parse_rule"]
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -74,11 +76,11 @@ _BASELINE_HELP = (
 )
 
 
-class RuleError(ValueError):
+class RuleError(DeployReadyError, ValueError):
     """A threshold rule that cannot be parsed."""
 
 
-class BaselineMissing(ValueError):
+class BaselineMissing(DeployReadyError, ValueError):
     """A rule compares with the baseline, but no baseline value was given.
 
     Example::

@@ -22,17 +22,17 @@ import pytest
 from pytest_deployready.config import DeployConfig, load_config
 from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
 from pytest_deployready.phases import CheckInfo, check_info, parse_phase_option, sort_key
-from pytest_deployready.record import SCHEMA, CheckResult, CheckResults
+from pytest_deployready.record import CheckResult, CheckResults
 from pytest_deployready.redact import Redactor
 from pytest_deployready.signals import RunSignals
 from pytest_deployready.verdict import (
-    BLOCKING_SEVERITIES,
     CheckSummary,
     Decision,
     Outcome,
     Verdict,
     decide,
 )
+from pytest_deployready.vocabulary import ACTIVATING_MARKER, BLOCKING_SEVERITIES
 
 if TYPE_CHECKING:  # the rest is imported where it is used: an unrelated run never needs it
     from pytest_deployready.attest import Attestation, Attestations
@@ -44,9 +44,6 @@ if TYPE_CHECKING:  # the rest is imported where it is used: an unrelated run nev
 __all__ = ["CHECK_KEY", "RUN_KEY", "DeployRun", "ItemState"]
 
 R = TypeVar("R", pytest.TestReport, pytest.CollectReport)
-
-#: the marker that makes a run without a config file or a ``--deploy-*`` option a deployment run
-ACTIVATING_MARKER = "phase"
 
 
 @dataclass
@@ -126,6 +123,50 @@ class DeployRun:
         self.current_check: pytest.Item | None = None
 
     # -- configuration ---------------------------------------------------------------------
+
+    # -- lifecycle: what the hooks in plugin.py ask of the run ----------------------------
+
+    def register_markers(self) -> None:
+        """Register our markers (only ``phase`` in a run that did not opt in)."""
+        from pytest_deployready.phases import register_markers
+
+        self.foreign_markers = register_markers(self.config, opted_in=self.explicit)
+
+    def activate(self) -> None:
+        """Collection found a deployment run (an opt-in by the ``phase`` marker alone)."""
+        self.active = True
+
+    def defer_usage_error(self, message: str) -> None:
+        """An xdist worker's usage error: the controller reports it (a raise would crash it)."""
+        self.usage_error = message
+
+    def shared_directory(self) -> Path:
+        """pytest-xdist: the directory the controller and the workers share (made once)."""
+        if self.shared_dir is None:
+            import tempfile
+
+            self.shared_dir = Path(tempfile.mkdtemp(prefix="deployready-xdist-"))
+        return self.shared_dir
+
+    def start_check(self, item: pytest.Item) -> None:
+        """A check is being set up: the per-check fixtures write into its state."""
+        self.current_check = item
+
+    def end_check(self, item: pytest.Item) -> None:
+        """Its teardown is over: nothing writes into it any more."""
+        if self.current_check is item:
+            self.current_check = None
+
+    def merge_worker_output(self, data: Mapping[str, Any]) -> None:
+        """xdist controller: a worker's deselection counts, activation and usage error."""
+        self.usage_error = self.usage_error or data["usage_error"]
+        if not self.deselected:
+            self.deselected.update(data["deselected"])
+        self.active = self.active or bool(data["active"])
+
+    def withdraw_verdict(self) -> None:
+        """A usage error at start-up: the run never started, so no summary and no verdict."""
+        self.decision = None
 
     def load(self) -> None:
         """Read the configuration; a config file makes the run a deployment run."""
@@ -695,54 +736,39 @@ class DeployRun:
         )
 
     def record(self, phases: list[str]) -> dict[str, Any]:
-        """The deployment record as a JSON-ready dict."""
+        """The deployment record as a JSON-ready dict (assembled by ``record.build_record``)."""
+        from pytest_deployready.record import build_record
+
         assert self.decision is not None
         cfg = self.deploy_config
-        checks = list(self.results)
-        by_phase: dict[str, dict[str, int]] = {}
-        for c in checks:
-            key = c.phase or "unphased"
-            by_phase.setdefault(key, {})
-            by_phase[key][str(c.outcome)] = by_phase[key].get(str(c.outcome), 0) + 1
-        data: dict[str, Any] = {
-            "schema": SCHEMA,
-            "title": cfg.report.title,
-            "verdict": str(self.decision.verdict),
-            "verdict_reasons": self.decision.reasons,
-            "exit_code": self.exit_code,
-            "complete": self.complete,
-            "environment": cfg.environment,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "phases": {
-                "order": list(cfg.phases),
-                "selected": phases,
-                "continue_after_blocking": self.continue_after_blocking,
-                "summary": by_phase,
-            },
-            "summary": {
-                "total": len(checks),
-                **{str(o): 0 for o in Outcome},
-                **self.results.counts(),
-                "blocking": sum(1 for c in checks if c.blocking),
-                "deselected": sum(self.deselected.values()),
-                "deselected_by_reason": dict(self.deselected),
-            },
-            "metadata": self.metadata,
-            "config": {"path": str(cfg.path) if cfg.path else None, "digest": cfg.digest},
-            "baseline": self.baseline.as_record() if self.baseline is not None else None,
-            "checks": [c.as_dict() for c in checks],
-            "attestations": self.attestation_entries(),
-            "attestation_file": (
-                {"path": str(self.attestations.path), "sha256": self.attestations.digest}
-                if self.attestations is not None and self.attestations.path is not None
+        attest = self.attestations
+        return build_record(
+            title=cfg.report.title,
+            decision=self.decision,
+            exit_code=self.exit_code,
+            complete=self.complete,
+            environment=cfg.environment,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            phase_order=list(cfg.phases),
+            selected_phases=phases,
+            continue_after_blocking=self.continue_after_blocking,
+            results=self.results,
+            deselected=self.deselected,
+            metadata=self.metadata,
+            config_file=str(cfg.path) if cfg.path else None,
+            config_digest=cfg.digest,
+            baseline=self.baseline.as_record() if self.baseline is not None else None,
+            attestations=self.attestation_entries(),
+            attestation_file=(
+                {"path": str(attest.path), "sha256": attest.digest}
+                if attest is not None and attest.path is not None
                 else None
             ),
-            "waivers": self.waiver_statuses(),
-            "signoff": self.signoff_table(),
-            "targets": self.target_summary(),
-        }
-        return data
+            waivers=self.waiver_statuses(),
+            signoff=self.signoff_table(),
+            targets=self.target_summary(),
+        )
 
     def _redacted(self, text: str, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """The record's JSON text and data with every secret masked.

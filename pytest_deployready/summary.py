@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_deployready.formatting import format_measured
+from pytest_deployready.vocabulary import OUTCOME_ORDER
 
 __all__ = ["MAX_ITEMS", "render_summary"]
 
@@ -25,7 +26,7 @@ __all__ = ["MAX_ITEMS", "render_summary"]
 MAX_ITEMS = 10
 #: Longest message shown per entry.
 MESSAGE_CHARS = 200
-_OUTCOMES = ("passed", "failed", "error", "blocked", "pending", "waived", "skipped")
+_OUTCOMES = tuple(str(o) for o in OUTCOME_ORDER)
 _ICON = {"GO": "✅", "GO_WITH_WARNINGS": "⚠️", "NO_GO": "⛔", "ROLLBACK": "⏪"}
 
 

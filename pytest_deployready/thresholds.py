@@ -23,16 +23,17 @@ from typing import Any, NoReturn
 
 from pytest_deployready.baseline import Baseline, compare
 from pytest_deployready.config import ThresholdSpec
+from pytest_deployready.errors import DeployReadyError
 from pytest_deployready.formatting import format_measured
 
 __all__ = ["Evidence", "Measurement", "ThresholdFailed", "Thresholds", "UnknownThreshold"]
 
 
-class ThresholdFailed(AssertionError):
+class ThresholdFailed(DeployReadyError, AssertionError):
     """A measured value does not satisfy its threshold rule."""
 
 
-class UnknownThreshold(LookupError):
+class UnknownThreshold(DeployReadyError, LookupError):
     """``thresholds.check`` was called with a name the configuration does not define."""
 
 

@@ -18,10 +18,17 @@ Example::
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from pytest_deployready.vocabulary import (
+    BLOCKING_SEVERITIES,
+    EXIT_CODES,
+    SEVERITIES,
+    Outcome,
+    Verdict,
+)
 
 __all__ = [
     "EXIT_CODES",
@@ -34,43 +41,9 @@ __all__ = [
     "is_blocking",
 ]
 
-SEVERITIES: tuple[str, ...] = ("critical", "major", "minor")
-BLOCKING_SEVERITIES = frozenset({"critical", "major"})
-
-
-class Outcome(enum.StrEnum):
-    """The outcome of one check in the deployment record."""
-
-    PASSED = "passed"
-    FAILED = "failed"
-    ERROR = "error"
-    SKIPPED = "skipped"
-    BLOCKED = "blocked"
-    PENDING = "pending"
-    WAIVED = "waived"
-
-
 #: outcomes that mean the check ran (a ``waived`` one ran only when a waiver covered its failure)
 RAN = frozenset({Outcome.PASSED, Outcome.FAILED, Outcome.ERROR})
 PROBLEMS = frozenset({Outcome.FAILED, Outcome.ERROR})
-
-
-class Verdict(enum.StrEnum):
-    """The verdict of a run, from best to worst."""
-
-    GO = "GO"
-    GO_WITH_WARNINGS = "GO_WITH_WARNINGS"
-    NO_GO = "NO_GO"
-    ROLLBACK = "ROLLBACK"
-
-
-#: Process exit code of ``pytest`` for each verdict (documented in docs/verdict.md).
-EXIT_CODES: dict[Verdict, int] = {
-    Verdict.GO: 0,
-    Verdict.GO_WITH_WARNINGS: 0,
-    Verdict.NO_GO: 1,
-    Verdict.ROLLBACK: 6,
-}
 
 
 @dataclass(frozen=True)

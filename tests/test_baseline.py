@@ -234,8 +234,13 @@ def test_not_a_record(tmp_path: Path, data: Any, message: str) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_baseline_error_is_a_usage_error() -> None:
-    assert issubclass(BaselineError, pytest.UsageError)
+def test_baseline_error_is_a_usage_problem() -> None:
+    """The package's own error; the plugin boundary turns it into pytest's usage error."""
+    from pytest_deployready.errors import UsageProblem
+
+    assert issubclass(BaselineError, UsageProblem) and not issubclass(
+        BaselineError, pytest.UsageError
+    )
 
 
 # -- lookups -----------------------------------------------------------------------------------

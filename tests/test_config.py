@@ -549,9 +549,11 @@ def test_error_in_overlay_value_names_overlay_key(tmp_path: Path) -> None:
     assert "deployready.toml: env.production.default_severity: must be one of" in message
 
 
-def test_config_error_is_a_usage_error_and_pickles(tmp_path: Path) -> None:
+def test_config_error_is_a_usage_problem_and_pickles(tmp_path: Path) -> None:
+    from pytest_deployready.errors import DeployReadyError, UsageProblem
+
     error = ConfigError("deployready.toml", "phases", "bad")
-    assert isinstance(error, pytest.UsageError)
+    assert isinstance(error, UsageProblem) and isinstance(error, DeployReadyError)
     copy = pickle.loads(pickle.dumps(error))
     assert str(copy) == str(error) == "deployready config error: deployready.toml: phases: bad"
 
@@ -577,7 +579,7 @@ def test_threshold_override_without_config_file(tmp_path: Path) -> None:
 
 
 def test_bad_threshold_override_rule(tmp_path: Path) -> None:
-    with pytest.raises(pytest.UsageError) as excinfo:
+    with pytest.raises(ConfigError) as excinfo:
         load(tmp_path, threshold_overrides=[("api_p95_ms", "quick")])
     message = str(excinfo.value)
     assert "\n" not in message
@@ -606,7 +608,7 @@ def test_parse_threshold_override(text: str, expected: tuple[str, str]) -> None:
     ],
 )
 def test_parse_threshold_override_errors(text: str, expected: str) -> None:
-    with pytest.raises(pytest.UsageError) as excinfo:
+    with pytest.raises(ConfigError) as excinfo:
         parse_threshold_override(text)
     assert "\n" not in str(excinfo.value)
     assert expected in str(excinfo.value)

@@ -43,6 +43,7 @@ MODULES = [
     "tls",
     "verdict",
     "verify",
+    "vocabulary",
     "waivers",
 ]
 
@@ -180,3 +181,43 @@ def test_plugin_provides_the_designed_fixtures(pytester: pytest.Pytester) -> Non
         line.startswith("host ") and "pytest_deployready/fixtures.py:" in line
         for line in opted_in.stdout.lines
     )
+
+
+def test_the_page_style_sheet_uses_the_vocabularys_outcome_colours() -> None:
+    """record.css repeats the outcome colours (CSS cannot import): held to vocabulary.py."""
+    import re
+    from importlib.resources import files
+
+    from pytest_deployready.vocabulary import OUTCOME_COLOURS
+
+    css = (files("pytest_deployready") / "resources" / "record.css").read_text(encoding="utf-8")
+    for outcome, colour in OUTCOME_COLOURS.items():
+        rule = re.search(rf"\.k-{outcome}\{{background:(#[0-9a-f]{{6}})\}}", css)
+        assert rule is not None and rule.group(1) == colour, outcome
+
+
+def test_one_definition_of_each_word() -> None:
+    """The modules that show or decide with the vocabulary use vocabulary.py's objects."""
+    from pytest_deployready import config, verdict, vocabulary
+
+    assert verdict.Outcome is vocabulary.Outcome and verdict.Verdict is vocabulary.Verdict
+    assert verdict.EXIT_CODES is vocabulary.EXIT_CODES
+    assert config.SEVERITIES is vocabulary.SEVERITIES
+    assert config.DEFAULT_PHASES is vocabulary.DEFAULT_PHASES
+
+
+def test_every_public_error_is_a_deployready_error() -> None:
+    """One error tree (errors.py): nothing the package raises is outside DeployReadyError."""
+    import pkgutil
+
+    from pytest_deployready.errors import DeployReadyError
+
+    outside = []
+    for info in pkgutil.walk_packages(pytest_deployready.__path__, "pytest_deployready."):
+        mod = importlib.import_module(info.name)
+        for name in getattr(mod, "__all__", []):
+            obj = getattr(mod, name)
+            error = isinstance(obj, type) and issubclass(obj, BaseException)
+            if error and not issubclass(obj, DeployReadyError):
+                outside.append(f"{info.name}.{name}")
+    assert outside == []

@@ -319,3 +319,51 @@ def test_our_fixture_alone_does_not_activate(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest()
     assert result.stdout.lines[-1].startswith("deployready verdict: GO")
+
+
+def test_the_current_check_is_cleared_after_its_teardown(pytester: pytest.Pytester) -> None:
+    """Per-check fixtures write into the check being run; after its teardown there is none."""
+    pytester.makefile(".toml", deployready="[thresholds]\n")
+    pytester.makeconftest(
+        """
+import pytest
+
+from pytest_deployready.run import RUN_KEY
+
+SEEN = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    SEEN.append(("call", item.config.stash[RUN_KEY].current_check is item))
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    SEEN.append(("after", CONFIG[0].stash[RUN_KEY].current_check is None))
+
+
+CONFIG = []
+
+
+def pytest_configure(config):
+    CONFIG.append(config)
+
+
+def pytest_unconfigure(config):
+    (config.rootpath / "seen.txt").write_text(repr(SEEN))
+"""
+    )
+    pytester.makepyfile(
+        test_a="""
+import pytest
+
+
+@pytest.mark.phase("pre")
+@pytest.mark.parametrize("n", [1, 2])
+def test_a(n, evidence):
+    evidence.add("n", n)
+"""
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+    seen = (pytester.path / "seen.txt").read_text()
+    assert seen == repr([("call", True), ("after", True)] * 2)

@@ -38,6 +38,7 @@ from pytest_deployready.html_record import render_record_html
 from pytest_deployready.redact import url_host
 from pytest_deployready.rules import RuleError, parse_rule
 from pytest_deployready.verdict import EXIT_CODES, Verdict
+from pytest_deployready.vocabulary import OUTCOME_ORDER, VERDICT_ORDER
 
 __all__ = [
     "BASELINE_ARGS",
@@ -54,8 +55,8 @@ __all__ = [
 DEMO_ERROR = 3
 USAGE_ERROR = 4  # nothing to run: a usage error, before any server is started
 SUITE_TIMEOUT_S = 600.0
-_WORST = [Verdict.GO, Verdict.GO_WITH_WARNINGS, Verdict.NO_GO, Verdict.ROLLBACK]
-_OUTCOMES = ("passed", "failed", "error", "skipped", "blocked", "pending", "waived")
+_WORST = list(VERDICT_ORDER)
+_OUTCOMES = tuple(str(o) for o in OUTCOME_ORDER)
 #: How the demo records a suite's baseline on the release before: its pre-phase checks that
 #: measure one (the example suites name them ``*baseline*``).
 BASELINE_ARGS = ("--deploy-phase", "pre", "-k", "baseline")
