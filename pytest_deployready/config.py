@@ -89,6 +89,7 @@ _LATER_TARGET_KEYS = frozenset({"alertmanager_url", "metrics_url", "tls_ca_file"
 _TARGET_KEYS = (*_TARGET_STR_KEYS, "apis", "hosts")
 _API_KEYS = ("name", "base_url", "token_env")
 _HOST_KEYS = ("name", "url", "identity_file", "allow_commands", "sudo")
+_HOST_FLAGS = ("allow_commands", "sudo")
 _TIMEOUT_KEYS = ("connect_s", "statement_s", "http_s", "command_s")
 _REPORT_KEYS = ("title", "record", "html", "summary")
 _WAIVER_KEYS = ("check", "justification", "expires", "run")
@@ -583,25 +584,31 @@ def _check_targets(targets: dict[str, Any], src: _Source) -> None:
         if key != "apis":
             _expect(value, str, "a string", src, f"targets.{key}")
             continue
-        for i, item in enumerate(_expect_table_list(value, src, "targets.apis")):
-            where = f"targets.apis[{i}]"
-            _check_keys(item, _API_KEYS, src, where)
-            for required in ("name", "base_url"):
-                if required not in item:
-                    raise src.error(f"{where}.{required}", "required key is missing")
-            for name, text in item.items():
-                _expect(text, str, "a string", src, f"{where}.{name}")
+        _check_target_list(value, src, "apis", _API_KEYS, ("name", "base_url"))
 
 
 def _check_hosts(value: Any, src: _Source) -> None:
-    for i, item in enumerate(_expect_table_list(value, src, "targets.hosts")):
-        where = f"targets.hosts[{i}]"
-        _check_keys(item, _HOST_KEYS, src, where)
-        for required in ("name", "url"):
-            if required not in item:
-                raise src.error(f"{where}.{required}", "required key is missing")
+    _check_target_list(value, src, "hosts", _HOST_KEYS, ("name", "url"), flags=_HOST_FLAGS)
+
+
+def _check_target_list(
+    value: Any,
+    src: _Source,
+    key: str,
+    keys: Sequence[str],
+    required: Sequence[str],
+    *,
+    flags: Sequence[str] = (),
+) -> None:
+    """``[[targets.KEY]]``: known keys, the required ones present, strings (``flags`` booleans)."""
+    for i, item in enumerate(_expect_table_list(value, src, f"targets.{key}")):
+        where = f"targets.{key}[{i}]"
+        _check_keys(item, keys, src, where)
+        for name in required:
+            if name not in item:
+                raise src.error(f"{where}.{name}", "required key is missing")
         for name, field_value in item.items():
-            if name in ("allow_commands", "sudo"):
+            if name in flags:
                 _expect(field_value, bool, "true or false", src, f"{where}.{name}")
             else:
                 _expect(field_value, str, "a string", src, f"{where}.{name}")

@@ -35,17 +35,25 @@ def plugin_version() -> str:
     return __version__
 
 
-def _git(rootdir: Path, *args: str) -> str | None:
+def _run_git(rootdir: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
+    """``git ARGS`` at ``rootdir``, read-only (no index refresh); None when git cannot run."""
     try:
-        out = subprocess.run(
+        return subprocess.run(
             ["git", *args],
             cwd=rootdir,
             capture_output=True,
             text=True,
             timeout=5,
             check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
         )
     except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _git(rootdir: Path, *args: str) -> str | None:
+    out = _run_git(rootdir, *args)
+    if out is None:
         return None
     value = out.stdout.strip()
     return value if out.returncode == 0 and value else None
@@ -62,19 +70,8 @@ def git_dirty(rootdir: Path) -> bool | None:
     Untracked files are not counted: the run's own outputs (a record written next to the
     suite) would otherwise make every second run "dirty".
     """
-    try:
-        out = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=rootdir,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # read-only: no index refresh
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
+    out = _run_git(rootdir, "status", "--porcelain", "--untracked-files=no")
+    if out is None or out.returncode != 0:
         return None
     return bool(out.stdout.strip())
 

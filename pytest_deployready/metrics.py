@@ -487,30 +487,13 @@ class Metrics:
             down = [r["metric"]["job"] for r in metrics.query("up == 0")]
             assert down == [], f"targets down: {down}"
         """
-        target = self._prometheus_target()
         params: dict[str, str] = {"query": promql}
         if time is not None:
             params["time"] = f"{time:.3f}"
-        response = target.get("/api/v1/query", params=params)
-        where = f"Prometheus at {target.where}"
-        try:
-            payload = response.json()
-        except ValueError:
-            raise PrometheusQueryError(
-                f"{where} answered HTTP {response.status_code} to /api/v1/query without JSON: "
-                "is targets.prometheus_url the Prometheus server's base URL?"
-            ) from None
-        if not isinstance(payload, dict) or "status" not in payload:
-            raise PrometheusQueryError(
-                f"{where} answered HTTP {response.status_code} to /api/v1/query with JSON that "
-                "is not a Prometheus API response"
-            )
-        if payload["status"] != "success":
-            kind = payload.get("errorType", "error")
-            error = payload.get("error", f"HTTP {response.status_code}")
-            raise PrometheusQueryError(f"{where} rejected query {promql!r}: {kind}: {error}")
-        data = payload.get("data") or {}
-        return _parse_result(str(data.get("resultType")), data.get("result"), where)
+        rows: list[dict[str, Any]] = self._api(
+            self._prometheus_target(), "/api/v1/query", params, f"query {promql!r}"
+        )
+        return rows
 
     def query_value(self, promql: str, *, time: float | None = None) -> float | None:
         """The single number a query returns; ``None`` when it returns no series.
@@ -566,7 +549,7 @@ class Metrics:
             "step": f"{step_s:g}",
         }
         rows: list[dict[str, Any]] = self._api(
-            self._prometheus_target(), "/api/v1/query_range", params, promql
+            self._prometheus_target(), "/api/v1/query_range", params, f"query {promql!r}"
         )
         return rows
 
@@ -642,7 +625,7 @@ class Metrics:
             assert critical == [], "; ".join(map(str, critical))
         """
         if source == "prometheus":
-            data = self._api(self._prometheus_target(), "/api/v1/alerts", {}, "alerts")
+            data = self._api(self._prometheus_target(), "/api/v1/alerts", {}, "the alerts request")
             rows = data.get("alerts", []) if isinstance(data, dict) else []
             found = [_alert(a, str(a.get("state", "")), a.get("activeAt"), source) for a in rows]
         elif source == "alertmanager":
@@ -671,7 +654,9 @@ class Metrics:
         """Alerting rules Prometheus has loaded: name → state (``inactive``, ``pending``,
         ``firing``). Example: ``assert "HighErrorRate" in metrics.alert_rules()``
         """
-        data = self._api(self._prometheus_target(), "/api/v1/rules", {"type": "alert"}, "rules")
+        data = self._api(
+            self._prometheus_target(), "/api/v1/rules", {"type": "alert"}, "the rules request"
+        )
         groups = data.get("groups", []) if isinstance(data, dict) else []
         return {
             str(rule.get("name")): str(rule.get("state", ""))
@@ -701,7 +686,7 @@ class Metrics:
         if payload["status"] != "success":
             kind = payload.get("errorType", "error")
             error = payload.get("error", f"HTTP {response.status_code}")
-            raise PrometheusQueryError(f"{where} rejected {what!r}: {kind}: {error}")
+            raise PrometheusQueryError(f"{where} rejected {what}: {kind}: {error}")
         data = payload.get("data") or {}
         if path.startswith("/api/v1/query"):
             return _parse_result(str(data.get("resultType")), data.get("result"), where)

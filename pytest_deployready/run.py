@@ -192,6 +192,7 @@ class DeployRun:
             t.prometheus_url,
             t.alertmanager_url,
             t.metrics_url,
+            *(h.url for h in t.hosts),  # ssh://user:password@host
         ):
             self.redactor.add_url(url)
         for api in cfg.targets.api_targets():

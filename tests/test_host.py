@@ -181,3 +181,39 @@ def test_uses_testinfra(host):
     )
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
+
+
+def test_a_password_in_a_host_url_reaches_no_output(pytester: pytest.Pytester) -> None:
+    canary = "Canary-H0st-Pw-5150"
+    pytester.makefile(
+        ".toml",
+        deployready=f"""
+[[targets.hosts]]
+name = "web"
+url = "ssh://deploy:{canary}@127.0.0.1:1"
+""",
+    )
+    pytester.makepyfile(
+        test_host="""
+import pytest
+
+
+@pytest.mark.phase("pre")
+def test_reach(host):
+    assert host.file("/etc/hostname").exists
+
+
+@pytest.mark.phase("pre")
+def test_echo(host, evidence):
+    evidence.add("host", repr(host) + " " + host.url)
+"""
+    )
+    result = pytester.runpytest(
+        "--deploy-record=r.json", "--deploy-html=r.html", "--junitxml=j.xml"
+    )
+    assert result.ret == 1
+    outputs = {
+        "terminal": result.stdout.str() + result.stderr.str(),
+        **{n: (pytester.path / n).read_text() for n in ("r.json", "r.html", "j.xml")},
+    }
+    assert [name for name, text in outputs.items() if canary in text] == []
