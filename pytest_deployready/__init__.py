@@ -30,19 +30,14 @@ if TYPE_CHECKING:  # the same names as _LAZY below, for type checkers and reader
     from pytest_deployready.compose import Compose, ContainerState, ExecResult, ServiceState
     from pytest_deployready.config import DeployConfig
     from pytest_deployready.host import Host
-    from pytest_deployready.http import (
-        Api,
-        CorsResult,
-        HealthResult,
-        SampleResult,
-        SecurityHeaders,
-        elapsed_ms,
-        eventually,
-    )
+    from pytest_deployready.http import Api, CorsResult, HealthResult, SecurityHeaders, elapsed_ms
     from pytest_deployready.metrics import Alert, Exposition, Metrics, Series
-    from pytest_deployready.postgres import Archiver, Database, Index, Migrations, Plan
+    from pytest_deployready.postgres import Database
+    from pytest_deployready.postgres_results import Archiver, Index, Migrations, Plan
     from pytest_deployready.redis import Memory, Persistence, RedisTarget
     from pytest_deployready.release import Release
+    from pytest_deployready.retry import eventually
+    from pytest_deployready.sampling import SampleResult
     from pytest_deployready.thresholds import Evidence, Measurement, Thresholds
     from pytest_deployready.tls import Certificate, Tls
 
@@ -59,23 +54,23 @@ _LAZY = {
     "Api": "http",
     "CorsResult": "http",
     "HealthResult": "http",
-    "SampleResult": "http",
     "SecurityHeaders": "http",
     "elapsed_ms": "http",
-    "eventually": "http",
     "Alert": "metrics",
     "Exposition": "metrics",
     "Metrics": "metrics",
     "Series": "metrics",
-    "Archiver": "postgres",
+    "Archiver": "postgres_results",
     "Database": "postgres",
-    "Index": "postgres",
-    "Migrations": "postgres",
-    "Plan": "postgres",
+    "Index": "postgres_results",
+    "Migrations": "postgres_results",
+    "Plan": "postgres_results",
     "Memory": "redis",
     "Persistence": "redis",
     "RedisTarget": "redis",
     "Release": "release",
+    "eventually": "retry",
+    "SampleResult": "sampling",
     "Evidence": "thresholds",
     "Measurement": "thresholds",
     "Thresholds": "thresholds",

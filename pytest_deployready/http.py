@@ -1,4 +1,4 @@
-"""HTTP API checks: timed requests, latency sampling, health, security headers, CORS, eventually.
+"""The ``api`` fixture's client: timed HTTP requests, health, security headers and CORS.
 
 Everything talks to the API through :class:`Api`, a lazily created ``httpx.Client`` that fails
 fast: when the API cannot be reached the first call raises a one-line
@@ -6,7 +6,9 @@ fast: when the API cannot be reached the first call raises a one-line
 connection refused``) and every later call re-raises it at once, so fifty checks on a dead API
 cost one connection attempt (``api.connect_attempts``). An HTTP error status is an answer, not
 an unreachable API: the response is returned. The bearer token never appears in messages,
-reprs or exceptions.
+reprs or exceptions. Latency sampling lives in :mod:`pytest_deployready.sampling`, the
+deadline-bound transport in ``_http_transport``, :func:`eventually` in
+:mod:`pytest_deployready.retry` (re-exported here).
 
 Timed requests (``response.elapsed`` is set by httpx from sending to the end of the body;
 :func:`elapsed_ms` converts it)::
@@ -46,23 +48,30 @@ Waiting for a service that is coming up (:func:`eventually`)::
 from __future__ import annotations
 
 import datetime
-import math
 import re
-import socket
-import ssl
 import threading
-import time
 import weakref
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
-import httpcore
 import httpx
 
-from pytest_deployready.deadlines import Deadline, current, fmt_seconds
-from pytest_deployready.errors import RETRYING, TargetUnreachable, retrying
+from pytest_deployready import sampling
+from pytest_deployready._http_transport import (
+    CONNECT_EVENTS,
+    bound_by_deadlines,
+    default_port,
+    is_connect_failure,
+    transport_reason,
+)
+from pytest_deployready._http_transport import origin as origin_of
+from pytest_deployready._target import Target
+from pytest_deployready.deadlines import Deadline
+from pytest_deployready.errors import TargetUnreachable
 from pytest_deployready.redact import safe_url, url_host
+from pytest_deployready.retry import eventually
+from pytest_deployready.sampling import MAX_SAMPLE_CONCURRENCY, MAX_SAMPLE_REQUESTS, SampleResult
 
 __all__ = [
     "MAX_SAMPLE_CONCURRENCY",
@@ -76,16 +85,7 @@ __all__ = [
     "SecurityHeaders",
     "elapsed_ms",
     "eventually",
-    "percentile",
-    "retrying",
 ]
-
-T = TypeVar("T")
-
-#: Upper bound on the number of requests one :meth:`Api.sample` call may send.
-MAX_SAMPLE_REQUESTS = 100_000
-#: Upper bound on the concurrency of one :meth:`Api.sample` call (one thread per worker).
-MAX_SAMPLE_CONCURRENCY = 256
 
 #: Header names checked by :meth:`SecurityHeaders.missing`, in report order.
 SECURITY_HEADERS = (
@@ -96,12 +96,6 @@ SECURITY_HEADERS = (
     "Referrer-Policy",
 )
 
-# httpcore trace events (see httpcore's "trace" request extension).
-_CONNECT_EVENTS = frozenset(
-    {"connection.connect_tcp.started", "connection.connect_unix_socket.started"}
-)
-_SEND_EVENT_SUFFIX = ".send_request_headers.started"
-_BODY_DONE_EVENT_SUFFIX = ".receive_response_body.complete"
 # Methods a browser may send cross-origin without listing them in Access-Control-Allow-Methods.
 _CORS_SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 #: Request headers a page may send without a preflight (simplified: their values are not
@@ -111,8 +105,6 @@ _CORS_SAFELISTED_HEADERS = frozenset({"accept", "accept-language", "content-lang
 _UNHEALTHY_STATES = frozenset({"down", "unhealthy", "fail", "failed", "failing", "error"})
 _HSTS_MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)\"?", re.I)
 _BODY_PREVIEW_CHARS = 1000
-
-_RETRYING = RETRYING  # shared with every service object (errors.py)
 
 
 def elapsed_ms(response: httpx.Response) -> float:
@@ -125,208 +117,7 @@ def elapsed_ms(response: httpx.Response) -> float:
     return float(response.elapsed / datetime.timedelta(milliseconds=1))
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """The ``p``-th percentile (0-100) of ``values`` by linear interpolation between ranks.
-
-    This is numpy's default ("linear") method and PostgreSQL's ``PERCENTILE_CONT``: for sorted
-    values ``v[0..n-1]`` the result is ``v[k]`` interpolated at ``k = (n - 1) * p / 100``.
-
-    Example::
-
-        percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95)  # 9.55
-    """
-    if not values:
-        raise ValueError("percentile of an empty sequence")
-    if not 0 <= p <= 100:
-        raise ValueError(f"percentile must be between 0 and 100, got {p}")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * p / 100
-    low = math.floor(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def _origin(url: httpx.URL) -> str:
-    return f"{url.scheme}://{url.host}:{url.port or _default_port(url.scheme)}"
-
-
-def _default_port(scheme: str) -> int | None:
-    return {"http": 80, "https": 443}.get(scheme)
-
-
-_fmt_seconds = fmt_seconds
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A connection whose every read and write waits no longer than the running deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        deadline = current()
-        if deadline is not None:
-            if deadline.expired:
-                raise httpcore.ReadTimeout(deadline.message)
-            timeout = deadline.cap(timeout)
-        return self._inner.read(max_bytes, timeout)
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        deadline = current()
-        if deadline is not None:
-            if deadline.expired:
-                raise httpcore.WriteTimeout(deadline.message)
-            timeout = deadline.cap(timeout)
-        self._inner.write(buffer, timeout)
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        deadline = current()
-        if deadline is not None:
-            if deadline.expired:
-                raise httpcore.ConnectTimeout(deadline.message)
-            timeout = deadline.cap(timeout)
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's network backend with connects and streams bounded by the running deadline."""
-
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
-
-    @staticmethod
-    def _connect_timeout(timeout: float | None) -> float | None:
-        deadline = current()
-        if deadline is None:
-            return timeout
-        if deadline.expired:
-            raise httpcore.ConnectTimeout(deadline.message)
-        return deadline.cap(timeout)
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        timeout = self._connect_timeout(timeout)
-        return _DeadlineStream(
-            self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        )
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:
-        timeout = self._connect_timeout(timeout)
-        return _DeadlineStream(self._inner.connect_unix_socket(path, timeout, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def _bound_by_deadlines(client: httpx.Client) -> httpx.Client:
-    """Make every connection of ``client`` honour the running :class:`Deadline` per read.
-
-    httpx has no public hook for httpcore's ``network_backend``, so this wraps the backend of
-    each transport's pool (``HTTPTransport._pool._network_backend``, httpx 0.28-0.29 and
-    httpcore 1.x). If that layout changes, building the client fails loudly rather than
-    running requests without an overall deadline.
-    """
-    transports = [client._transport, *client._mounts.values()]
-    for transport in transports:
-        if transport is None:
-            continue
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if not isinstance(backend, httpcore.NetworkBackend):
-            raise RuntimeError(
-                "pytest-deployready cannot bound HTTP requests by a deadline with this "
-                f"httpx/httpcore version ({httpx.__version__}/{httpcore.__version__})"
-            )
-        if not isinstance(backend, _DeadlineBackend):
-            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
-    return client
-
-
-def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _is_connect_failure(exc: httpx.TransportError) -> bool:
-    """True when the failure happened before the server could answer anything."""
-    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol)
-
-
-def _reason(exc: httpx.TransportError, timeout: float) -> str:
-    """The "why" of an unreachable message, e.g. ``connection refused``; never secret."""
-    seconds = _fmt_seconds(timeout)
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"connect timed out after {seconds} s"
-    if isinstance(exc, httpx.ReadTimeout):
-        return f"no response within {seconds} s"
-    if isinstance(exc, httpx.WriteTimeout):
-        return f"sending the request timed out after {seconds} s"
-    if isinstance(exc, httpx.PoolTimeout):
-        return f"no free connection within {seconds} s"
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return "unsupported URL scheme (use http:// or https://)"
-    for cause in _exception_chain(exc):
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return f"TLS error: {cause.verify_message or 'certificate verify failed'}"
-        if isinstance(cause, ssl.SSLError):
-            return f"TLS error: {(cause.reason or type(cause).__name__).lower().replace('_', ' ')}"
-        if isinstance(cause, socket.gaierror):
-            return "could not resolve host"
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, ConnectionResetError):
-            return "connection reset by peer"
-    text = str(exc)
-    lowered = text.lower()
-    if "connection refused" in lowered:
-        return "connection refused"
-    if any(
-        marker in lowered
-        for marker in (
-            "name or service not known",
-            "nodename nor servname",
-            "getaddrinfo failed",
-            "temporary failure in name resolution",
-            "no address associated",
-        )
-    ):
-        return "could not resolve host"
-    if "certificate_verify_failed" in lowered or "ssl" in lowered:
-        return "TLS error"
-    if "server disconnected without sending a response" in lowered:
-        return "connection closed without a response"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "invalid HTTP response"
-    for cause in _exception_chain(exc):
-        if isinstance(cause, OSError) and cause.strerror:
-            return cause.strerror.lower()
-    return type(exc).__name__
-
-
-class HttpTarget:
+class HttpTarget(Target):
     """An HTTP endpoint behind a lazy ``httpx.Client`` that remembers why it is unreachable.
 
     The base of :class:`Api`, also used by :class:`~pytest_deployready.metrics.Metrics` for
@@ -349,16 +140,14 @@ class HttpTarget:
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
+        super().__init__()
         self._base_url = base_url
         self._token = token
         self._headers = dict(headers or {})
         self.what = what
         self.timeout = float(timeout)
-        #: TCP connections this target tried to open (successful or not), over its lifetime.
-        self.connect_attempts = 0
         self._client: httpx.Client | None = None
-        self._failures: dict[str, str] = {}
-        self._failure_types: dict[str, type[TargetUnreachable]] = {}
+        # Origins that answered once: a later failure there is one slow call, not a dead API.
         self._answered: set[str] = set()
         self._lock = threading.Lock()
 
@@ -376,7 +165,7 @@ class HttpTarget:
             scheme = httpx.URL(self._base_url).scheme
         except httpx.InvalidURL:
             scheme = ""
-        return url_host(self._base_url, _default_port(scheme))
+        return url_host(self._base_url, default_port(scheme))
 
     def request(
         self,
@@ -420,9 +209,9 @@ class HttpTarget:
         )
         if not auth and self._token and "Authorization" not in (headers or {}):
             del request.headers["Authorization"]  # the client's default, not the caller's
-        origin = _origin(request.url)
-        self._raise_if_remembered(origin)
-        deadline = self._deadline(effective_timeout, request)
+        origin = origin_of(request.url)
+        self._failures.check(origin)
+        deadline = self._request_deadline(effective_timeout, request)
         failure: httpx.TransportError | None = None
         with deadline.watch():
             try:
@@ -481,9 +270,8 @@ class HttpTarget:
             api.reset()
             api.health()
         """
+        self._failures.clear()
         with self._lock:
-            self._failures.clear()
-            self._failure_types.clear()
             self._answered.clear()
             client, self._client = self._client, None
         if client is not None:
@@ -525,13 +313,15 @@ class HttpTarget:
             limits=limits or httpx.Limits(),
             follow_redirects=False,
         )
-        return _bound_by_deadlines(client)
+        return bound_by_deadlines(client)
 
-    def _deadline(self, seconds: float, request: httpx.Request) -> Deadline:
+    @property
+    def _label(self) -> str:
+        return f"{self.what} at {self.where}"
+
+    def _request_deadline(self, seconds: float, request: httpx.Request) -> Deadline:
         """The overall deadline of one request: connect, send, headers and the whole body."""
-        return Deadline(
-            seconds, f"{self.what} at {self.where}", f"{request.method} {request.url.path}"
-        )
+        return self._deadline(seconds, f"{request.method} {request.url.path}")
 
     def _get_client(self) -> httpx.Client:
         with self._lock:
@@ -542,25 +332,17 @@ class HttpTarget:
             return self._client
 
     def _trace(self, event: str, info: Mapping[str, Any]) -> None:
-        if event in _CONNECT_EVENTS:
+        if event in CONNECT_EVENTS:
             with self._lock:
                 self.connect_attempts += 1
 
     def _message(self, reason: str) -> str:
-        return f"cannot reach {self.what} at {self.where}: {reason}"
-
-    def _raise_if_remembered(self, origin: str) -> None:
-        with self._lock:
-            message = self._failures.get(origin)
-            kind = self._failure_types.get(origin, TargetUnreachable)
-        if message is not None and not retrying():
-            raise kind(message)
+        return f"cannot reach {self._label}: {reason}"
 
     def _succeeded(self, origin: str) -> None:
         with self._lock:
             self._answered.add(origin)
-            self._failures.pop(origin, None)
-            self._failure_types.pop(origin, None)
+        self._failures.forget(origin)
 
     def _failed(
         self,
@@ -577,150 +359,22 @@ class HttpTarget:
         is not down because one endpoint is slow, so that call alone errors. A timeout after
         connecting is a :class:`TargetTimeout` (``API at h:p: GET /x timed out after 10 s``).
         """
-        timed_out = not _is_connect_failure(exc) and (
+        timed_out = not is_connect_failure(exc) and (
             deadline.expired or isinstance(exc, httpx.TimeoutException)
         )
         error: TargetUnreachable
         with self._lock:
-            remember = _is_connect_failure(exc) or origin not in self._answered
+            remember = is_connect_failure(exc) or origin not in self._answered
             if timed_out:
                 error = deadline.error()
             else:
-                reason = _reason(exc, deadline.seconds)
+                reason = transport_reason(exc, deadline.seconds)
                 if not remember:
                     reason = f"{reason} for {request.method} {request.url.path}"
                 error = TargetUnreachable(self._message(reason))
-            if remember:
-                self._failures[origin] = str(error)
-                self._failure_types[origin] = type(error)
+        if remember:
+            self._failures.remember(error, origin)
         return error
-
-
-@dataclass(frozen=True)
-class SampleResult:
-    """Outcome of :meth:`Api.sample`: counts, error rate, latency percentiles (ms), throughput.
-
-    ``count`` is every request sent; ``errors`` counts statuses outside ``expect_status`` plus
-    transport failures (listed in ``transport_errors``). Latencies are measured for requests
-    that got an HTTP answer, whatever the status, from sending the request headers to the end
-    of the body (like k6's ``http_req_duration``: connecting and TLS are not included).
-    Percentiles use linear interpolation (:func:`percentile`). ``rps`` is ``count /
-    duration_s`` over the wall-clock time of the whole sample.
-
-    Example::
-
-        result = api.sample("GET", "/", n=100, concurrency=10)
-        assert result.p95_ms < 200 and result.error_rate == 0, result.as_dict()
-    """
-
-    method: str
-    path: str
-    concurrency: int
-    count: int
-    errors: int
-    error_rate: float
-    status_counts: Mapping[int, int]
-    transport_errors: Mapping[str, int]
-    min_ms: float
-    p50_ms: float
-    p90_ms: float
-    p95_ms: float
-    p99_ms: float
-    max_ms: float
-    mean_ms: float
-    rps: float
-    duration_s: float
-
-    @classmethod
-    def from_measurements(
-        cls,
-        *,
-        method: str,
-        path: str,
-        concurrency: int,
-        latencies_ms: Sequence[float],
-        statuses: Sequence[int],
-        transport_errors: Mapping[str, int],
-        duration_s: float,
-        expect_status: Container[int],
-    ) -> SampleResult:
-        """Summarise raw measurements (one latency per HTTP answer, in ms).
-
-        Example::
-
-            SampleResult.from_measurements(method="GET", path="/", concurrency=1,
-                latencies_ms=[1.0, 2.0], statuses=[200, 500], transport_errors={},
-                duration_s=0.01, expect_status=range(200, 400)).error_rate  # 0.5
-        """
-        status_counts: dict[int, int] = {}
-        for status in statuses:
-            status_counts[status] = status_counts.get(status, 0) + 1
-        failed_transport = sum(transport_errors.values())
-        count = len(statuses) + failed_transport
-        errors = failed_transport + sum(
-            n for status, n in status_counts.items() if status not in expect_status
-        )
-
-        def pct(p: float) -> float:
-            return percentile(latencies_ms, p) if latencies_ms else math.nan
-
-        return cls(
-            method=method,
-            path=path,
-            concurrency=concurrency,
-            count=count,
-            errors=errors,
-            error_rate=errors / count if count else 0.0,
-            status_counts=dict(sorted(status_counts.items())),
-            transport_errors=dict(transport_errors),
-            min_ms=min(latencies_ms) if latencies_ms else math.nan,
-            p50_ms=pct(50),
-            p90_ms=pct(90),
-            p95_ms=pct(95),
-            p99_ms=pct(99),
-            max_ms=max(latencies_ms) if latencies_ms else math.nan,
-            mean_ms=sum(latencies_ms) / len(latencies_ms) if latencies_ms else math.nan,
-            rps=count / duration_s if duration_s > 0 else 0.0,
-            duration_s=duration_s,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (status codes as string keys, times rounded to 0.001 ms).
-
-        Example::
-
-            evidence.add("orders_latency", result.as_dict())
-        """
-        return {
-            "method": self.method,
-            "path": self.path,
-            "concurrency": self.concurrency,
-            "count": self.count,
-            "errors": self.errors,
-            "error_rate": self.error_rate,
-            "status_counts": {str(k): v for k, v in self.status_counts.items()},
-            "transport_errors": dict(self.transport_errors),
-            "min_ms": _round(self.min_ms),
-            "p50_ms": _round(self.p50_ms),
-            "p90_ms": _round(self.p90_ms),
-            "p95_ms": _round(self.p95_ms),
-            "p99_ms": _round(self.p99_ms),
-            "max_ms": _round(self.max_ms),
-            "mean_ms": _round(self.mean_ms),
-            "rps": _round(self.rps),
-            "duration_s": round(self.duration_s, 6),
-        }
-
-    def __str__(self) -> str:
-        return (
-            f"{self.method} {self.path}: {self.count} requests, {self.errors} errors "
-            f"({self.error_rate:.2%}), p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
-            f"p99 {self.p99_ms:.1f} ms, max {self.max_ms:.1f} ms, {self.rps:.1f} req/s"
-        )
-
-
-def _round(value: float) -> float | None:
-    return None if math.isnan(value) else round(value, 3)
 
 
 @dataclass(frozen=True)
@@ -904,45 +558,16 @@ class Api(HttpTarget):
             result = api.sample("GET", "/api/v1/orders?limit=10", n=200, concurrency=20)
             assert result.p95_ms < 200, result
         """
-        if n is None and duration is None:
-            raise ValueError("sample() needs n (number of requests) and/or duration (seconds)")
-        if n is not None and not 1 <= n <= MAX_SAMPLE_REQUESTS:
-            raise ValueError(f"n must be between 1 and {MAX_SAMPLE_REQUESTS}, got {n}")
-        if duration is not None and duration <= 0:
-            raise ValueError(f"duration must be positive, got {duration}")
-        if not 1 <= concurrency <= MAX_SAMPLE_CONCURRENCY:
-            raise ValueError(
-                f"concurrency must be between 1 and {MAX_SAMPLE_CONCURRENCY}, got {concurrency}"
-            )
-        expected: Container[int] = (
-            (expect_status,) if isinstance(expect_status, int) else expect_status
-        )
-        limit = n if n is not None else MAX_SAMPLE_REQUESTS
-        workers = min(concurrency, limit)
-        method = method.upper()
-
-        probe = self._get_client().build_request(method, path)
-        origin = _origin(probe.url)
-        self._raise_if_remembered(origin)
-
-        run = _SampleRun(self, method, path, json, headers, limit, duration, workers)
-        run.execute()
-        if run.abort is not None:
-            exc, request, deadline = run.abort
-            if not run.statuses:
-                raise self._failed(exc, request, origin, deadline) from None
-            for early, early_deadline in run.early_errors:
-                run.count_transport_error(early, early_deadline)
-        self._succeeded(origin)
-        return SampleResult.from_measurements(
-            method=method,
-            path=path,
-            concurrency=workers,
-            latencies_ms=run.latencies_ms,
-            statuses=run.statuses,
-            transport_errors=run.transport_errors,
-            duration_s=run.duration_s,
-            expect_status=expected,
+        return sampling.sample(
+            self,
+            method,
+            path,
+            n=n,
+            concurrency=concurrency,
+            duration=duration,
+            json=json,
+            headers=headers,
+            expect_status=expect_status,
         )
 
     def health(
@@ -1127,236 +752,3 @@ class Api(HttpTarget):
             actual_allow_origin=actual_origin,
             actual_allow_credentials=actual_credentials,
         )
-
-
-class _SampleWorker:
-    """One sampling thread's trace hook: when its current request went out and came back.
-
-    Built once per thread with the thread's request, so a request costs no new closure or
-    request object. ``started`` is taken as httpcore starts writing the request headers and
-    ``ended`` as it has read the end of the body (``*.receive_response_body.complete``), so
-    Python work before the bytes leave and after the body is in is not counted.
-    """
-
-    __slots__ = ("api", "ended", "latencies_ms", "request", "started", "statuses")
-
-    def __init__(self, api: Api) -> None:
-        self.api = api
-        self.started = 0.0
-        self.ended = 0.0
-        self.latencies_ms: list[float] = []
-        self.statuses: list[int] = []
-        self.request: httpx.Request | None = None
-
-    def trace(self, event: str, info: Mapping[str, Any]) -> None:
-        if event.endswith(_BODY_DONE_EVENT_SUFFIX):
-            self.ended = time.perf_counter()
-        elif event.endswith(_SEND_EVENT_SUFFIX):
-            self.started = time.perf_counter()
-        elif event in _CONNECT_EVENTS:
-            with self.api._lock:
-                self.api.connect_attempts += 1
-
-
-class _SampleRun:
-    """The worker threads of one :meth:`Api.sample` call and what they measured."""
-
-    def __init__(
-        self,
-        api: Api,
-        method: str,
-        path: str,
-        json: Any,
-        headers: Mapping[str, str] | None,
-        limit: int,
-        duration: float | None,
-        workers: int,
-    ) -> None:
-        self.api = api
-        self.method = method
-        self.path = path
-        self.json = json
-        self.headers = headers
-        self.limit = limit
-        self.duration = duration
-        self.workers = workers
-        self.latencies_ms: list[float] = []
-        self.statuses: list[int] = []
-        self.transport_errors: dict[str, int] = {}
-        self.abort: tuple[httpx.TransportError, httpx.Request, Deadline] | None = None
-        self.early_errors: list[tuple[httpx.TransportError, Deadline]] = []
-        self.duration_s = 0.0
-        self._issued = 0
-        self._answered = False
-        self._stop = False
-        self._deadline = math.inf
-        self._lock = threading.Lock()
-        self._crash: BaseException | None = None
-
-    def execute(self) -> None:
-        limits = httpx.Limits(max_connections=self.workers, max_keepalive_connections=self.workers)
-        client = self.api._new_client(limits)
-        try:
-            # Every worker sends its own request object (built once, with its trace hook)
-            # straight to the client's transport: one shared pool of `workers` connections,
-            # without the per-request work of Client.send (auth, redirects, cookies, hooks).
-            workers = [_SampleWorker(self.api) for _ in range(self.workers)]
-            for worker in workers:
-                request = client.build_request(
-                    self.method,
-                    self.path,
-                    json=self.json,
-                    headers=self.headers,
-                    extensions={"trace": worker.trace},
-                )
-                worker.request = request
-            transport = client._transport_for_url(request.url)
-            threads = [
-                threading.Thread(
-                    target=self._worker, args=(transport, worker), name=f"deployready-sample-{i}"
-                )
-                for i, worker in enumerate(workers)
-            ]
-            start = time.perf_counter()
-            if self.duration is not None:
-                self._deadline = start + self.duration
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            self.duration_s = time.perf_counter() - start
-        finally:
-            client.close()
-        for worker in workers:
-            self.latencies_ms.extend(worker.latencies_ms)
-            self.statuses.extend(worker.statuses)
-        if self._crash is not None:
-            raise self._crash
-
-    def _take_ticket(self) -> bool:
-        with self._lock:
-            if self._stop or self._issued >= self.limit:
-                return False
-            if self._issued > 0 and time.perf_counter() >= self._deadline:
-                return False
-            self._issued += 1
-            return True
-
-    def _worker(self, transport: httpx.BaseTransport, worker: _SampleWorker) -> None:
-        try:
-            while self._take_ticket():
-                self._one(transport, worker)
-        except BaseException as exc:  # re-raised in the calling thread
-            with self._lock:
-                self._crash = exc
-                self._stop = True
-
-    def _one(self, transport: httpx.BaseTransport, worker: _SampleWorker) -> None:
-        request = worker.request
-        assert request is not None
-        worker.started = worker.ended = 0.0
-        deadline = self.api._deadline(self.api.timeout, request)
-        before = time.perf_counter()
-        failure: httpx.TransportError | None = None
-        with deadline.watch():  # the request's reads wait no longer than its deadline
-            try:
-                response = transport.handle_request(request)
-                try:
-                    for _ in response.iter_raw():
-                        pass
-                finally:
-                    response.close()
-            except httpx.TransportError as exc:
-                failure = exc
-        if failure is not None:
-            with self._lock:
-                if self._answered:
-                    self.count_transport_error(failure, deadline)
-                else:
-                    # Nothing answered yet: stop; execute() decides if the API is unreachable.
-                    self.early_errors.append((failure, deadline))
-                    if self.abort is None:
-                        self.abort = (failure, request, deadline)
-                    self._stop = True
-            return
-        done = time.perf_counter()
-        latency_ms = ((worker.ended or done) - (worker.started or before)) * 1000
-        if not self._answered:
-            with self._lock:
-                self._answered = True
-        worker.statuses.append(response.status_code)
-        worker.latencies_ms.append(latency_ms)
-
-    def count_transport_error(self, exc: httpx.TransportError, deadline: Deadline) -> None:
-        if not _is_connect_failure(exc) and (
-            deadline.expired or isinstance(exc, httpx.TimeoutException)
-        ):
-            reason = f"timed out after {fmt_seconds(deadline.seconds)} s"
-        else:
-            reason = _reason(exc, deadline.seconds)
-        self.transport_errors[reason] = self.transport_errors.get(reason, 0) + 1
-
-
-def eventually(
-    fn: Callable[[], T],
-    *,
-    timeout: float = 30.0,
-    interval: float = 1.0,
-    message: str | None = None,
-) -> T:
-    """Call ``fn`` until it succeeds or ``timeout`` seconds have passed; return its result.
-
-    An attempt succeeds when ``fn`` returns without raising and its result is truthy or
-    ``None`` (so assertion-style functions work; return ``False``/``0``/empty to try again).
-    It is retried when it returns another falsy value or raises ``AssertionError``,
-    :class:`TargetUnreachable`, ``httpx.TransportError`` or ``ConnectionError``; any other
-    exception propagates at once. Attempts are ``interval`` seconds apart; the last one runs at
-    the deadline. Inside ``fn``, :class:`Api` (and every :class:`HttpTarget`) tries again
-    instead of re-raising a remembered failure, and a success clears the memory.
-
-    On timeout it raises ``TargetUnreachable`` when the last attempt could not reach its target
-    (the check errors), otherwise ``AssertionError`` (the check fails), with ``message``, the
-    number of attempts and the last error or result.
-
-    Example::
-
-        eventually(lambda: api.health().ok, timeout=60, message="API healthy after rollout")
-    """
-    if timeout < 0:
-        raise ValueError(f"timeout must be >= 0, got {timeout}")
-    if interval <= 0:
-        raise ValueError(f"interval must be positive, got {interval}")
-    retryable = (AssertionError, TargetUnreachable, httpx.TransportError, ConnectionError)
-    deadline = time.monotonic() + timeout
-    attempts = 0
-    last_error: BaseException | None = None
-    last_result: object = None
-    while True:
-        attempts += 1
-        token = _RETRYING.set(True)
-        try:
-            result = fn()
-        except retryable as exc:
-            last_error = exc
-        else:
-            if result is None or result:
-                return result
-            last_error, last_result = None, result
-        finally:
-            _RETRYING.reset(token)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        time.sleep(min(interval, remaining))
-
-    name = getattr(fn, "__name__", "<lambda>")
-    what = message or ("condition" if name == "<lambda>" else name)
-    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
-    summary = f"{what}: not satisfied within {_fmt_seconds(timeout)} s ({tries})"
-    if isinstance(last_error, TargetUnreachable):
-        raise TargetUnreachable(f"{last_error} ({summary})") from None
-    if last_error is not None:
-        detail = str(last_error).strip().splitlines()
-        last = detail[0] if detail else type(last_error).__name__
-        raise AssertionError(f"{summary}; last error: {last}") from None
-    raise AssertionError(f"{summary}; last result: {last_result!r}")

@@ -3,8 +3,9 @@
 :class:`Database` wraps one psycopg 3 connection that is opened on first use, in a session
 that PostgreSQL itself keeps read-only (``default_transaction_read_only=on``, every transaction
 ``BEGIN READ ONLY``), with a ``statement_timeout``. Statements that would change data or schema
-are refused before they are sent (:class:`~pytest_deployready.errors.ReadOnlyViolation`), and
-every query runs in its own transaction that is rolled back afterwards.
+are refused before they are sent (:class:`~pytest_deployready.errors.ReadOnlyViolation`, by
+the guard in ``_sqlguard``), and every query runs in its own transaction that is rolled back
+afterwards.
 
 If the server cannot be reached, the first use raises one line —
 ``cannot reach PostgreSQL at db.internal:5432: connection refused`` — and every later use
@@ -51,9 +52,7 @@ import contextlib
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -63,6 +62,8 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
+from pytest_deployready._sqlguard import check_read_only, is_one_query
+from pytest_deployready._target import Target
 from pytest_deployready.deadlines import Deadline, shutdown_socket
 from pytest_deployready.errors import (
     AuthenticationFailed,
@@ -70,8 +71,8 @@ from pytest_deployready.errors import (
     ReadOnlyViolation,
     TargetTimeout,
     TargetUnreachable,
-    retrying,
 )
+from pytest_deployready.postgres_results import Archiver, Index, Migrations, Plan, sql_snippet
 from pytest_deployready.redact import Redactor, url_host
 
 __all__ = [
@@ -105,374 +106,6 @@ class TableNotFound(DeployReadyError, LookupError):
 
     Example message: ``table "public.orders" does not exist in database shop``.
     """
-
-
-# --------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Index:
-    """One index of a table, as returned by :meth:`Database.indexes`.
-
-    Example::
-
-        ix = next(i for i in db.indexes("purchase_orders") if i.name == "idx_po_status_created")
-        assert ix.columns == ["status", "created_at"] and ix.valid
-    """
-
-    name: str
-    definition: str
-    columns: list[str]
-    unique: bool
-    primary: bool
-    valid: bool
-
-
-@dataclass(frozen=True)
-class Migrations:
-    """Applied schema migrations, as found by :meth:`Database.migrations`.
-
-    ``tool`` is ``"alembic"``, ``"flyway"``, ``"prisma"``, ``"schema_migrations"`` or ``None``
-    when no migration table exists; ``applied`` lists version ids in the order applied
-    (Alembic records only its current head(s)); ``failed`` lists Flyway rows with
-    ``success = false``, Prisma migrations rolled back or never finished, and dirty
-    ``schema_migrations`` rows (golang-migrate).
-
-    Example::
-
-        m = db.migrations()
-        assert m.tool == "flyway" and not m.failed, m.failed
-        assert "2" in m  # version 2 applied
-    """
-
-    tool: str | None
-    table: str | None
-    applied: list[str] = field(default_factory=list)
-    latest: str | None = None
-    failed: list[str] = field(default_factory=list)
-
-    def __contains__(self, version: object) -> bool:
-        return version in self.applied
-
-
-@dataclass(frozen=True)
-class Archiver:
-    """WAL archiving as ``pg_stat_archiver`` reports it (:meth:`Database.archiver`).
-
-    ``last_archived_age_s`` is how long ago the last WAL segment was archived (None if none
-    ever was): the freshness of point-in-time recovery. ``failing`` is true when the last
-    attempt failed after the last success.
-
-    Example::
-
-        a = db.archiver()
-        assert a.enabled and not a.failing, a
-        thresholds.check("wal_archive_age_s", a.last_archived_age_s)
-    """
-
-    mode: str
-    archived_count: int
-    last_archived_wal: str | None
-    last_archived_at: datetime | None
-    failed_count: int
-    last_failed_wal: str | None
-    last_failed_at: datetime | None
-    checked_at: datetime
-
-    @property
-    def enabled(self) -> bool:
-        """``archive_mode`` is ``on`` or ``always``."""
-        return self.mode in ("on", "always")
-
-    @property
-    def last_archived_age_s(self) -> float | None:
-        if self.last_archived_at is None:
-            return None
-        return round((self.checked_at - self.last_archived_at).total_seconds(), 3)
-
-    @property
-    def failing(self) -> bool:
-        if self.last_failed_at is None:
-            return False
-        return self.last_archived_at is None or self.last_failed_at > self.last_archived_at
-
-
-_INDEX_NODE_KEY = "Index Name"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A query plan in PostgreSQL's JSON format, as returned by :meth:`Database.explain`.
-
-    Example::
-
-        plan = db.explain("SELECT * FROM purchase_orders WHERE id = %s", [1])
-        assert plan.uses_index("purchase_orders_pkey"), plan
-        plan.node_types   # ['Index Scan']
-        plan.total_cost   # 8.29
-    """
-
-    sql: str
-    raw: dict[str, Any]
-    analyzed: bool = False
-
-    @property
-    def root(self) -> dict[str, Any]:
-        """The top plan node (``raw["Plan"]``)."""
-        node: dict[str, Any] = self.raw["Plan"]
-        return node
-
-    @property
-    def nodes(self) -> list[dict[str, Any]]:
-        """Every plan node, depth first, root first."""
-        return list(_walk(self.root))
-
-    @property
-    def node_types(self) -> list[str]:
-        """Node types depth first: ``['Hash Join', 'Seq Scan', 'Hash', 'Index Scan']``."""
-        return [str(n.get("Node Type", "?")) for n in self.nodes]
-
-    @property
-    def index_names(self) -> list[str]:
-        """Names of the indexes the plan scans (index, index-only and bitmap scans)."""
-        names: list[str] = []
-        for node in self.nodes:
-            name = node.get(_INDEX_NODE_KEY)
-            if name is not None and name not in names:
-                names.append(str(name))
-        return names
-
-    @property
-    def seq_scans(self) -> list[str]:
-        """Relations read with a sequential scan (parallel ones included)."""
-        rels: list[str] = []
-        for node in self.nodes:
-            if node.get("Node Type") == "Seq Scan":
-                rel = str(node.get("Relation Name", "?"))
-                if rel not in rels:
-                    rels.append(rel)
-        return rels
-
-    @property
-    def total_cost(self) -> float:
-        """The planner's total cost estimate of the root node."""
-        return float(self.root.get("Total Cost", 0.0))
-
-    @property
-    def estimated_rows(self) -> int:
-        """The planner's row estimate of the root node."""
-        return int(self.root.get("Plan Rows", 0))
-
-    @property
-    def execution_time_ms(self) -> float | None:
-        """Measured execution time (``analyze=True`` only), in milliseconds."""
-        value = self.raw.get("Execution Time")
-        return None if value is None else float(value)
-
-    @property
-    def planning_time_ms(self) -> float | None:
-        """Planning time (``analyze=True`` only), in milliseconds."""
-        value = self.raw.get("Planning Time")
-        return None if value is None else float(value)
-
-    def uses_index(self, name: str | None = None) -> bool:
-        """True when the plan scans an index (``name``: that index)."""
-        names = self.index_names
-        return bool(names) if name is None else name in names
-
-    def __str__(self) -> str:
-        lines = [f"plan of: {_snippet(self.sql, 200)}"]
-
-        def render(node: dict[str, Any], depth: int) -> None:
-            label = str(node.get("Node Type", "?"))
-            if "Relation Name" in node:
-                label += f" on {node['Relation Name']}"
-            if _INDEX_NODE_KEY in node:
-                label += f" using {node[_INDEX_NODE_KEY]}"
-            label += f"  (cost={node.get('Total Cost')} rows={node.get('Plan Rows')})"
-            lines.append("  " * depth + "-> " + label)
-            for child in node.get("Plans", []):
-                render(child, depth + 1)
-
-        render(self.root, 1)
-        return "\n".join(lines)
-
-
-def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", []):
-        yield from _walk(child)
-
-
-# --------------------------------------------------------------------------------------------
-# Client-side read-only guard
-# --------------------------------------------------------------------------------------------
-
-# Statements allowed to start a command. Everything else (INSERT, CREATE, VACUUM, COPY, BEGIN,
-# COMMIT, CALL, DO, LOCK, ...) is refused.
-_READ_STATEMENTS = frozenset(
-    {"select", "with", "values", "table", "show", "explain", "set", "reset"}
-)
-_QUERY_STATEMENTS = frozenset({"select", "with", "values", "table"})
-# Words that make any statement a write, wherever they appear (writable CTEs, SELECT INTO,
-# SELECT ... FOR UPDATE, EXPLAIN ANALYZE INSERT ...).
-_WRITE_WORDS = frozenset({"insert", "update", "delete", "merge", "truncate", "into"})
-# Functions with effects that a rollback does not undo, or that change the data.
-_WRITE_FUNCTION_NAMES = """
-    nextval setval set_config pg_terminate_backend pg_cancel_backend pg_reload_conf
-    pg_rotate_logfile pg_switch_wal pg_create_restore_point pg_promote pg_backup_start
-    pg_backup_stop pg_start_backup pg_stop_backup pg_wal_replay_pause pg_wal_replay_resume
-    pg_drop_replication_slot pg_create_physical_replication_slot
-    pg_create_logical_replication_slot pg_advisory_lock pg_advisory_lock_shared
-    pg_try_advisory_lock pg_try_advisory_lock_shared pg_stat_statements_reset lo_import
-    lo_export lo_unlink lo_create lo_creat lo_put lo_from_bytea pg_file_write pg_file_unlink
-    pg_file_rename dblink dblink_exec
-"""
-_WRITE_FUNCTIONS = frozenset(_WRITE_FUNCTION_NAMES.split())
-_WRITE_FUNCTION_PREFIXES = ("pg_stat_reset", "pg_replication_origin_")
-# SET/RESET of these would make later statements read-write.
-_GUARDED_SETTINGS = frozenset(
-    {
-        "default_transaction_read_only",
-        "transaction_read_only",
-        "transaction",
-        "characteristics",
-        "session_authorization",
-        "all",
-    }
-)
-_EXPLAIN_OPTIONS = frozenset({"analyze", "analyse", "verbose"})
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
-
-
-def _statements(text: str) -> list[list[str]]:
-    """Split SQL into statements of lower-cased words and parentheses.
-
-    Comments, string literals (standard, ``E''``, dollar-quoted) and quoted identifiers are
-    dropped (a quoted identifier becomes the token ``"``), so their content never counts.
-    """
-    statements: list[list[str]] = [[]]
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "-" and text.startswith("--", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif ch == "/" and text.startswith("/*", i):
-            depth, i = 1, i + 2
-            while i < n and depth:
-                if text.startswith("/*", i):
-                    depth, i = depth + 1, i + 2
-                elif text.startswith("*/", i):
-                    depth, i = depth - 1, i + 2
-                else:
-                    i += 1
-        elif ch == "'":
-            escapes = i > 0 and text[i - 1] in "eE" and (i < 2 or not _is_word_char(text[i - 2]))
-            if escapes and statements[-1] and statements[-1][-1] == "e":
-                statements[-1].pop()  # the E of E'...' is not a word
-            i += 1
-            while i < n:
-                if escapes and text[i] == "\\":
-                    i += 2
-                elif text[i] == "'":
-                    if text.startswith("''", i):
-                        i += 2
-                    else:
-                        i += 1
-                        break
-                else:
-                    i += 1
-        elif ch == '"':
-            i += 1
-            while i < n:
-                if text.startswith('""', i):
-                    i += 2
-                elif text[i] == '"':
-                    i += 1
-                    break
-                else:
-                    i += 1
-            statements[-1].append('"')
-        elif ch == "$" and (m := _DOLLAR_TAG.match(text, i)) and not _is_word_char(text[i - 1 : i]):
-            end = text.find(m.group(0), m.end())
-            i = n if end < 0 else end + len(m.group(0))
-        elif ch == ";":
-            statements.append([])
-            i += 1
-        elif ch in "()":
-            statements[-1].append(ch)
-            i += 1
-        elif (m := _WORD.match(text, i)) is not None:
-            statements[-1].append(m.group(0).lower())
-            i = m.end()
-        elif ch.isdigit():
-            while i < n and (text[i].isalnum() or text[i] in "._"):
-                i += 1
-        else:
-            i += 1
-    return [s for s in statements if s]
-
-
-def _is_word_char(ch: str) -> bool:
-    return bool(ch) and (ch.isalnum() or ch in "_$")
-
-
-def _refusal(words: list[str], *, explain: bool = False) -> str | None:
-    """Why a statement is refused, or None when it only reads."""
-    first = words[0]
-    allowed = _QUERY_STATEMENTS if explain else _READ_STATEMENTS
-    if first not in allowed:
-        if first == "(":  # (SELECT ...) UNION (SELECT ...)
-            rest = [w for w in words if w != "("]
-            if rest and rest[0] in _QUERY_STATEMENTS:
-                return _refusal(rest, explain=explain)
-        if first == "copy":
-            return "COPY"
-        if first in ("begin", "start") and "write" in words:
-            return "BEGIN READ WRITE"
-        return f"{first.upper()} statement" if first.isidentifier() else "statement"
-    if first == "explain":
-        rest = words[1:]
-        if rest[:1] == ["("]:
-            close = rest.index(")") if ")" in rest else len(rest) - 1
-            rest = rest[close + 1 :]
-        while rest and rest[0] in _EXPLAIN_OPTIONS:
-            rest = rest[1:]
-        return _refusal(rest, explain=True) if rest else None
-    if first in ("set", "reset"):
-        touched = _GUARDED_SETTINGS.intersection(words)
-        if touched:
-            if "write" in words:
-                return f"{first.upper()} ... READ WRITE"
-            return f"{first.upper()} {', '.join(sorted(touched))}"
-        return None
-    for word in words:
-        if word in _WRITE_WORDS:
-            return "SELECT ... INTO" if word == "into" else f"{word.upper()}"
-        if word in _WRITE_FUNCTIONS or word.startswith(_WRITE_FUNCTION_PREFIXES):
-            return f"{word}()"
-    return None
-
-
-def check_read_only(text: str, target: str = "PostgreSQL") -> None:
-    """Raise ReadOnlyViolation if ``text`` has a statement that could change the database.
-
-    Example::
-
-        check_read_only("SELECT 1")                            # fine
-        check_read_only("WITH d AS (DELETE FROM t) SELECT 1")  # ReadOnlyViolation
-    """
-    for words in _statements(text):
-        reason = _refusal(words)
-        if reason is not None:
-            raise ReadOnlyViolation(
-                f"refused {reason} on {target}: the db fixture is read-only "
-                "(pytest-deployready never changes a target)"
-            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -518,11 +151,6 @@ def _why(exc: BaseException, timeout_s: int, redactor: Redactor) -> str:
     return redactor.redact(_PREFIXES.sub("", first.strip()).strip() or type(exc).__name__)
 
 
-def _snippet(text: str, limit: int = 80) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
-
-
 def _seconds(value: float) -> str:
     return f"{value:g}"
 
@@ -532,7 +160,7 @@ def _seconds(value: float) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-class Database:
+class Database(Target):
     """A lazy, read-only PostgreSQL connection with helpers for deployment checks.
 
     Example::
@@ -551,10 +179,10 @@ class Database:
         statement_timeout: float = 30.0,
         name: str = "PostgreSQL",
     ) -> None:
+        super().__init__()
         self.name = name
         self.connect_timeout = connect_timeout
         self.statement_timeout = statement_timeout
-        self.connect_attempts = 0
         self._url = url
         self._redactor = Redactor()
         self._redactor.add_url(url)
@@ -564,8 +192,6 @@ class Database:
             self._params = {}
         self._redactor.add(self._params.get("password"))
         self._conn: psycopg.Connection[dict[str, Any]] | None = None
-        self._error: str | None = None
-        self._error_type: type[TargetUnreachable] = TargetUnreachable
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -585,6 +211,10 @@ class Database:
         return str(self._params.get("dbname") or self._params.get("user") or "?")
 
     @property
+    def _label(self) -> str:
+        return f"{self.name} at {self.where}"
+
+    @property
     def _target(self) -> str:
         return f"{self.name} at {self.where} ({self.dbname})"
 
@@ -600,8 +230,7 @@ class Database:
     def _connection(self) -> psycopg.Connection[dict[str, Any]]:
         if self._conn is not None and not self._conn.closed:
             return self._conn
-        if self._error is not None and not retrying():
-            raise self._error_type(self._error)
+        self._failures.check()
         self.connect_attempts += 1
         options = " ".join(
             part
@@ -623,11 +252,10 @@ class Database:
                 application_name=str(self._params.get("application_name") or "pytest-deployready"),
             )
         except psycopg.Error as exc:
-            error = self._connect_error(exc)
-            self._error, self._error_type = str(error), type(error)
-            raise error from None
+            raise self._failures.remember(self._connect_error(exc)) from None
         conn.read_only = True
         self._conn = conn
+        self._failures.forget()
         return conn
 
     def _connect_error(self, exc: psycopg.Error) -> TargetUnreachable:
@@ -679,15 +307,13 @@ class Database:
             self._conn = None
             with contextlib.suppress(Exception):
                 conn.close()
-            raise TargetTimeout(f"{exc} ({self._redactor.redact(_snippet(text))})") from None
+            raise TargetTimeout(f"{exc} ({self._redactor.redact(sql_snippet(text))})") from None
 
     def _query_deadline(self) -> Deadline:
         """statement_timeout for the server to cancel the query, plus connect_timeout for it to
         say so: past that the server or the network is not answering."""
         return Deadline(
-            self.statement_timeout + self.connect_timeout,
-            f"{self.name} at {self.where} ({self.dbname})",
-            "query",
+            self.statement_timeout + self.connect_timeout, f"{self._label} ({self.dbname})", "query"
         )
 
     def _execute(
@@ -713,7 +339,7 @@ class Database:
             raise StatementTimeout(
                 f"query on {self.name} at {self.where} ({self.dbname}) cancelled after "
                 f"statement_timeout of {_seconds(self.statement_timeout)} s: "
-                f"{self._redactor.redact(_snippet(text))}"
+                f"{self._redactor.redact(sql_snippet(text))}"
             ) from None
         except psycopg.OperationalError as exc:
             if not conn.broken:
@@ -1036,10 +662,10 @@ class Database:
             assert plan.uses_index("idx_po_status_created"), plan
         """
         check_read_only(sql, self._target)
-        statements = _statements(sql)
-        if len(statements) != 1 or statements[0][0] not in _QUERY_STATEMENTS | {"("}:
+        if not is_one_query(sql):
             raise ValueError(
-                f"explain() takes one query (SELECT, WITH, VALUES or TABLE), not: {_snippet(sql)}"
+                "explain() takes one query (SELECT, WITH, VALUES or TABLE), not: "
+                + sql_snippet(sql)
             )
         options = "FORMAT JSON, ANALYZE, BUFFERS" if analyze else "FORMAT JSON"
         result = self._run(f"EXPLAIN ({options}) {sql}", params)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pytest_deployready._target import retrying
 from pytest_deployready.errors import TargetTimeout, TargetUnreachable
 from pytest_deployready.http import (
     MAX_SAMPLE_REQUESTS,
@@ -18,10 +19,9 @@ from pytest_deployready.http import (
     HealthResult,
     SampleResult,
     elapsed_ms,
-    eventually,
-    percentile,
-    retrying,
 )
+from pytest_deployready.retry import eventually
+from pytest_deployready.stats import percentile
 from tests.servers.http import (
     ALLOWED_ORIGIN,
     API_TOKEN,

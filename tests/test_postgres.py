@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
+from pytest_deployready._sqlguard import check_read_only
 from pytest_deployready.errors import AuthenticationFailed, ReadOnlyViolation, TargetUnreachable
 from pytest_deployready.postgres import (
     Database,
@@ -20,7 +21,6 @@ from pytest_deployready.postgres import (
     Plan,
     StatementTimeout,
     TableNotFound,
-    check_read_only,
 )
 from tests.servers.postgres import APP_PASSWORD, MAIN_DB, REGISTRY_DB, PgServer
 
