@@ -47,8 +47,8 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
-from pytest_deployready.deadlines import Deadline
-from pytest_deployready.errors import DeployReadyError, TargetTimeout, TargetUnreachable, retrying
+from pytest_deployready._target import Target, exception_chain
+from pytest_deployready.errors import DeployReadyError, TargetTimeout, TargetUnreachable
 from pytest_deployready.redact import Redactor, safe_url
 
 __all__ = [
@@ -203,7 +203,7 @@ def project_name_from_dir(directory: str | Path) -> str:
     return _normalize_project(Path(directory).resolve().name)
 
 
-class Compose:
+class Compose(Target):
     """Read-only view of a Compose project: declared services against running containers.
 
     Example::
@@ -223,6 +223,7 @@ class Compose:
         profiles: Sequence[str] | None = None,
         command_timeout: float = 30.0,
     ) -> None:
+        super().__init__()
         files = [compose_file] if isinstance(compose_file, str | Path) else list(compose_file)
         if not files:
             raise ComposeFileError("no compose file given")
@@ -233,10 +234,8 @@ class Compose:
         self._explicit_host = docker_host is not None
         self._explicit_project = project
         self._profiles = None if profiles is None else tuple(profiles)
-        self.connect_attempts = 0
         self._client: docker.DockerClient | None = None
         self._version: dict[str, Any] = {}
-        self._error: DeployReadyError | None = None
         self._specs: dict[str, ServiceSpec] | None = None
         self._file_name: str | None = None
         self._file_error: ComposeFileError | None = None
@@ -467,8 +466,7 @@ class Compose:
         return state
 
     def _connect(self) -> docker.DockerClient:
-        if self._error is not None and not retrying():
-            raise self._error.with_traceback(None)  # a fresh traceback each time
+        self._failures.check()
         if self._client is not None:
             return self._client
         self.connect_attempts += 1
@@ -492,19 +490,19 @@ class Compose:
         try:
             client, version = self._deadline(self.timeout, "connect").call(connect, abort)
         except TargetTimeout as exc:
-            self._error = exc
-            raise exc.with_traceback(None) from None
+            raise self._failures.remember(exc).with_traceback(None) from None
         except (docker.errors.DockerException, OSError) as exc:
-            self._error = TargetUnreachable(
-                f"cannot reach Docker engine at {self.where}: {self._why(exc)}"
-            )
-            raise self._error from None
+            raise self._failures.remember(
+                TargetUnreachable(f"cannot reach Docker engine at {self.where}: {self._why(exc)}")
+            ) from None
         self._client = client
         self._version = version
+        self._failures.forget()
         return client
 
-    def _deadline(self, seconds: float, operation: str) -> Deadline:
-        return Deadline(seconds, f"Docker engine at {self.where}", operation)
+    @property
+    def _label(self) -> str:
+        return f"Docker engine at {self.where}"
 
     def _call(self, fn: Callable[[], _T], operation: str) -> _T:
         """One Docker API call, bounded by ``command_timeout`` overall.
@@ -514,7 +512,7 @@ class Compose:
         """
         client = self._client
         try:
-            return self._deadline(self.command_timeout, operation).call(
+            result = self._deadline(self.command_timeout, operation).call(
                 fn, client.close if client is not None else None
             )
         except TargetTimeout:
@@ -530,12 +528,13 @@ class Compose:
         except (docker.errors.DockerException, OSError) as exc:
             if _is_timeout(exc):
                 raise self._deadline(self.command_timeout, operation).error() from None
-            if not any(isinstance(e, OSError) for e in _chain(exc)):
+            if not any(isinstance(e, OSError) for e in exception_chain(exc)):
                 raise ComposeError(f"Docker engine at {self.where}: {_reason(exc, 0)}") from None
-            self._error = TargetUnreachable(
-                f"cannot reach Docker engine at {self.where}: {self._why(exc)}"
-            )
-            raise self._error from None
+            raise self._failures.remember(
+                TargetUnreachable(f"cannot reach Docker engine at {self.where}: {self._why(exc)}")
+            ) from None
+        self._failures.forget()
+        return result
 
     def _why(self, exc: BaseException) -> str:
         reason = _reason(exc, self.timeout).replace(self.docker_host, self.where)
@@ -793,31 +792,17 @@ def _service_state(name: str, found: list[Container]) -> ServiceState:
     )
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception, its causes and contexts, and exceptions hidden in their args."""
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo and len(seen) < 20:
-        current = todo.pop(0)
-        if any(current is s for s in seen):
-            continue
-        seen.append(current)
-        todo.extend(a for a in current.args if isinstance(a, BaseException))
-        for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
-            if isinstance(linked, BaseException):
-                todo.append(linked)
-    return seen
-
-
 def _is_timeout(exc: BaseException) -> bool:
-    return any(isinstance(e, TimeoutError) or "Timeout" in type(e).__name__ for e in _chain(exc))
+    return any(
+        isinstance(e, TimeoutError) or "Timeout" in type(e).__name__ for e in exception_chain(exc)
+    )
 
 
 def _reason(exc: BaseException, timeout: float) -> str:
     """A short why: ``connection refused``, ``no such file or directory``, ``timed out ...``."""
     if _is_timeout(exc):
         return f"timed out after {timeout:g} s"
-    for e in _chain(exc):
+    for e in exception_chain(exc):
         if isinstance(e, OSError) and e.strerror:
             return e.strerror[0].lower() + e.strerror[1:]
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

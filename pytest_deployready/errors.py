@@ -25,8 +25,6 @@ used only at the plugin boundary (``plugin.py`` turns a :class:`UsageProblem` in
 
 from __future__ import annotations
 
-import contextvars
-
 __all__ = [
     "AuthenticationFailed",
     "DeployReadyError",
@@ -35,22 +33,7 @@ __all__ = [
     "TargetTimeout",
     "TargetUnreachable",
     "UsageProblem",
-    "retrying",
 ]
-
-# Set while eventually() runs: remembered connection failures are retried, not re-raised.
-RETRYING: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "deployready_retrying", default=False
-)
-
-
-def retrying() -> bool:
-    """True while :func:`pytest_deployready.http.eventually` runs a check.
-
-    Every service object that remembers a connection failure (db, redis, api, compose) tries
-    again instead of re-raising it, so ``eventually`` waits for a target to come up.
-    """
-    return RETRYING.get()
 
 
 class DeployReadyError(Exception):
@@ -77,7 +60,8 @@ class TargetUnreachable(DeployReadyError):
     """A target gave no usable answer; the message says what, where and why, without credentials.
 
     The base of every "the target failed" error: the check errors (it does not fail), the
-    failure is remembered so later checks fail fast, and ``eventually`` retries it.
+    failure is remembered so later checks fail fast (``_target.FailureMemory``), and
+    ``eventually`` retries it.
 
     Example: ``cannot reach PostgreSQL at db.internal:5432: connection refused``.
     """

@@ -34,12 +34,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pytest_deployready.errors import (
-    DeployReadyError,
-    ReadOnlyViolation,
-    TargetUnreachable,
-    retrying,
-)
+from pytest_deployready._target import FailureMemory
+from pytest_deployready.errors import DeployReadyError, ReadOnlyViolation, TargetUnreachable
 
 __all__ = ["CONFIG_TESTS", "CommandResult", "FileState", "Host", "HostServiceState"]
 
@@ -137,7 +133,7 @@ class Host:
         self.allow_commands = allow_commands
         self.sudo = sudo
         self._backend: Any = None
-        self._failure: DeployReadyError | None = None
+        self._failures = FailureMemory()
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="host")
         # One SSH master connection per Host (never shared with another key or another run).
         self._control_path = f"/tmp/.deployready-ssh-{os.getpid()}-{uuid.uuid4().hex[:12]}"
@@ -203,12 +199,12 @@ class Host:
     def _call(self, what: str, fn: Callable[[Any], T]) -> T:
         """Run ``fn(backend)`` within the deadline; remember a failure to connect."""
         __tracebackhide__ = True
-        if self._failure is not None and not retrying():
-            raise self._failure
+        self._failures.check()
 
         def work() -> T:
             if self._backend is None:
                 self._backend = self._connect()
+                self._failures.forget()  # connected (inside eventually): nothing to remember
             return fn(self._backend)
 
         future = self._pool.submit(work)
@@ -220,20 +216,20 @@ class Host:
                 f"host {self.name} ({self.where}): {what} timed out after {self.timeout_s:g} s"
             )
             if self._backend is None:
-                self._failure = error  # never connected: later checks fail fast
+                self._failures.remember(error)  # never connected: later checks fail fast
             # The stuck call still holds the worker: a new one for the next operation.
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="host")
             raise error from None
         except DeployReadyError as exc:
             if self._backend is None:
-                self._failure = exc
+                self._failures.remember(exc)
             raise
         except Exception as exc:  # a backend error: one line, what and where
             text = str(exc).strip().splitlines()
             error = self._unreachable(text[-1] if text else type(exc).__name__)
             if self._backend is None:
-                self._failure = error
+                self._failures.remember(error)
             raise error from None
 
     def _output(self, command: str) -> CommandResult:

@@ -9,7 +9,7 @@ Nothing it does changes the server. :meth:`RedisTarget.execute` sends a raw comm
 the server's own ``COMMAND INFO`` says the command cannot change anything (see
 :meth:`RedisTarget.execute` for the exact rule); ``SET``, ``DEL``, ``FLUSHALL``, ``CONFIG SET``,
 ``EXPIRE``, ``EVAL`` and friends raise :class:`~pytest_deployready.errors.ReadOnlyViolation`
-before anything is sent.
+before anything is sent (the rule lives in ``_redisguard``).
 
 Examples, one per helper (``redis`` is the fixture, a :class:`RedisTarget`)::
 
@@ -42,7 +42,6 @@ Examples, one per helper (``redis`` is the fixture, a :class:`RedisTarget`)::
 
 from __future__ import annotations
 
-import math
 import re
 import socket
 import time
@@ -60,16 +59,17 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from pytest_deployready.deadlines import Deadline
+from pytest_deployready._redisguard import CommandSpec, as_text, command_spec, refusal
+from pytest_deployready._target import Target, exception_chain
 from pytest_deployready.errors import (
     AuthenticationFailed,
     DeployReadyError,
     ReadOnlyViolation,
     TargetTimeout,
     TargetUnreachable,
-    retrying,
 )
 from pytest_deployready.redact import MASK, Redactor, is_secret_name, safe_url, url_host
+from pytest_deployready.stats import percentile
 
 __all__ = ["Memory", "Persistence", "RedisTarget"]
 
@@ -78,73 +78,6 @@ DEFAULT_PORT = 6379
 # Configuration parameters whose values are secrets: CONFIG GET shows them as "***".
 _SECRET_PARAMETERS = frozenset(
     {"requirepass", "masterauth", "tls-key-file-pass", "tls-client-key-file-pass"}
-)
-
-# Commands (or container|subcommand) that change the server or the checker's own connection
-# although the server does not flag them "write" or "admin". Refused before anything else.
-_STATE_CHANGING = frozenset(
-    {
-        "auth",
-        "hello",
-        "select",
-        "reset",
-        "quit",
-        "multi",
-        "exec",
-        "discard",
-        "watch",
-        "unwatch",
-        "readonly",
-        "readwrite",
-        "asking",
-        "monitor",
-        "sync",
-        "psync",
-        "replconf",
-        "client|reply",
-        "client|tracking",
-        "client|caching",
-        "client|setname",
-        "client|setinfo",
-        "client|no-evict",
-        "client|no-touch",
-        "memory|purge",
-    }
-)
-
-# Commands that wait for an event (a replica's ack, a message) although the server does not
-# flag them "blocking"; refused like the flagged ones (BLPOP, BZPOPMIN, XREAD ... BLOCK).
-_BLOCKING = frozenset({"wait", "waitaof", "subscribe", "psubscribe", "ssubscribe", "monitor"})
-
-# Commands flagged "blocking" that only block when given a BLOCK argument.
-_BLOCK_OPTION = frozenset({"xread", "xreadgroup"})
-
-# Commands flagged "admin" that only read: allowed.
-_ADMIN_READS = frozenset(
-    {
-        "config|get",
-        "client|list",
-        "client|info",
-        "slowlog|get",
-        "slowlog|len",
-        "latency|latest",
-        "latency|history",
-        "latency|doctor",
-        "latency|graph",
-        "latency|histogram",
-        "module|list",
-    }
-)
-
-# Commands flagged "pubsub" that only inspect: allowed (PUBLISH and SUBSCRIBE are not).
-_PUBSUB_READS = frozenset(
-    {
-        "pubsub|channels",
-        "pubsub|numsub",
-        "pubsub|numpat",
-        "pubsub|shardchannels",
-        "pubsub|shardnumsub",
-    }
 )
 
 # Keys of INFO whose values stay strings even when they look like numbers ("7.2" is a version).
@@ -201,16 +134,7 @@ class Persistence:
     """``rdb_last_save_time``: Unix time of the last successful RDB save (or of startup)."""
 
 
-@dataclass(frozen=True)
-class _CommandSpec:
-    """What ``COMMAND INFO`` says about one command or subcommand."""
-
-    flags: tuple[str, ...]
-    categories: tuple[str, ...]
-    has_subcommands: bool
-
-
-class RedisTarget:
+class RedisTarget(Target):
     """A read-only view of one Redis server, reached lazily through ``url``.
 
     Connecting (TCP, AUTH, first PING) has an overall deadline of ``connect_timeout``, every
@@ -242,20 +166,17 @@ class RedisTarget:
             raise ValueError(f"connect_timeout must be > 0, got {connect_timeout!r}")
         if not command_timeout > 0:
             raise ValueError(f"command_timeout must be > 0, got {command_timeout!r}")
+        super().__init__()
         self.name = name
         self.connect_timeout = float(connect_timeout)
         self.command_timeout = float(command_timeout)
-        self.connect_attempts = 0
-        """How many times a connection was attempted (0 before first use, then 1)."""
         self._url = url
         self._where = _where(url)
         self._redactor = Redactor()
         self._redactor.add_url(url)
         self._client: redis.Redis | None = None
         self._pool: redis.ConnectionPool | None = None
-        self._failure: str | None = None
-        self._failure_type: type[TargetUnreachable] = TargetUnreachable
-        self._specs: dict[str, _CommandSpec | None] = {}
+        self._specs: dict[str, CommandSpec | None] = {}
 
     # -- identity -------------------------------------------------------------------------
 
@@ -332,12 +253,12 @@ class RedisTarget:
         if not args:
             raise ValueError("execute() needs a command, e.g. execute('LLEN', 'queue')")
         head = args[0]
-        words = head.split() if isinstance(head, str) else [_text(head)]
+        words = head.split() if isinstance(head, str) else [as_text(head)]
         if not words:
             raise ValueError("execute() needs a command, e.g. execute('LLEN', 'queue')")
         tokens: list[Any] = [*words, *args[1:]]
         name = words[0].lower()
-        sub = _text(tokens[1]).lower() if len(tokens) > 1 else None
+        sub = as_text(tokens[1]).lower() if len(tokens) > 1 else None
         self._check_read_only(name, sub, tokens[1:])
         reply = self._call(*tokens)
         if name == "info":
@@ -360,11 +281,11 @@ class RedisTarget:
                 self._refuse(f"{display} is not a subcommand this server knows")
         # Servers before 7.0 have no subcommand entries: match "container|sub" names too.
         keys = {key} if sub is None else {key, f"{name}|{sub}"}
-        reason = _refusal(display, keys, spec, args)
+        reason = refusal(display, keys, spec, args)
         if reason is not None:
             self._refuse(reason)
 
-    def _spec(self, key: str, display: str) -> _CommandSpec | None:
+    def _spec(self, key: str, display: str) -> CommandSpec | None:
         if key in self._specs:
             return self._specs[key]
         try:
@@ -376,7 +297,7 @@ class RedisTarget:
                 f"({self._one_line(str(exc))})"
             )
         entry = reply[0] if reply else None
-        spec = None if entry is None else _command_spec(entry)
+        spec = None if entry is None else command_spec(entry)
         self._specs[key] = spec
         return spec
 
@@ -400,9 +321,10 @@ class RedisTarget:
         return (time.perf_counter() - start) * 1000.0
 
     def ping_latency(self, n: int = 20) -> dict[str, float]:
-        """``n`` sequential pings: ``{"min", "p50", "p95", "max"}`` in milliseconds (nearest rank).
+        """``n`` sequential pings: ``{"min", "p50", "p95", "max"}`` in milliseconds.
 
-        Example::
+        Percentiles interpolate linearly between ranks (:func:`pytest_deployready.stats.percentile`,
+        the definition ``api.sample`` uses too). Example::
 
             thresholds.check("redis_ping_p95_ms", redis.ping_latency(n=50)["p95"])
         """
@@ -411,8 +333,8 @@ class RedisTarget:
         samples = sorted(self.ping_ms() for _ in range(n))
         return {
             "min": samples[0],
-            "p50": _nearest_rank(samples, 0.50),
-            "p95": _nearest_rank(samples, 0.95),
+            "p50": percentile(samples, 50),
+            "p95": percentile(samples, 95),
             "max": samples[-1],
         }
 
@@ -615,8 +537,7 @@ class RedisTarget:
         """The client, connecting on first use; a remembered failure is raised again at once."""
         if self._client is not None:
             return self._client
-        if self._failure is not None and not retrying():
-            raise self._failure_type(self._failure)
+        self._failures.check()
         self.connect_attempts += 1
         error: TargetUnreachable
         pool: redis.ConnectionPool | None = None
@@ -635,11 +556,11 @@ class RedisTarget:
             # Raw INFO text, parsed by _parse_info (redis-py's parser turns "7.10" into 7.1).
             client.set_response_callback("INFO", _identity)
             self._client, self._pool = client, pool
+            self._failures.forget()
             return client
         if pool is not None:
             pool.disconnect()
-        self._failure, self._failure_type = str(error), type(error)
-        raise error
+        raise self._failures.remember(error)
 
     def _new_pool(self) -> redis.ConnectionPool:
         """Connections of this target: no retries, ``command_timeout`` per reply."""
@@ -651,12 +572,13 @@ class RedisTarget:
             retry=Retry(NoBackoff(), 0),
         )
 
-    def _deadline(self, seconds: float, operation: str) -> Deadline:
-        return Deadline(seconds, f"{self.name} at {self._where}", operation)
+    @property
+    def _label(self) -> str:
+        return f"{self.name} at {self._where}"
 
     def _call(self, *args: Any, client: redis.Redis | None = None) -> Any:
         conn = client if client is not None else self._connection()
-        command = _text(args[0]).split()[0].upper() if args else "?"
+        command = as_text(args[0]).split()[0].upper() if args else "?"
         deadline = self._deadline(self.command_timeout, f"command {command}")
         try:
             with deadline.watch(abort=_disconnector(conn.connection_pool)):
@@ -673,12 +595,12 @@ class RedisTarget:
             raise self._unreachable(exc, self.command_timeout) from None
 
     def _unreachable(self, exc: BaseException, timeout: float) -> TargetUnreachable:
-        auth = next((e for e in _chain(exc) if isinstance(e, AuthenticationError)), None)
+        auth = next((e for e in exception_chain(exc) if isinstance(e, AuthenticationError)), None)
         if auth is not None:
             return AuthenticationFailed(
                 f"{self.name} at {self._where}: {self._auth_why(str(auth))}"
             )
-        if any(isinstance(e, RedisTimeoutError | TimeoutError) for e in _chain(exc)):
+        if any(isinstance(e, RedisTimeoutError | TimeoutError) for e in exception_chain(exc)):
             return TargetTimeout(
                 f"{self.name} at {self._where}: connect timed out after {timeout:g} s"
             )
@@ -687,7 +609,7 @@ class RedisTarget:
         )
 
     def _why(self, exc: BaseException, timeout: float) -> str:
-        chain = list(_chain(exc))
+        chain = list(exception_chain(exc))
         for err in chain:
             if isinstance(err, socket.gaierror):
                 return f'could not resolve host "{_hostname(self._url)}"'
@@ -719,63 +641,12 @@ class RedisTarget:
 # -- pure functions -------------------------------------------------------------------------
 
 
-def _refusal(
-    display: str, keys: set[str], spec: _CommandSpec, args: list[Any] | None = None
-) -> str | None:
-    """Why a command must not be sent, or None when it only reads and cannot block."""
-    flags = set(spec.flags)
-    shown = ", ".join(spec.flags) or "none"
-    if _blocks(keys, flags, args or []):
-        return (
-            f"{display} is a blocking command (server flags: {shown}): it can wait "
-            "indefinitely for data, a message or a replica"
-        )
-    if keys & _STATE_CHANGING:
-        return f"{display} changes the server or the checker's connection"
-    if "write" in flags:
-        return f"{display} is a write command (server flags: {shown})"
-    if "readonly" in flags:
-        return None
-    if "admin" in flags:
-        if keys & _ADMIN_READS:
-            return None
-        return f"{display} is an administrative command (server flags: {shown})"
-    if "pubsub" in flags:
-        if keys & _PUBSUB_READS:
-            return None
-        return f"{display} is a pub/sub command (server flags: {shown})"
-    if "may_replicate" in flags:
-        return f"{display} may change data (server flags: {shown})"
-    if "@scripting" in spec.categories:
-        return f"{display} runs or manages scripts that may write; use EVAL_RO or FCALL_RO"
-    return None
-
-
-def _blocks(keys: set[str], flags: set[str], args: list[Any]) -> bool:
-    """True when the command may wait for an event instead of answering at once."""
-    if keys & _BLOCKING:
-        return True
-    if "blocking" not in flags:
-        return False
-    if keys & _BLOCK_OPTION:
-        return any(_text(arg).lower() == "block" for arg in args)
-    return True
-
-
-def _command_spec(entry: Any) -> _CommandSpec:
-    """A ``COMMAND INFO`` entry: [name, arity, flags, first, last, step, acl, tips, keys, subs]."""
-    flags = tuple(_text(f).lower() for f in _items(entry[2]))
-    categories = tuple(_text(c).lower() for c in _items(entry[6])) if len(entry) > 6 else ()
-    has_subcommands = len(entry) > 9 and bool(entry[9])
-    return _CommandSpec(flags=flags, categories=categories, has_subcommands=has_subcommands)
-
-
 def _parse_info(text: Any) -> dict[str, Any]:
     """Parse the text of ``INFO``: ``key:value`` lines, ``# Section`` headers skipped."""
     if isinstance(text, dict):  # a RESP3 map or an already parsed reply
         return dict(text)
     result: dict[str, Any] = {}
-    for raw in _text(text).splitlines():
+    for raw in as_text(text).splitlines():
         line = raw.strip()
         if not line or line.startswith("#") or ":" not in line:
             continue
@@ -809,38 +680,10 @@ def _mask_config(reply: Any) -> dict[str, str]:
         pairs = zip(items[::2], items[1::2], strict=True)
     out: dict[str, str] = {}
     for k, v in pairs:
-        name, value = _text(k), _text(v)
+        name, value = as_text(k), as_text(v)
         secret = name.lower() in _SECRET_PARAMETERS or is_secret_name(name)
         out[name] = MASK if secret and value else value
     return out
-
-
-def _nearest_rank(sorted_samples: list[float], q: float) -> float:
-    rank = max(1, math.ceil(q * len(sorted_samples)))
-    return sorted_samples[rank - 1]
-
-
-def _chain(exc: BaseException) -> Iterable[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _items(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str | bytes):
-        return [value]
-    return list(value)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
 
 
 def _disconnector(pool: redis.ConnectionPool) -> Callable[[], object]:

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_deployready.errors import DeployReadyError, TargetUnreachable, retrying
+from pytest_deployready._target import FailureMemory
+from pytest_deployready.errors import DeployReadyError, TargetUnreachable
 
 __all__ = ["PROTOCOLS", "Certificate", "Tls", "TlsHandshakeFailed"]
 
@@ -166,7 +167,7 @@ class Tls:
         self.timeout_s = timeout_s
         self.ca_file = ca_file
         self.default_endpoint = default_endpoint
-        self._failures: dict[str, TargetUnreachable] = {}
+        self._failures = FailureMemory()  # by endpoint
 
     def _endpoint(self, endpoint: str | None) -> str:
         chosen = endpoint or self.default_endpoint
@@ -274,17 +275,15 @@ class Tls:
     ) -> tuple[bytes, str | None]:
         """Fail fast on an endpoint that could not be reached before (unless ``eventually``)."""
         __tracebackhide__ = True
-        failure = self._failures.get(where)
-        if failure is not None and not retrying():
-            raise failure
+        self._failures.check(where)
         try:
             result = attempt()
         except TlsHandshakeFailed:
             raise  # the endpoint answered: nothing to remember
         except TargetUnreachable as exc:
-            self._failures[where] = exc
+            self._failures.remember(exc, where)
             raise
-        self._failures.pop(where, None)
+        self._failures.forget(where)
         return result
 
     def _verify_chain(self, host: str, port: int, name: str, where: str) -> tuple[bool, str | None]:
