@@ -164,7 +164,11 @@ class Target:
     Example::
 
         class Cache(Target):
-            _label = property(lambda self: "Cache at cache.internal:11211")
+            @property
+            def _label(self) -> str:
+                return "Cache at cache.internal:11211"
+
+        Cache()._deadline(5.0, "connect").message  # 'Cache at ...: connect timed out after 5 s'
     """
 
     def __init__(self) -> None:
