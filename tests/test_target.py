@@ -280,3 +280,19 @@ def test_compose_and_tls_remember_and_retry(tmp_path: Path) -> None:
         with retry_attempt(), pytest.raises(TargetUnreachable):
             use()  # tried again
     assert stack.connect_attempts == 2
+
+
+def test_eventually_retries_a_raw_httpx_transport_error() -> None:
+    """httpx's errors stay retryable although retry.py does not import httpx itself."""
+    import httpx
+
+    calls: list[int] = []
+
+    def flaky() -> bool:
+        calls.append(1)
+        if len(calls) < 3:
+            raise httpx.ConnectError("refused")
+        return True
+
+    assert eventually(flaky, timeout=10, interval=0.01) is True
+    assert len(calls) == 3
