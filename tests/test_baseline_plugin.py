@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.runner import DeployRunner
+
 CONFIG = """
 [thresholds]
 api_p95_ms = "<= baseline * 0.7"
@@ -29,32 +31,27 @@ def test_cache(thresholds):
     return text
 
 
-def run(
-    pytester: pytest.Pytester, source: str, *args: str
-) -> tuple[pytest.RunResult, dict[str, Any]]:
-    pytester.makepyfile(test_perf=source)
-    result = pytester.runpytest("--deploy-record=rec.json", *args)
-    rec: dict[str, Any] = json.loads(Path(pytester.path, "rec.json").read_text())
-    return result, rec
-
-
 def by_name(rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["id"].split("::")[-1]: c for c in rec["checks"]}
 
 
-def baseline(pytester: pytest.Pytester) -> None:
+def baseline(pytester: pytest.Pytester, deploy_run: DeployRunner) -> None:
     """A previous deployment's record: p95 300 ms, hit ratio 0.7 (plain rules only)."""
     pytester.makefile(
         ".toml", deployready='[thresholds]\napi_p95_ms = "< 1000"\ncache_hit_ratio = ">= 0.6"\n'
     )
-    run(pytester, suite(300, 0.7))
+    deploy_run(subprocess=False, suite={"test_perf": suite(300, 0.7)})
     Path(pytester.path, "rec.json").rename(Path(pytester.path, "before.json"))
     pytester.makefile(".toml", deployready=CONFIG)
 
 
-def test_at_least_30_percent_faster_passes_and_shows_change(pytester: pytest.Pytester) -> None:
-    baseline(pytester)
-    result, rec = run(pytester, suite(200, 0.8), "--deploy-baseline=before.json")
+def test_at_least_30_percent_faster_passes_and_shows_change(
+    pytester: pytest.Pytester, deploy_run: DeployRunner
+) -> None:
+    baseline(pytester, deploy_run)
+    result, rec = deploy_run(
+        "--deploy-baseline=before.json", subprocess=False, suite={"test_perf": suite(200, 0.8)}
+    )
     latency = by_name(rec)["test_latency"]["thresholds"][0]
     assert latency["passed"] is True
     assert latency["baseline"] == 300.0 and latency["current"] == 200.0
@@ -67,9 +64,13 @@ def test_at_least_30_percent_faster_passes_and_shows_change(pytester: pytest.Pyt
     assert rec["verdict"] == "GO"
 
 
-def test_not_faster_enough_fails_naming_the_baseline(pytester: pytest.Pytester) -> None:
-    baseline(pytester)
-    _, rec = run(pytester, suite(250, 0.8), "--deploy-baseline=before.json")
+def test_not_faster_enough_fails_naming_the_baseline(
+    pytester: pytest.Pytester, deploy_run: DeployRunner
+) -> None:
+    baseline(pytester, deploy_run)
+    _, rec = deploy_run(
+        "--deploy-baseline=before.json", subprocess=False, suite={"test_perf": suite(250, 0.8)}
+    )
     latency = by_name(rec)["test_latency"]
     assert latency["outcome"] == "failed"
     assert latency["message"] == (
@@ -80,22 +81,27 @@ def test_not_faster_enough_fails_naming_the_baseline(pytester: pytest.Pytester) 
 
 def test_measurement_absent_from_baseline_is_reported_not_passed(
     pytester: pytest.Pytester,
+    deploy_run: DeployRunner,
 ) -> None:
-    baseline(pytester)
+    baseline(pytester, deploy_run)
     # The previous deployment measured p50, not p95: nothing to compare with.
     Path(pytester.path, "before.json").write_text(
         Path(pytester.path, "before.json").read_text().replace('"api_p95_ms"', '"api_p50_ms"')
     )
-    _, rec = run(pytester, suite(10, 0.8), "--deploy-baseline=before.json")
+    _, rec = deploy_run(
+        "--deploy-baseline=before.json", subprocess=False, suite={"test_perf": suite(10, 0.8)}
+    )
     latency = by_name(rec)["test_latency"]
     assert latency["outcome"] == "failed"
     assert latency["message"].endswith("baseline before.json has no finite measurement of it")
     assert latency["thresholds"][0]["passed"] is False
 
 
-def test_baseline_rule_without_baseline_fails_clearly(pytester: pytest.Pytester) -> None:
+def test_baseline_rule_without_baseline_fails_clearly(
+    pytester: pytest.Pytester, deploy_run: DeployRunner
+) -> None:
     pytester.makefile(".toml", deployready=CONFIG)
-    _, rec = run(pytester, suite(10, 0.8))
+    _, rec = deploy_run(subprocess=False, suite={"test_perf": suite(10, 0.8)})
     assert by_name(rec)["test_latency"]["message"].endswith(
         "no baseline given (pass --deploy-baseline RECORD.json)"
     )
@@ -143,7 +149,7 @@ def test_latency_improved(thresholds):
 
 
 def pre_then_post(
-    pytester: pytest.Pytester, before: float, after: float
+    pytester: pytest.Pytester, deploy_run: DeployRunner, before: float, after: float
 ) -> tuple[pytest.RunResult, dict[str, Any]]:
     """The release flow: the pre phase's record is the post phase's baseline."""
     pytester.makefile(".toml", deployready=PRE_POST_CONFIG)
@@ -153,17 +159,19 @@ def pre_then_post(
         pre = pytester.runpytest("--deploy-phase=pre", "--deploy-record=pre.json")
         assert pre.ret == 0, pre.stdout.str()
         mp.setenv("P95", str(after))
-        result = pytester.runpytest(
-            "--deploy-phase=post", "--deploy-baseline=pre.json", "--deploy-record=post.json"
+        return deploy_run(
+            "--deploy-phase=post",
+            "--deploy-baseline=pre.json",
+            record="post.json",
+            subprocess=False,
         )
-    rec: dict[str, Any] = json.loads(Path(pytester.path, "post.json").read_text())
-    return result, rec
 
 
 def test_named_baseline_compares_with_the_pre_phase_measurement(
     pytester: pytest.Pytester,
+    deploy_run: DeployRunner,
 ) -> None:
-    result, rec = pre_then_post(pytester, before=50, after=12)
+    result, rec = pre_then_post(pytester, deploy_run, before=50, after=12)
     entry = by_name(rec)["test_latency_improved"]["thresholds"][0]
     assert entry["rule"] == "<= baseline(api_p95_before_ms) * 0.4"
     assert entry["passed"] is True
@@ -171,8 +179,10 @@ def test_named_baseline_compares_with_the_pre_phase_measurement(
     assert rec["verdict"] == "GO", result.stdout.str()
 
 
-def test_named_baseline_fails_when_not_enough_better(pytester: pytest.Pytester) -> None:
-    _, rec = pre_then_post(pytester, before=50, after=25)
+def test_named_baseline_fails_when_not_enough_better(
+    pytester: pytest.Pytester, deploy_run: DeployRunner
+) -> None:
+    _, rec = pre_then_post(pytester, deploy_run, before=50, after=25)
     check = by_name(rec)["test_latency_improved"]
     assert check["outcome"] == "failed"
     assert check["message"] == (

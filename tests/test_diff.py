@@ -10,6 +10,7 @@ import pytest
 
 from pytest_deployready.cli import main
 from pytest_deployready.diff import OutcomeChange, diff_records, format_diff
+from tests.runner import DeployRunner
 
 pytest_plugins = "pytester"
 
@@ -53,25 +54,18 @@ def test_old_check():
 """
 
 
-def run_suite(pytester: pytest.Pytester, name: str, **values: Any) -> Path:
-    """Run the suite with ``values`` and return the record it wrote."""
-    pytester.path.joinpath("values.json").write_text(json.dumps(values))
-    pytester.runpytest(f"--deploy-record={name}")
-    path = pytester.path / name
-    assert path.is_file(), f"the run did not write {path}"
-    return path
-
-
 @pytest.fixture
-def records(pytester: pytest.Pytester) -> tuple[Path, Path]:
+def records(pytester: pytest.Pytester, deploy_run: DeployRunner) -> tuple[Path, Path]:
     """Two records of the same suite: the latency got worse, health broke, a check moved."""
     pytester.makefile(".toml", deployready=CONFIG)
     pytester.makepyfile(test_suite=SUITE, test_old=OLD_CHECK)
-    before = run_suite(pytester, "before.json", p95=150.0, healthy=True)
+    pytester.path.joinpath("values.json").write_text(json.dumps({"p95": 150.0, "healthy": True}))
+    deploy_run(record="before.json", subprocess=False)
     pytester.path.joinpath("test_old.py").unlink()
     pytester.makepyfile(test_new=NEW_CHECK)
-    after = run_suite(pytester, "after.json", p95=231.4, healthy=False)
-    return before, after
+    pytester.path.joinpath("values.json").write_text(json.dumps({"p95": 231.4, "healthy": False}))
+    deploy_run(record="after.json", subprocess=False)
+    return pytester.path / "before.json", pytester.path / "after.json"
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 
 import pytest_deployready
+from tests.runner import DeployRunner
 
 pytest_plugins = ["pytester"]
-
-TIMEOUT_S = 180.0
 
 CONFIG = """
 signoff = ["Release manager", "DBA on call"]
@@ -198,13 +197,6 @@ class Report:
 # -- running -------------------------------------------------------------------------------
 
 
-def run_pytest(pytester: pytest.Pytester, *args: str, subprocess: bool = True) -> pytest.RunResult:
-    """Run pytest in the pytester directory (a real subprocess unless asked otherwise)."""
-    if subprocess:
-        return pytester.runpytest_subprocess(*args, timeout=TIMEOUT_S)
-    return pytester.runpytest(*args)
-
-
 def _git(cwd: Path, *args: str) -> str:
     out = subprocess.run(
         ["git", "-c", "user.name=Tester", "-c", "user.email=tester@example.invalid", *args],
@@ -247,8 +239,10 @@ HTML_ARGS = (
 @pytest.mark.parametrize(
     "extra", [pytest.param((), id="serial"), pytest.param(("-n", "2"), id="xdist")]
 )
-def test_deployment_report(pytester: pytest.Pytester, project: str, extra: tuple[str, ...]) -> None:
-    result = run_pytest(pytester, *HTML_ARGS, *extra)
+def test_deployment_report(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, project: str, extra: tuple[str, ...]
+) -> None:
+    result = deploy_run.run(*HTML_ARGS, *extra)
     result.assert_outcomes(passed=2, failed=2)
     report = Report.read(pytester.path / "report.html")
     record = json.loads((pytester.path / "rec.json").read_text(encoding="utf-8"))
@@ -340,9 +334,11 @@ def test_deployment_report(pytester: pytest.Pytester, project: str, extra: tuple
     assert DB_PASSWORD not in everything
 
 
-def test_threshold_override_shows_in_report(pytester: pytest.Pytester, project: str) -> None:
+def test_threshold_override_shows_in_report(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, project: str
+) -> None:
     """With the latency budget raised only the minor failure is left: GO_WITH_WARNINGS."""
-    result = run_pytest(pytester, *HTML_ARGS, "--deploy-threshold", "api_p95_ms=< 300")
+    result = deploy_run.run(*HTML_ARGS, "--deploy-threshold", "api_p95_ms=< 300")
     result.assert_outcomes(passed=3, failed=1)
     assert result.ret == 0
     report = Report.read(pytester.path / "report.html")
@@ -358,13 +354,15 @@ def test_threshold_override_shows_in_report(pytester: pytest.Pytester, project: 
     assert "test_runbook_link" in report.element("deployready-warnings").text()
 
 
-def test_waived_failure_is_shown_as_waived(pytester: pytest.Pytester, project: str) -> None:
+def test_waived_failure_is_shown_as_waived(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, project: str
+) -> None:
     """A failure covered by a waiver counts as waived in the phase summary, not as blocking."""
     pytester.makepyfile(
         test_checks='import pytest\n\n@pytest.mark.phase("post")\n'
         "def test_health():\n    assert False, 'probe gone'\n"
     )
-    result = run_pytest(pytester, *HTML_ARGS)
+    result = deploy_run.run(*HTML_ARGS)
     report = Report.read(pytester.path / "report.html")
     [head, *rows] = report.element("deployready-phases").rows()
     post = dict(zip(head[1:], map(int, rows[0][1:]), strict=True))
@@ -406,14 +404,14 @@ def _strip_volatile(blob: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_unrelated_suite_report_is_unchanged(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No config, markers, fixtures or options of ours: pytest-html's report as without us."""
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     pytester.makepyfile(test_plain=PLAIN_SUITE)
     reports = []
     for disable in ((), ("-p", "no:deployready")):
-        result = run_pytest(pytester, "--html", "report.html", "--self-contained-html", *disable)
+        result = deploy_run.run("--html", "report.html", "--self-contained-html", *disable)
         result.assert_outcomes(passed=3, failed=1)
         reports.append(Report.read(pytester.path / "report.html"))
     ours, reference = reports
@@ -432,7 +430,7 @@ def test_unrelated_suite_report_is_unchanged(
 
 
 def test_marker_only_suite_gets_the_deployment_report(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Markers alone make a deployment run (DESIGN: markers activate the plugin), so the
     HTML report has our columns and the verdict, as the terminal does."""
@@ -440,7 +438,7 @@ def test_marker_only_suite_gets_the_deployment_report(
     pytester.makepyfile(
         test_marked='import pytest\n\n@pytest.mark.phase("pre")\ndef test_ready():\n    pass\n'
     )
-    result = run_pytest(pytester, "--html", "report.html", "--self-contained-html")
+    result = deploy_run.run("--html", "report.html", "--self-contained-html")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["deployready verdict: GO*"])
     report = Report.read(pytester.path / "report.html")
@@ -449,14 +447,16 @@ def test_marker_only_suite_gets_the_deployment_report(
     assert "GO" in report.element("deployready-verdict").text()
 
 
-def test_report_escapes_html_in_check_data(pytester: pytest.Pytester, project: str) -> None:
+def test_report_escapes_html_in_check_data(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, project: str
+) -> None:
     """Section names and failure messages are text, never markup."""
     pytester.makepyfile(
         test_checks='import pytest\n\n@pytest.mark.phase("pre")\n'
         '@pytest.mark.section("<b>DB</b> & co")\n'
         "def test_markup():\n    assert False, '<script>alert(1)</script>'\n"
     )
-    run_pytest(pytester, *HTML_ARGS)
+    deploy_run.run(*HTML_ARGS)
     report = Report.read(pytester.path / "report.html")
     assert report.row("test_markup")["Section"] == "<b>DB</b> & co"
     blocking = report.element("deployready-blocking")

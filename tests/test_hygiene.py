@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-pytest_plugins = ["pytester"]
+from tests.runner import DeployRunner
 
-TIMEOUT_S = 180.0
+pytest_plugins = ["pytester"]
 
 INI = """
 [pytest]
@@ -145,11 +145,6 @@ def ordinary(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     return pytester
 
 
-def run_pytest(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """Run pytest in a real subprocess (exit codes and terminal output as a user sees them)."""
-    return pytester.runpytest_subprocess(*args, timeout=TIMEOUT_S)
-
-
 def _normalise(lines: list[str]) -> list[str]:
     out = []
     for line in lines:
@@ -184,9 +179,10 @@ def _assert_same_lines(ours: list[str], reference: list[str]) -> None:
         pytest.fail("output differs:\n" + "\n".join(diff), pytrace=False)
 
 
-def _twice(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, pytest.RunResult]:
-    ours = run_pytest(pytester, "--strict-markers", *args)
-    reference = run_pytest(pytester, "--strict-markers", "-p", "no:deployready", *args)
+def _twice(deploy_run: DeployRunner, *args: str) -> tuple[pytest.RunResult, pytest.RunResult]:
+    """With the plugin and with ``-p no:deployready``, each in a real subprocess."""
+    ours = deploy_run.run("--strict-markers", *args)
+    reference = deploy_run.run("--strict-markers", "-p", "no:deployready", *args)
     return ours, reference
 
 
@@ -219,9 +215,9 @@ EXPECTED = {
     ],
 )
 def test_same_terminal_output_and_exit_code(
-    ordinary: pytest.Pytester, args: tuple[str, ...]
+    ordinary: pytest.Pytester, deploy_run: DeployRunner, args: tuple[str, ...]
 ) -> None:
-    ours, reference = _twice(ordinary, *args)
+    ours, reference = _twice(deploy_run, *args)
     _assert_same_run(ours, reference)
     assert ours.ret == pytest.ExitCode.TESTS_FAILED
     if "-x" not in args:
@@ -230,10 +226,10 @@ def test_same_terminal_output_and_exit_code(
     assert not any("deployready" in line for line in _normalise(ours.outlines))
 
 
-def test_same_junit_xml(ordinary: pytest.Pytester) -> None:
+def test_same_junit_xml(ordinary: pytest.Pytester, deploy_run: DeployRunner) -> None:
     xml = []
     for disable in ((), ("-p", "no:deployready")):
-        result = run_pytest(ordinary, "--strict-markers", "--junitxml", "junit.xml", *disable)
+        result = deploy_run.run("--strict-markers", "--junitxml", "junit.xml", *disable)
         result.assert_outcomes(**EXPECTED)
         text = (ordinary.path / "junit.xml").read_text(encoding="utf-8")
         text = re.sub(r'\b(timestamp|time|hostname)="[^"]*"', r'\1=""', text)
@@ -250,8 +246,10 @@ def test_same_junit_xml(ordinary: pytest.Pytester) -> None:
         pytest.param(("-n", "2", "-v", "-rA"), id="xdist-verbose"),
     ],
 )
-def test_same_under_xdist(ordinary: pytest.Pytester, args: tuple[str, ...]) -> None:
-    ours, reference = _twice(ordinary, *args)
+def test_same_under_xdist(
+    ordinary: pytest.Pytester, deploy_run: DeployRunner, args: tuple[str, ...]
+) -> None:
+    ours, reference = _twice(deploy_run, *args)
     _assert_same_run(ours, reference)
     assert ours.ret == pytest.ExitCode.TESTS_FAILED
     ours.assert_outcomes(**EXPECTED)
@@ -261,33 +259,35 @@ def test_same_under_xdist(ordinary: pytest.Pytester, args: tuple[str, ...]) -> N
     )
 
 
-def test_same_collect_only(ordinary: pytest.Pytester) -> None:
-    ours, reference = _twice(ordinary, "--collect-only", "-q")
+def test_same_collect_only(ordinary: pytest.Pytester, deploy_run: DeployRunner) -> None:
+    ours, reference = _twice(deploy_run, "--collect-only", "-q")
     _assert_same_run(ours, reference)
     assert ours.ret == pytest.ExitCode.OK
     _assert_same_lines(_normalise(ours.outlines), _normalise(reference.outlines))
 
 
-def test_passing_suite_exits_zero(ordinary: pytest.Pytester) -> None:
-    ours, reference = _twice(ordinary, "-k", "passes or method and not fails")
+def test_passing_suite_exits_zero(ordinary: pytest.Pytester, deploy_run: DeployRunner) -> None:
+    ours, reference = _twice(deploy_run, "-k", "passes or method and not fails")
     _assert_same_run(ours, reference)
     assert ours.ret == pytest.ExitCode.OK
     ours.assert_outcomes(passed=2, deselected=15)
     _assert_same_lines(_normalise(ours.outlines), _normalise(reference.outlines))
 
 
-def test_no_tests_collected_exit_code(ordinary: pytest.Pytester) -> None:
-    ours, reference = _twice(ordinary, "-k", "no_such_test")
+def test_no_tests_collected_exit_code(ordinary: pytest.Pytester, deploy_run: DeployRunner) -> None:
+    ours, reference = _twice(deploy_run, "-k", "no_such_test")
     _assert_same_run(ours, reference)
     assert ours.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     _assert_same_lines(_normalise(ours.outlines), _normalise(reference.outlines))
 
 
-def test_strict_markers_catches_a_typo_the_same_way(ordinary: pytest.Pytester) -> None:
+def test_strict_markers_catches_a_typo_the_same_way(
+    ordinary: pytest.Pytester, deploy_run: DeployRunner
+) -> None:
     ordinary.makepyfile(
         test_typo="import pytest\n\n@pytest.mark.slwo\ndef test_typo():\n    pass\n"
     )
-    ours, reference = _twice(ordinary, "test_typo.py")
+    ours, reference = _twice(deploy_run, "test_typo.py")
     _assert_same_run(ours, reference)
     assert ours.ret == pytest.ExitCode.INTERRUPTED
     _assert_same_lines(_normalise(ours.outlines), _normalise(reference.outlines))
@@ -340,14 +340,14 @@ def test_evidence(evidence, thresholds):
 
 
 def test_own_fixtures_with_our_names_do_not_activate(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A project's own ``db``/``redis``/``api``/``evidence`` fixtures are not ours."""
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     pytester.makeconftest(OWN_FIXTURES)
     pytester.makepyfile(test_own=OWN_FIXTURE_TESTS)
     for args in ((), ("-rA",), ("-n", "2")):
-        ours, reference = _twice(pytester, *args)
+        ours, reference = _twice(deploy_run, *args)
         _assert_same_run(ours, reference)
         assert ours.ret == pytest.ExitCode.TESTS_FAILED
         ours.assert_outcomes(passed=2, failed=1)
@@ -386,14 +386,14 @@ def test_intro():
 
 
 def test_own_markers_with_our_names_do_not_activate(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A project that registered its own ``manual``, ``severity`` and ``section`` markers
     (with other signatures and values) must run as before: same outcomes, same exit code."""
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     pytester.makeini(OWN_MARKERS_INI)
     pytester.makepyfile(test_own=OWN_MARKER_TESTS)
-    ours, reference = _twice(pytester)
+    ours, reference = _twice(deploy_run)
     assert ours.ret == reference.ret == pytest.ExitCode.TESTS_FAILED, "\n".join(ours.errlines)
     _assert_same_run(ours, reference)
     ours.assert_outcomes(passed=2, failed=1)
@@ -403,16 +403,18 @@ def test_own_markers_with_our_names_do_not_activate(
 # -- what the plugin may add: its markers and options in the help --------------------------
 
 
-def test_markers_are_listed(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_markers_are_listed(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without opting in only ``phase`` (the marker that opts in); with a config file, all."""
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
-    result = run_pytest(pytester, "--markers")
+    result = deploy_run.run("--markers")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["@pytest.mark.phase(*names):*"])
     for name in ("severity", "rollback_trigger", "manual", "section"):
         assert f"@pytest.mark.{name}" not in result.stdout.str()
     pytester.path.joinpath("deployready.toml").write_text("", encoding="utf-8")
-    result = run_pytest(pytester, "--markers")
+    result = deploy_run.run("--markers")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines_random(
         [
@@ -423,15 +425,15 @@ def test_markers_are_listed(pytester: pytest.Pytester, monkeypatch: pytest.Monke
             "@pytest.mark.section(name):*",
         ]
     )
-    reference = run_pytest(pytester, "--markers", "-p", "no:deployready")
+    reference = deploy_run.run("--markers", "-p", "no:deployready")
     assert "@pytest.mark.phase" not in reference.stdout.str()
 
 
 def test_help_shows_the_deployready_group(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
-    result = run_pytest(pytester, "--help")
+    result = deploy_run.run("--help")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
@@ -444,5 +446,5 @@ def test_help_shows_the_deployready_group(
             "  --deploy-record=PATH*",
         ]
     )
-    reference = run_pytest(pytester, "--help", "-p", "no:deployready")
+    reference = deploy_run.run("--help", "-p", "no:deployready")
     assert "--deploy-phase" not in reference.stdout.str()

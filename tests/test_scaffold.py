@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import keyword
 import re
 import subprocess
@@ -24,6 +23,7 @@ from pytest_deployready.scaffold import (
     unique_test_name,
     write_suite,
 )
+from tests.runner import DeployRunner
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seed-checklists"  # copies of shared/
 SEED_NAMES = [
@@ -364,17 +364,10 @@ def ruff() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "ruff"]
 
 
-def run_suite(pytester: pytest.Pytester, out: Path) -> tuple[int, dict[str, Any]]:
-    record = pytester.path / "record.json"
-    result = pytester.runpytest_subprocess(
-        str(out), "--deploy-record", str(record), "-p", "no:cacheprovider", timeout=120
-    )
-    data: dict[str, Any] = json.loads(record.read_text(encoding="utf-8"))
-    return int(result.ret), data
-
-
 @pytest.mark.parametrize("name", SEED_NAMES)
-def test_seed_scaffolds_into_a_runnable_suite(pytester: pytest.Pytester, name: str) -> None:
+def test_seed_scaffolds_into_a_runnable_suite(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, name: str
+) -> None:
     text = seed(name)
     checklist = parse_checklist(text)
     assert independent_count(text) == CHECKBOXES_AND_CODE[name]
@@ -405,11 +398,13 @@ def test_seed_scaffolds_into_a_runnable_suite(pytester: pytest.Pytester, name: s
     assert cfg.report.title == (checklist.title or name)
     assert not any(m in cfg.report.title for m in MOJIBAKE)
 
-    ret, record = run_suite(pytester, out)
+    run, record = deploy_run(
+        str(out), "-p", "no:cacheprovider", record=pytester.path / "record.json", timeout=120
+    )
     checks = record["checks"]
     assert len(checks) == expected
     assert record["verdict"] == "NO_GO"  # every phase has nothing executed: never a vacuous GO
-    assert ret != 0
+    assert run.ret != 0
     for check in checks:
         assert check["outcome"] == "pending", check
         assert check["message"].startswith("manual: pending"), check

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pytest_deployready.config import load_config
 from pytest_deployready.rules import parse_rule
 from pytest_deployready.scaffold import parse_checklist, read_checklist, write_suite
+from tests.runner import DeployRunner
 
 DATA = Path(__file__).resolve().parent / "data"
 CHECKLISTS = sorted(
@@ -28,21 +28,14 @@ CHECKLISTS = sorted(
 )
 
 
-def run(pytester: pytest.Pytester, *args: str) -> tuple[int, dict[str, Any]]:
-    record = pytester.path / "record.json"
-    result = pytester.runpytest_subprocess(
-        "checks", "--deploy-record", str(record), "-p", "no:cacheprovider", *args, timeout=120
-    )
-    data: dict[str, Any] = json.loads(record.read_text(encoding="utf-8"))
-    return int(result.ret), data
-
-
 def toml_str(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("path", CHECKLISTS, ids=[p.name for p in CHECKLISTS])
-def test_fully_attested_scaffold_reaches_go(pytester: pytest.Pytester, path: Path) -> None:
+def test_fully_attested_scaffold_reaches_go(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, path: Path
+) -> None:
     checklist = parse_checklist(read_checklist(path))
     result = write_suite(checklist, pytester.path / "checks", source=path.name)
 
@@ -51,8 +44,10 @@ def test_fully_attested_scaffold_reaches_go(pytester: pytest.Pytester, path: Pat
     for spec in cfg.thresholds.values():
         parse_rule(spec.rule.text)  # every rule read from the checklist is valid
 
-    ret, record = run(pytester)
-    assert record["verdict"] == "NO_GO" and ret != 0
+    run, record = deploy_run(
+        "checks", "-p", "no:cacheprovider", record=pytester.path / "record.json", timeout=120
+    )
+    assert record["verdict"] == "NO_GO" and run.ret != 0
     checks = record["checks"]
     assert len(checks) == result.checks
     assert all(c["outcome"] == "pending" for c in checks)
@@ -67,7 +62,15 @@ def test_fully_attested_scaffold_reaches_go(pytester: pytest.Pytester, path: Pat
         for c in checks
     ]
     (pytester.path / "attestations.toml").write_text("\n".join(entries), encoding="utf-8")
-    ret, record = run(pytester, "--deploy-attest", str(pytester.path / "attestations.toml"))
+    run, record = deploy_run(
+        "checks",
+        "-p",
+        "no:cacheprovider",
+        "--deploy-attest",
+        str(pytester.path / "attestations.toml"),
+        record=pytester.path / "record.json",
+        timeout=120,
+    )
     assert record["verdict"] == "GO", [c for c in record["checks"] if c["outcome"] != "passed"]
-    assert ret == 0
+    assert run.ret == 0
     assert {c["outcome"] for c in record["checks"]} == {"passed"}

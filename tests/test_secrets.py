@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["pytester"]
+from tests.runner import DeployRunner
 
-TIMEOUT_S = 180.0
+pytest_plugins = ["pytester"]
 
 #: values of secret-looking environment variables (masked because of their names)
 ENV_SECRETS = {
@@ -219,13 +219,6 @@ def planted(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, echo_url
     return pytester.path
 
 
-def run_pytest(pytester: pytest.Pytester, *args: str, subprocess: bool = True) -> pytest.RunResult:
-    """Run pytest on the planted project (a real subprocess unless asked otherwise)."""
-    if subprocess:
-        return pytester.runpytest_subprocess(*args, timeout=TIMEOUT_S)
-    return pytester.runpytest(*args)
-
-
 OUTPUT_ARGS = (
     "--deploy-record",
     "rec.json",
@@ -290,9 +283,9 @@ def _html_blob(report_html: str) -> dict[str, Any]:
     ],
 )
 def test_no_secret_in_any_artefact(
-    pytester: pytest.Pytester, planted: Path, extra: tuple[str, ...]
+    deploy_run: DeployRunner, planted: Path, extra: tuple[str, ...]
 ) -> None:
-    result = run_pytest(pytester, *OUTPUT_ARGS, *extra)
+    result = deploy_run.run(*OUTPUT_ARGS, *extra)
     texts = _artefacts(result, planted)
 
     leaks = _leaks(texts, ALL_SECRETS)
@@ -329,9 +322,9 @@ def test_no_secret_in_any_artefact(
     assert any(MASKED_DSN in (e.text or "") for e in junit.iter("error"))
 
 
-def test_in_process_run_is_redacted_too(pytester: pytest.Pytester, planted: Path) -> None:
+def test_in_process_run_is_redacted_too(deploy_run: DeployRunner, planted: Path) -> None:
     """The same guarantees when pytest runs in-process (no subprocess boundary)."""
-    result = run_pytest(pytester, *OUTPUT_ARGS, subprocess=False)
+    result = deploy_run.run(*OUTPUT_ARGS, subprocess=False)
     texts = _artefacts(result, planted)
     leaks = _leaks(texts, ALL_SECRETS)
     assert not leaks, "secrets leaked:\n" + "\n".join(leaks)
@@ -351,14 +344,16 @@ def _planted_module(pytester: pytest.Pytester, body: str) -> None:
     )
 
 
-def _assert_no_leaks(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    result = run_pytest(pytester, *OUTPUT_ARGS, *args)
-    leaks = _leaks(_artefacts(result, pytester.path), ALL_SECRETS)
+def _assert_no_leaks(deploy_run: DeployRunner, *args: str) -> pytest.RunResult:
+    result = deploy_run.run(*OUTPUT_ARGS, *args)
+    leaks = _leaks(_artefacts(result, deploy_run.pytester.path), ALL_SECRETS)
     assert not leaks, "secrets leaked:\n" + "\n".join(leaks)
     return result
 
 
-def test_xfail_reasons_are_redacted(pytester: pytest.Pytester, planted: Path) -> None:
+def test_xfail_reasons_are_redacted(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, planted: Path
+) -> None:
     _planted_module(
         pytester,
         "def test_imperative():\n"
@@ -367,53 +362,64 @@ def test_xfail_reasons_are_redacted(pytester: pytest.Pytester, planted: Path) ->
         "def test_marker():\n"
         "    assert False\n",
     )
-    result = _assert_no_leaks(pytester, "-v")
+    result = _assert_no_leaks(deploy_run, "-v")
     result.assert_outcomes(xfailed=2)
     assert "waiting for rotation of ***" in result.stdout.str()
 
 
-def test_warning_messages_are_redacted(pytester: pytest.Pytester, planted: Path) -> None:
+def test_warning_messages_are_redacted(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, planted: Path
+) -> None:
     _planted_module(
         pytester,
         'def test_warns():\n    warnings.warn(f"deprecated key {STRIPE} for {DSN}")\n',
     )
-    result = _assert_no_leaks(pytester)
+    result = _assert_no_leaks(deploy_run)
     result.assert_outcomes(passed=1, warnings=1)
     assert "deprecated key ***" in result.stdout.str()
 
 
-def test_parametrize_ids_are_redacted(pytester: pytest.Pytester, planted: Path) -> None:
+def test_parametrize_ids_are_redacted(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, planted: Path
+) -> None:
     _planted_module(
         pytester,
         '@pytest.mark.parametrize("value", [DSN, TOKEN, "visible-id"])\n'
         "def test_param(value):\n"
         "    assert value\n",
     )
-    result = _assert_no_leaks(pytester, "-v")
+    result = _assert_no_leaks(deploy_run, "-v")
     result.assert_outcomes(passed=3)
     assert "test_param[visible-id] PASSED" in result.stdout.str()
 
 
-def test_junit_xml_attributes_are_redacted(pytester: pytest.Pytester, planted: Path) -> None:
+def test_junit_xml_attributes_are_redacted(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, planted: Path
+) -> None:
     _planted_module(
         pytester,
         'def test_attribute(record_xml_attribute):\n    record_xml_attribute("dsn", DSN)\n',
     )
-    result = _assert_no_leaks(pytester)
+    result = _assert_no_leaks(deploy_run)
     result.assert_outcomes(passed=1, warnings=1)  # record_xml_attribute is experimental
 
 
-def test_collection_errors_are_redacted(pytester: pytest.Pytester, planted: Path) -> None:
+def test_collection_errors_are_redacted(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, planted: Path
+) -> None:
     _planted_module(
         pytester, 'raise RuntimeError(f"cannot import with {SVC} at {DSN}")\n\ndef test_x(): pass\n'
     )
-    result = _assert_no_leaks(pytester)
+    result = _assert_no_leaks(deploy_run)
     result.assert_outcomes(errors=1)
     assert MASKED_DSN in result.stdout.str()
 
 
 def test_escaped_forms_of_a_secret_do_not_leak(
-    pytester: pytest.Pytester, planted: Path, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
+    deploy_run: DeployRunner,
+    planted: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A password with a backslash and quotes is shown escaped by repr() and JSON."""
     special = 'sv\\c"Se<&>t-0b1c'
@@ -423,7 +429,7 @@ def test_escaped_forms_of_a_secret_do_not_leak(
         'def test_compare():\n    assert SVC == "x"\n\n'
         "def test_in_list():\n    assert [SVC] == []\n",
     )
-    result = run_pytest(pytester, *OUTPUT_ARGS)
+    result = deploy_run.run(*OUTPUT_ARGS)
     result.assert_outcomes(failed=2)
     leaks = _leaks(_artefacts(result, pytester.path), {"SERVICE_SECRET": special})
     assert not leaks, "secrets leaked:\n" + "\n".join(leaks)
@@ -462,7 +468,10 @@ def _normalise(text: str) -> str:
     ],
 )
 def test_redacted_failures_read_like_unredacted_ones(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+    pytester: pytest.Pytester,
+    deploy_run: DeployRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
 ) -> None:
     """Masking a secret changes the secret and nothing else: short summary lines, --tb=line
     output and JUnit ``message`` attributes keep the crash message.
@@ -478,7 +487,7 @@ def test_redacted_failures_read_like_unredacted_ones(
         monkeypatch.setenv("DB_PASSWORD", password)
         monkeypatch.setenv("API_TOKEN", "***")
         monkeypatch.setenv("PLANTED_DSN", f"postgresql://{DB_USER}:{password}@127.0.0.1:1/app")
-        result = run_pytest(pytester, "--junitxml", "junit.xml", *args)
+        result = deploy_run.run("--junitxml", "junit.xml", *args)
         result.assert_outcomes(failed=2)
         junit = (pytester.path / "junit.xml").read_text(encoding="utf-8")
         outputs.append((_normalise(result.stdout.str()), _normalise(junit)))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import pytest
 
+from tests.runner import DeployRunner
 from tests.servers.http import HttpServer
 
 SUITE = """
@@ -35,18 +32,12 @@ def config(server: HttpServer, dead: str) -> str:
     )
 
 
-def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    result = pytester.runpytest_subprocess("--deploy-record=rec.json", *args)
-    rec: dict[str, Any] = json.loads(Path(pytester.path, "rec.json").read_text())
-    return result, rec
-
-
 def test_every_target_runs_under_xdist_with_one_record(
-    pytester: pytest.Pytester, http_server: HttpServer, refused_url: str
+    pytester: pytest.Pytester, deploy_run: DeployRunner, http_server: HttpServer, refused_url: str
 ) -> None:
     pytester.makefile(".toml", deployready=config(http_server, refused_url))
     pytester.makepyfile(SUITE)
-    result, rec = run(pytester, "-n", "2")
+    result, rec = deploy_run("-n", "2")
     outcomes = {c["id"].split("::")[-1]: c["outcome"] for c in rec["checks"]}
     assert outcomes == {
         "test_health[eu-1]": "passed",
@@ -70,11 +61,11 @@ def test_every_target_runs_under_xdist_with_one_record(
 
 
 def test_deploy_target_selects(
-    pytester: pytest.Pytester, http_server: HttpServer, refused_url: str
+    pytester: pytest.Pytester, deploy_run: DeployRunner, http_server: HttpServer, refused_url: str
 ) -> None:
     pytester.makefile(".toml", deployready=config(http_server, refused_url))
     pytester.makepyfile(SUITE)
-    result, rec = run(pytester, "--deploy-target=eu-1,eu-2")
+    result, rec = deploy_run("--deploy-target=eu-1,eu-2")
     assert sorted(rec["targets"]) == ["eu-1", "eu-2"]
     assert rec["verdict"] == "GO" and result.ret == 0
     bad = pytester.runpytest_subprocess("--deploy-target=ap-1")

@@ -15,6 +15,7 @@ from pytest_deployready.baseline import Baseline
 from pytest_deployready.config import ThresholdSpec
 from pytest_deployready.rules import RuleError, parse_rule
 from pytest_deployready.thresholds import Evidence, ThresholdFailed, Thresholds, UnknownThreshold
+from tests.runner import DeployRunner
 
 
 @pytest.mark.parametrize(
@@ -214,20 +215,12 @@ def test_evidence(evidence):
 """
 
 
-def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    pytester.makefile(".toml", deployready=CONFIG)
-    pytester.makepyfile(SUITE)
-    result = pytester.runpytest("--deploy-record=rec.json", *args)
-    rec: dict[str, Any] = json.loads(Path(pytester.path, "rec.json").read_text())
-    return result, rec
-
-
 def by_name(rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["id"].split("::")[-1]: c for c in rec["checks"]}
 
 
-def test_end_to_end_base_config(pytester: pytest.Pytester) -> None:
-    _, rec = run(pytester)
+def test_end_to_end_base_config(deploy_run: DeployRunner) -> None:
+    _, rec = deploy_run(subprocess=False, config=CONFIG, suite=SUITE)
     checks = by_name(rec)
     assert checks["test_latency"]["outcome"] == "passed"
     assert checks["test_latency"]["thresholds"][0]["source"] == "deployready.toml"
@@ -237,8 +230,10 @@ def test_end_to_end_base_config(pytester: pytest.Pytester) -> None:
     assert "not JSON-serialisable" in checks["test_evidence"]["message"]
 
 
-def test_end_to_end_env_overlay_source_in_failure(pytester: pytest.Pytester) -> None:
-    result, rec = run(pytester, "--deploy-env=production")
+def test_end_to_end_env_overlay_source_in_failure(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
+        "--deploy-env=production", subprocess=False, config=CONFIG, suite=SUITE
+    )
     latency = by_name(rec)["test_latency"]
     assert latency["outcome"] == "failed"
     assert latency["message"] == (
@@ -259,8 +254,15 @@ def test_end_to_end_env_overlay_source_in_failure(pytester: pytest.Pytester) -> 
     )
 
 
-def test_end_to_end_command_line_override(pytester: pytest.Pytester) -> None:
-    result, rec = run(pytester, "--deploy-env=production", "--deploy-threshold", "api_p95_ms=< 300")
+def test_end_to_end_command_line_override(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
+        "--deploy-env=production",
+        "--deploy-threshold",
+        "api_p95_ms=< 300",
+        subprocess=False,
+        config=CONFIG,
+        suite=SUITE,
+    )
     latency = by_name(rec)["test_latency"]
     assert latency["outcome"] == "passed"
     assert latency["thresholds"][0]["source"] == "--deploy-threshold"

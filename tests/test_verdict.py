@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_deployready.verdict import EXIT_CODES, CheckSummary, Outcome, Verdict, decide
+from tests.runner import DeployRunner
 
 
 def s(
@@ -55,19 +55,10 @@ def test_exit_codes_are_distinct_for_rollback() -> None:
     assert EXIT_CODES[Verdict.ROLLBACK] not in (0, 1, 2, 3, 4, 5, EXIT_CODES[Verdict.NO_GO])
 
 
-def run(
-    pytester: pytest.Pytester, source: str, *args: str
-) -> tuple[pytest.RunResult, dict[str, Any]]:
-    pytester.makepyfile(source)
-    result = pytester.runpytest_subprocess("--deploy-record=rec.json", *args)
-    return result, json.loads(Path(pytester.path, "rec.json").read_text())
-
-
-def test_go_exit_0_and_last_line(pytester: pytest.Pytester) -> None:
-    result, rec = run(
-        pytester,
-        "import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    pass\n",
+def test_go_exit_0_and_last_line(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
         "--deploy-phase=pre",
+        suite="import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    pass\n",
     )
     assert result.ret == 0 and rec["verdict"] == "GO" and rec["exit_code"] == 0
     last = result.stdout.lines[-1]
@@ -75,10 +66,9 @@ def test_go_exit_0_and_last_line(pytester: pytest.Pytester) -> None:
     assert last.endswith("rec.json")
 
 
-def test_minor_failures_exit_0_with_warnings(pytester: pytest.Pytester) -> None:
-    result, rec = run(
-        pytester,
-        """
+def test_minor_failures_exit_0_with_warnings(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
+        suite="""
         import pytest
         pytestmark = pytest.mark.phase("pre")
         def test_a():
@@ -95,21 +85,19 @@ def test_minor_failures_exit_0_with_warnings(pytester: pytest.Pytester) -> None:
     assert result.stdout.lines[-1].startswith("deployready verdict: GO_WITH_WARNINGS")
 
 
-def test_default_severity_from_config(pytester: pytest.Pytester) -> None:
+def test_default_severity_from_config(pytester: pytest.Pytester, deploy_run: DeployRunner) -> None:
     pytester.makefile(".toml", deployready='default_severity = "minor"\n')
-    result, rec = run(
-        pytester,
-        "import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    assert False\n"
+    result, rec = deploy_run(
+        suite="import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    assert False\n"
         "@pytest.mark.phase('pre')\ndef test_b():\n    pass\n",
     )
     assert rec["checks"][0]["severity"] == "minor"
     assert rec["verdict"] == "GO_WITH_WARNINGS" and result.ret == 0
 
 
-def test_major_failure_is_no_go_exit_1(pytester: pytest.Pytester) -> None:
-    result, rec = run(
-        pytester,
-        "import pytest\n@pytest.mark.phase('pre')\n"
+def test_major_failure_is_no_go_exit_1(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
+        suite="import pytest\n@pytest.mark.phase('pre')\n"
         "def test_a():\n    assert False, 'index missing'\n",
     )
     assert result.ret == 1 and rec["verdict"] == "NO_GO"
@@ -118,10 +106,9 @@ def test_major_failure_is_no_go_exit_1(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["BLOCKING *test_a [[]pre, major[]]*index missing*"])
 
 
-def test_setup_error_is_error_outcome(pytester: pytest.Pytester) -> None:
-    _, rec = run(
-        pytester,
-        """
+def test_setup_error_is_error_outcome(deploy_run: DeployRunner) -> None:
+    _, rec = deploy_run(
+        suite="""
         import pytest
         @pytest.fixture
         def broken():
@@ -136,10 +123,9 @@ def test_setup_error_is_error_outcome(pytester: pytest.Pytester) -> None:
     assert rec["verdict"] == "NO_GO"
 
 
-def test_rollback_trigger_exit_code(pytester: pytest.Pytester) -> None:
-    result, rec = run(
-        pytester,
-        """
+def test_rollback_trigger_exit_code(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
+        suite="""
         import pytest
         @pytest.mark.phase("post")
         @pytest.mark.rollback_trigger("error rate above 5 %")
@@ -157,10 +143,10 @@ def test_rollback_trigger_exit_code(pytester: pytest.Pytester) -> None:
     assert result.stdout.lines[-1].startswith("deployready verdict: ROLLBACK")
 
 
-def test_selected_phase_with_only_skips_is_no_go(pytester: pytest.Pytester) -> None:
-    result, rec = run(
-        pytester,
-        """
+def test_selected_phase_with_only_skips_is_no_go(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
+        "--deploy-phase=pre,post",
+        suite="""
         import pytest
         @pytest.mark.phase("pre")
         def test_a():
@@ -169,26 +155,23 @@ def test_selected_phase_with_only_skips_is_no_go(pytester: pytest.Pytester) -> N
         def test_b():
             pytest.skip("not yet deployed")
         """,
-        "--deploy-phase=pre,post",
     )
     assert rec["verdict"] == "NO_GO" and result.ret == 1
     assert "no check was executed in phase(s): post" in rec["verdict_reasons"]
 
 
-def test_selected_phase_with_no_checks_is_no_go(pytester: pytest.Pytester) -> None:
-    result, rec = run(
-        pytester,
-        "import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    pass\n",
+def test_selected_phase_with_no_checks_is_no_go(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
         "--deploy-phase=post",
+        suite="import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    pass\n",
     )
     assert rec["verdict"] == "NO_GO" and result.ret == 1
     assert rec["checks"] == []
 
 
-def test_xfail_and_skip_outcomes(pytester: pytest.Pytester) -> None:
-    _, rec = run(
-        pytester,
-        """
+def test_xfail_and_skip_outcomes(deploy_run: DeployRunner) -> None:
+    _, rec = deploy_run(
+        suite="""
         import pytest
         pytestmark = pytest.mark.phase("pre")
         def test_pass():
@@ -209,11 +192,11 @@ def test_xfail_and_skip_outcomes(pytester: pytest.Pytester) -> None:
     assert rec["verdict"] == "GO_WITH_WARNINGS"
 
 
-def test_verdict_under_xdist(pytester: pytest.Pytester) -> None:
+def test_verdict_under_xdist(deploy_run: DeployRunner) -> None:
     source = "import pytest\npytestmark = pytest.mark.phase('pre')\n" + "".join(
         f"def test_{i}():\n    assert {i} != 7\n" for i in range(12)
     )
-    result, rec = run(pytester, source, "-n", "2")
+    result, rec = deploy_run("-n", "2", suite=source)
     assert rec["verdict"] == "NO_GO" and result.ret == 1
     assert len(rec["checks"]) == 12
     assert [c["outcome"] for c in rec["checks"]].count("failed") == 1

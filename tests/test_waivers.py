@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.runner import DeployRunner
+
 SUITE = """
 import pytest
 pytestmark = pytest.mark.phase("post")
@@ -30,14 +32,6 @@ PAST = (dt.date.today() - dt.timedelta(days=1)).isoformat()
 TODAY = dt.date.today().isoformat()
 
 
-def run(pytester: pytest.Pytester, waivers: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    pytester.makefile(".toml", deployready=waivers)
-    pytester.makepyfile(SUITE)
-    result = pytester.runpytest("--deploy-record=rec.json")
-    rec: dict[str, Any] = json.loads(Path(pytester.path, "rec.json").read_text())
-    return result, rec
-
-
 def by_name(rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["id"].split("::")[-1]: c for c in rec["checks"]}
 
@@ -51,10 +45,11 @@ def waiver(check: str, expires: str | None = None, run: bool = True) -> str:
     return text
 
 
-def test_waived_failures_do_not_block(pytester: pytest.Pytester) -> None:
-    result, rec = run(
-        pytester,
-        waiver("*::test_cache_hit_ratio", FUTURE)
+def test_waived_failures_do_not_block(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
+        subprocess=False,
+        suite=SUITE,
+        config=waiver("*::test_cache_hit_ratio", FUTURE)
         + waiver("test_error_rate", TODAY)  # expires today: still applies
         + waiver("test_slow_*", FUTURE, run=False),
     )
@@ -72,8 +67,10 @@ def test_waived_failures_do_not_block(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["WAIVED   *test_cache_hit_ratio*"])
 
 
-def test_expired_waiver_no_longer_applies(pytester: pytest.Pytester) -> None:
-    result, rec = run(pytester, waiver("test_cache_hit_ratio", PAST))
+def test_expired_waiver_no_longer_applies(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
+        subprocess=False, suite=SUITE, config=waiver("test_cache_hit_ratio", PAST)
+    )
     check = by_name(rec)["test_cache_hit_ratio"]
     assert check["outcome"] == "failed" and check["blocking"] is True
     assert check["waiver"]["expired"] is True
@@ -84,10 +81,11 @@ def test_expired_waiver_no_longer_applies(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_waiver_matching_nothing_is_reported(pytester: pytest.Pytester) -> None:
-    result, rec = run(
-        pytester,
-        waiver("test_cache_hit_ratio", FUTURE)
+def test_waiver_matching_nothing_is_reported(deploy_run: DeployRunner) -> None:
+    result, rec = deploy_run(
+        subprocess=False,
+        suite=SUITE,
+        config=waiver("test_cache_hit_ratio", FUTURE)
         + waiver("test_error_rate", FUTURE)
         + waiver("test_slow_report", FUTURE)
         + waiver("test_renamed_long_ago", FUTURE),
@@ -97,8 +95,8 @@ def test_waiver_matching_nothing_is_reported(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["waiver for test_renamed_long_ago matches no check"])
 
 
-def test_waiver_on_passing_check_is_active_not_applied(pytester: pytest.Pytester) -> None:
-    _, rec = run(pytester, waiver("test_fine", FUTURE))
+def test_waiver_on_passing_check_is_active_not_applied(deploy_run: DeployRunner) -> None:
+    _, rec = deploy_run(subprocess=False, suite=SUITE, config=waiver("test_fine", FUTURE))
     assert by_name(rec)["test_fine"]["outcome"] == "passed"
     assert rec["waivers"][0]["status"] == "active"
 

@@ -3,11 +3,11 @@ worker, as in a serial run (pytest_deployready.xdist_phases)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from tests.runner import DeployRunner
 
 #: Each check writes "phase start end" (monotonic clock, shared by the workers' processes).
 SUITE = """
@@ -41,13 +41,6 @@ def test_post(n):
 """
 
 
-def run(pytester: pytest.Pytester, source: str, *args: str) -> tuple[Any, dict[str, Any]]:
-    pytester.makepyfile(test_release=source)
-    result = pytester.runpytest_subprocess("-n", "2", "--deploy-record=rec.json", *args)
-    rec: dict[str, Any] = json.loads(Path(pytester.path, "rec.json").read_text())
-    return result, rec
-
-
 def spans(path: Path) -> dict[str, list[tuple[float, float]]]:
     found: dict[str, list[tuple[float, float]]] = {}
     for line in path.read_text().splitlines():
@@ -57,11 +50,11 @@ def spans(path: Path) -> dict[str, list[tuple[float, float]]]:
 
 
 def test_phases_run_one_after_the_other(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     times = pytester.path / "times.txt"
     monkeypatch.setenv("TIMES", str(times))
-    result, rec = run(pytester, SUITE)
+    result, rec = deploy_run("-n", "2", suite={"test_release": SUITE})
     assert rec["verdict"] == "GO", result.stdout.str()
     result.assert_outcomes(passed=15)
     done = spans(times)
@@ -73,11 +66,11 @@ def test_phases_run_one_after_the_other(
 
 
 def test_a_blocking_failure_blocks_later_phases_on_every_worker(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TIMES", str(pytester.path / "times.txt"))
     failing = SUITE.replace('    spent("pre", 0.05)', '    spent("pre", 0.05)\n    assert n != 3')
-    result, rec = run(pytester, failing)
+    result, rec = deploy_run("-n", "2", suite={"test_release": failing})
     outcomes = {c["id"].split("::")[-1]: c["outcome"] for c in rec["checks"]}
     assert outcomes["test_pre_fast[3]"] == "failed"
     later = {k: v for k, v in outcomes.items() if k.startswith(("test_deploy", "test_post"))}
@@ -90,12 +83,12 @@ def test_a_blocking_failure_blocks_later_phases_on_every_worker(
 
 
 def test_continue_keeps_the_order_and_runs_everything(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     times = pytester.path / "times.txt"
     monkeypatch.setenv("TIMES", str(times))
     failing = SUITE.replace('    spent("pre", 0.05)', '    spent("pre", 0.05)\n    assert n != 3')
-    result, rec = run(pytester, failing, "--deploy-continue")
+    result, rec = deploy_run("-n", "2", "--deploy-continue", suite={"test_release": failing})
     result.assert_outcomes(passed=14, failed=1)
     done = spans(times)
     assert max(end for _, end in done["pre"]) <= min(start for start, _ in done["deploy"])
@@ -118,8 +111,8 @@ def test_continue_keeps_the_order_and_runs_everything(
     ],
     ids=["small-phases", "one-phase"],
 )
-def test_small_and_single_phase_runs_finish(pytester: pytest.Pytester, source: str) -> None:
-    result, rec = run(pytester, source)
+def test_small_and_single_phase_runs_finish(deploy_run: DeployRunner, source: str) -> None:
+    result, rec = deploy_run("-n", "2", suite={"test_release": source})
     assert rec["verdict"] == "GO" and rec["complete"] is True, result.stdout.str()
     assert all(c["outcome"] == "passed" for c in rec["checks"])
 

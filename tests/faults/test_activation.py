@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_hygiene import _assert_same_lines, _normalise, _progress_sorted, run_pytest
+from tests.runner import DeployRunner
+from tests.test_hygiene import _assert_same_lines, _normalise, _progress_sorted
 
 pytest_plugins = ["pytester"]
 
@@ -70,10 +71,10 @@ CASES = [
 ]
 
 
-def compare(pytester: pytest.Pytester, *args: str, xdist: bool = False) -> pytest.RunResult:
+def compare(deploy_run: DeployRunner, *args: str, xdist: bool = False) -> pytest.RunResult:
     """Run with and without the plugin; everything a user sees must be the same."""
-    ours = run_pytest(pytester, *args)
-    reference = run_pytest(pytester, "-p", "no:deployready", *args)
+    ours = deploy_run.run(*args)
+    reference = deploy_run.run("-p", "no:deployready", *args)
     assert ours.ret == reference.ret, ours.stdout.str() + ours.stderr.str()
     out, ref = _normalise(ours.outlines), _normalise(reference.outlines)
     if xdist:
@@ -87,39 +88,41 @@ def compare(pytester: pytest.Pytester, *args: str, xdist: bool = False) -> pytes
 @pytest.mark.parametrize("registered", [False, True], ids=["unregistered", "registered"])
 @pytest.mark.parametrize("args", CASES)
 def test_same_named_markers_change_nothing(
-    pytester: pytest.Pytester, args: tuple[str, ...], registered: bool
+    pytester: pytest.Pytester, deploy_run: DeployRunner, args: tuple[str, ...], registered: bool
 ) -> None:
     if registered:
         pytester.makeini(REGISTERED_INI)
     pytester.makepyfile(test_own=SAME_NAMED)
-    compare(pytester, *args)
+    compare(deploy_run, *args)
 
 
 @pytest.mark.parametrize("registered", [False, True], ids=["unregistered", "registered"])
 def test_same_named_markers_change_nothing_under_xdist(
-    pytester: pytest.Pytester, registered: bool
+    pytester: pytest.Pytester, deploy_run: DeployRunner, registered: bool
 ) -> None:
     if registered:
         pytester.makeini(REGISTERED_INI)
     pytester.makepyfile(test_own=SAME_NAMED)
-    compare(pytester, "-n", "2", xdist=True)
+    compare(deploy_run, "-n", "2", xdist=True)
 
 
-def test_the_issue_examples(pytester: pytest.Pytester) -> None:
+def test_the_issue_examples(pytester: pytest.Pytester, deploy_run: DeployRunner) -> None:
     """severity("minor") keeps exit 1; severity("INFO") runs; ``-m manual`` is not exit 4."""
     pytester.makepyfile(test_own=SAME_NAMED)
-    assert compare(pytester).ret == pytest.ExitCode.TESTS_FAILED
-    assert compare(pytester, "-k", "info").ret == pytest.ExitCode.OK
-    assert compare(pytester, "-m", "manual").ret == pytest.ExitCode.OK
+    assert compare(deploy_run).ret == pytest.ExitCode.TESTS_FAILED
+    assert compare(deploy_run, "-k", "info").ret == pytest.ExitCode.OK
+    assert compare(deploy_run, "-m", "manual").ret == pytest.ExitCode.OK
 
 
-def test_the_projects_own_phase_marker_is_not_ours(pytester: pytest.Pytester) -> None:
+def test_the_projects_own_phase_marker_is_not_ours(
+    pytester: pytest.Pytester, deploy_run: DeployRunner
+) -> None:
     pytester.makeini("[pytest]\nmarkers =\n    phase(name): rollout wave\n")
     pytester.makepyfile(
         test_own=SAME_NAMED + "\n@pytest.mark.phase('wave-1')\ndef test_wave():\n    pass\n"
     )
     for args in ((), ("--strict-markers",), ("-m", "phase")):
-        compare(pytester, *args)
+        compare(deploy_run, *args)
 
 
 # -- what does opt in --------------------------------------------------------------------------
@@ -150,23 +153,31 @@ def test_minor_fails():
     ],
 )
 def test_opting_in(
-    pytester: pytest.Pytester, mark: str, files: dict[str, str], args: tuple[str, ...]
+    pytester: pytest.Pytester,
+    deploy_run: DeployRunner,
+    mark: str,
+    files: dict[str, str],
+    args: tuple[str, ...],
 ) -> None:
     """Each way of opting in makes a deployment run: a failed minor check is a warning."""
     for name, text in files.items():
         pytester.path.joinpath(name).write_text(text, encoding="utf-8")
     pytester.makepyfile(test_check=CHECK.replace("MARK", mark))
-    result = run_pytest(pytester, *args)
+    result = deploy_run.run(*args)
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     assert result.stdout.lines[-1].startswith("deployready verdict: GO_WITH_WARNINGS")
 
 
-def test_without_opting_in_a_minor_failure_fails(pytester: pytest.Pytester) -> None:
+def test_without_opting_in_a_minor_failure_fails(
+    pytester: pytest.Pytester, deploy_run: DeployRunner
+) -> None:
     pytester.makepyfile(test_check=CHECK.replace("MARK", ""))
-    assert compare(pytester).ret == pytest.ExitCode.TESTS_FAILED
+    assert compare(deploy_run).ret == pytest.ExitCode.TESTS_FAILED
 
 
-def test_opted_in_suite_gets_every_marker_registered(pytester: pytest.Pytester) -> None:
+def test_opted_in_suite_gets_every_marker_registered(
+    pytester: pytest.Pytester, deploy_run: DeployRunner
+) -> None:
     """With a config file, ``--strict-markers`` accepts all five markers."""
     pytester.path.joinpath("deployready.toml").write_text("", encoding="utf-8")
     pytester.makepyfile(
@@ -187,6 +198,6 @@ def test_opted_in_suite_gets_every_marker_registered(pytester: pytest.Pytester) 
             pass
         """
     )
-    result = run_pytest(pytester, "--strict-markers")
+    result = deploy_run.run("--strict-markers")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     result.stdout.fnmatch_lines(["deployready verdict: GO_WITH_WARNINGS*"])

@@ -11,14 +11,12 @@ password is "authentication failed", a blocking Redis command is refused as bloc
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +25,7 @@ from pytest_deployready.deadlines import Deadline
 from pytest_deployready.errors import TargetTimeout
 from pytest_deployready.postgres import Database
 from pytest_deployready.redis import RedisTarget
+from tests.runner import DeployRunner
 from tests.servers.docker import COMPOSE_FILE
 from tests.servers.postgres import MAIN_DB, PgServer
 from tests.servers.redis import RedisServer, RedisServerFactory
@@ -47,18 +46,19 @@ TIMED_OUT = f"timed out after {DEADLINE_S} s"
 
 
 def run_suite(
-    pytester: pytest.Pytester, targets: str, suite: str
+    deploy_run: DeployRunner, targets: str, suite: str
 ) -> tuple[pytest.RunResult, dict[str, dict[str, Any]], float]:
     """Run ``suite`` against ``targets`` with 3 s timeouts; return result, checks by name, time."""
-    pytester.makefile(".toml", deployready=f"[targets]\n{targets}\n{TIMEOUTS}")
-    pytester.makepyfile(
-        test_suite="import pytest\nfrom pytest_deployready.http import eventually\n"
-        "pytestmark = pytest.mark.phase('post')\n" + suite
-    )
     started = time.monotonic()
-    result = pytester.runpytest_subprocess("--deploy-record=rec.json", timeout=150)
+    result, record = deploy_run(
+        config=f"[targets]\n{targets}\n{TIMEOUTS}",
+        suite={
+            "test_suite": "import pytest\nfrom pytest_deployready.http import eventually\n"
+            "pytestmark = pytest.mark.phase('post')\n" + suite
+        },
+        timeout=150,
+    )
     elapsed = time.monotonic() - started
-    record = json.loads(Path(pytester.path, "rec.json").read_text())
     checks = {c["id"].split("::")[-1]: c for c in record["checks"]}
     for check in checks.values():  # a fixture that fails at setup reports "Failed: <line>"
         check["message"] = (check.get("message") or "").removeprefix("Failed: ")
@@ -100,44 +100,44 @@ def test_security_headers(api):
 
 @pytest.mark.parametrize("prefix", [DRIP_HTTP_HEADERS, DRIP_HTTP_BODY], ids=["headers", "body"])
 def test_api_drip_every_helper_times_out_once(
-    pytester: pytest.Pytester, drip_port: DripFactory, prefix: bytes
+    deploy_run: DeployRunner, drip_port: DripFactory, prefix: bytes
 ) -> None:
     port = drip_port(prefix)
     result, checks, elapsed = run_suite(
-        pytester, f'api_base_url = "http://{HOST}:{port}"', API_SUITE
+        deploy_run, f'api_base_url = "http://{HOST}:{port}"', API_SUITE
     )
     # The first check waits for the deadline; the others fail fast with the remembered line.
     assert_timed_out(result, checks, elapsed, f"API at {HOST}:{port}: GET / {TIMED_OUT}")
     assert elapsed < BOUND_S
 
 
-def test_api_sample_drip(pytester: pytest.Pytester, drip_port: DripFactory) -> None:
+def test_api_sample_drip(deploy_run: DeployRunner, drip_port: DripFactory) -> None:
     port = drip_port(DRIP_HTTP_HEADERS)
     suite = """
 def test_sample(api):
     api.sample("GET", "/orders", n=20, concurrency=4)
 """
-    result, checks, elapsed = run_suite(pytester, f'api_base_url = "http://{HOST}:{port}"', suite)
+    result, checks, elapsed = run_suite(deploy_run, f'api_base_url = "http://{HOST}:{port}"', suite)
     assert_timed_out(result, checks, elapsed, f"API at {HOST}:{port}: GET /orders {TIMED_OUT}")
 
 
-def test_api_silent(pytester: pytest.Pytester) -> None:
+def test_api_silent(deploy_run: DeployRunner) -> None:
     with silent_server() as silent:
         result, checks, elapsed = run_suite(
-            pytester, f'api_base_url = "http://{HOST}:{silent.port}"', API_SUITE
+            deploy_run, f'api_base_url = "http://{HOST}:{silent.port}"', API_SUITE
         )
     assert_timed_out(result, checks, elapsed, f"API at {HOST}:{silent.port}: GET / {TIMED_OUT}")
 
 
 def test_eventually_still_retries_each_attempt_bounded(
-    pytester: pytest.Pytester, drip_port: DripFactory
+    deploy_run: DeployRunner, drip_port: DripFactory
 ) -> None:
     port = drip_port(DRIP_HTTP_HEADERS)
     suite = """
 def test_comes_up(api):
     eventually(lambda: api.health("/").ok, timeout=5, interval=0.5, message="API up")
 """
-    _, checks, elapsed = run_suite(pytester, f'api_base_url = "http://{HOST}:{port}"', suite)
+    _, checks, elapsed = run_suite(deploy_run, f'api_base_url = "http://{HOST}:{port}"', suite)
     assert elapsed < BOUND_S
     message = checks["test_comes_up"]["message"]
     assert checks["test_comes_up"]["outcome"] == "error"
@@ -149,7 +149,7 @@ def test_comes_up(api):
 # -- metrics --------------------------------------------------------------------------------
 
 
-def test_metrics_scrape_and_query_drip(pytester: pytest.Pytester, drip_port: DripFactory) -> None:
+def test_metrics_scrape_and_query_drip(deploy_run: DeployRunner, drip_port: DripFactory) -> None:
     scrape_port = drip_port(DRIP_HTTP_BODY)
     prom_port = drip_port(DRIP_HTTP_HEADERS)
     suite = f"""
@@ -160,7 +160,7 @@ def test_query(metrics):
     metrics.query_value("sum(up)")
 """
     result, checks, elapsed = run_suite(
-        pytester, f'prometheus_url = "http://{HOST}:{prom_port}"', suite
+        deploy_run, f'prometheus_url = "http://{HOST}:{prom_port}"', suite
     )
     assert elapsed < BOUND_S
     assert checks["test_scrape"]["outcome"] == "error"
@@ -186,11 +186,11 @@ def test_memory(redis):
 
 
 @pytest.mark.parametrize("kind", ["silent", "drip"])
-def test_redis_hang(pytester: pytest.Pytester, drip_port: DripFactory, kind: str) -> None:
+def test_redis_hang(deploy_run: DeployRunner, drip_port: DripFactory, kind: str) -> None:
     with silent_server() as silent:
         port = silent.port if kind == "silent" else drip_port(DRIP_RESP)
         result, checks, elapsed = run_suite(
-            pytester, f'redis_url = "redis://:pw@{HOST}:{port}/0"', REDIS_SUITE
+            deploy_run, f'redis_url = "redis://:pw@{HOST}:{port}/0"', REDIS_SUITE
         )
     assert_timed_out(result, checks, elapsed, f"Redis at {HOST}:{port}: connect {TIMED_OUT}")
 
@@ -231,7 +231,7 @@ BLOCKING = [
 
 
 def test_redis_blocking_commands_refused_through_the_fixture(
-    pytester: pytest.Pytester, redis_server: RedisServer
+    deploy_run: DeployRunner, redis_server: RedisServer
 ) -> None:
     suite = f"""
 import pytest
@@ -246,17 +246,17 @@ def test_xread_without_block_is_a_read(redis):
     redis.execute("XREAD", "COUNT", "1", "STREAMS", "events", "0")
 """
     started = time.monotonic()
-    result, checks, _ = run_suite(pytester, f'redis_url = "{redis_server.url}"', suite)
+    result, checks, _ = run_suite(deploy_run, f'redis_url = "{redis_server.url}"', suite)
     assert time.monotonic() - started < BOUND_S
     assert {c["outcome"] for c in checks.values()} == {"passed"}, result.stdout.str()
     assert len(checks) == len(BLOCKING) + 1
 
 
 def test_redis_wrong_password_is_authentication_failed(
-    pytester: pytest.Pytester, redis_server: RedisServer
+    deploy_run: DeployRunner, redis_server: RedisServer
 ) -> None:
     url = f"redis://:wrong-pass-4411@{HOST}:{redis_server.port}/0"
-    result, checks, _ = run_suite(pytester, f'redis_url = "{url}"', REDIS_SUITE)
+    result, checks, _ = run_suite(deploy_run, f'redis_url = "{url}"', REDIS_SUITE)
     for check in checks.values():
         assert check["outcome"] == "error"
         assert check["message"] == (
@@ -278,10 +278,10 @@ def test_tables(db):
 """
 
 
-def test_postgres_silent(pytester: pytest.Pytester) -> None:
+def test_postgres_silent(deploy_run: DeployRunner) -> None:
     with silent_server() as silent:
         result, checks, elapsed = run_suite(
-            pytester, f'database_url = "postgresql://app:pw@{HOST}:{silent.port}/shop"', DB_SUITE
+            deploy_run, f'database_url = "postgresql://app:pw@{HOST}:{silent.port}/shop"', DB_SUITE
         )
     assert_timed_out(
         result, checks, elapsed, f"PostgreSQL at {HOST}:{silent.port}: connect {TIMED_OUT}"
@@ -307,10 +307,10 @@ def test_postgres_query_times_out_after_connecting(pg_server: PgServer) -> None:
 
 
 def test_postgres_wrong_password_is_authentication_failed(
-    pytester: pytest.Pytester, pg_server: PgServer
+    deploy_run: DeployRunner, pg_server: PgServer
 ) -> None:
     url = pg_server.app_url(MAIN_DB, password="wrong-pass-7731")
-    result, checks, _ = run_suite(pytester, f'database_url = "{url}"', DB_SUITE)
+    result, checks, _ = run_suite(deploy_run, f'database_url = "{url}"', DB_SUITE)
     for check in checks.values():
         assert check["outcome"] == "error"
         assert check["message"] == (
@@ -333,7 +333,7 @@ def test_logs(compose):
 
 @pytest.mark.parametrize("kind", ["silent-tcp", "drip-tcp", "silent-unix"])
 def test_compose_engine_hang(
-    pytester: pytest.Pytester,
+    deploy_run: DeployRunner,
     drip_port: DripFactory,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path_factory: pytest.TempPathFactory,
@@ -351,7 +351,7 @@ def test_compose_engine_hang(
         with ctx:
             monkeypatch.setenv("DOCKER_HOST", host)
             result, checks, elapsed = run_suite(
-                pytester, f'compose_file = "{COMPOSE_FILE}"', COMPOSE_SUITE
+                deploy_run, f'compose_file = "{COMPOSE_FILE}"', COMPOSE_SUITE
             )
     assert_timed_out(result, checks, elapsed, f"Docker engine at {host}: connect {TIMED_OUT}")
 

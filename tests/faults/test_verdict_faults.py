@@ -16,26 +16,15 @@ import json
 import re
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pytest_deployready.verdict import EXIT_CODES, Verdict
+from tests.runner import DeployRunner
 
 pytest_plugins = ["pytester"]
 
 TIMEOUT_S = 180.0
-
-
-def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    """Run pytest in a subprocess with a JSON record; return the result and the record."""
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--deploy-record=rec.json", *args, timeout=TIMEOUT_S
-    )
-    record = Path(pytester.path, "rec.json")
-    assert record.is_file(), result.stdout.str() + result.stderr.str()
-    data: dict[str, Any] = json.loads(record.read_text(encoding="utf-8"))
-    return result, data
 
 
 def last_line(result: pytest.RunResult) -> str:
@@ -96,11 +85,11 @@ def crash_suite(pytester: pytest.Pytester, marks: str = "") -> None:
     "how", ["exit-call", "segv-call", "abort-call", "exit-setup", "segv-setup", "exit-teardown"]
 )
 def test_a_crashed_check_is_an_error(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     monkeypatch.setenv("CRASH_HOW", how)
     crash_suite(pytester, '@pytest.mark.severity("critical")')
-    result, rec = run(pytester, "-n", "2")
+    result, rec = deploy_run("-p", "no:cacheprovider", "-n", "2")
     by = {c["id"].split("::")[-1]: c for c in rec["checks"]}
     crashed = by["test_crashes"]
     assert crashed["outcome"] == "error", result.stdout.str()
@@ -123,30 +112,34 @@ def test_a_crashed_check_is_an_error(
     ],
 )
 def test_a_crash_has_its_severity_consequences(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, marks: str, verdict: Verdict
+    pytester: pytest.Pytester,
+    deploy_run: DeployRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    marks: str,
+    verdict: Verdict,
 ) -> None:
     monkeypatch.setenv("CRASH_HOW", "exit-call")
     crash_suite(pytester, marks)
-    result, rec = run(pytester, "-n", "2")
+    result, rec = deploy_run("-p", "no:cacheprovider", "-n", "2")
     assert rec["verdict"] == str(verdict), result.stdout.str()
     assert result.ret == EXIT_CODES[verdict]
     assert last_line(result).startswith(f"deployready verdict: {verdict}")
 
 
 def test_a_crash_in_setup_keeps_a_minor_check_minor(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No report of the check reached the controller: what the workers collected says who it was."""
     monkeypatch.setenv("CRASH_HOW", "exit-setup")
     crash_suite(pytester, '@pytest.mark.severity("minor")')
-    result, rec = run(pytester, "-n", "2")
+    result, rec = deploy_run("-p", "no:cacheprovider", "-n", "2")
     crashed = next(c for c in rec["checks"] if c["id"].endswith("test_crashes"))
     assert (crashed["outcome"], crashed["severity"]) == ("error", "minor")
     assert rec["verdict"] == "GO_WITH_WARNINGS" and result.ret == 0
 
 
 def test_a_crash_blocks_the_later_phases(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, deploy_run: DeployRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The crash is the last check of ``pre``: ``post`` opens after it, blocked (no hang)."""
     monkeypatch.setenv("CRASH_HOW", "exit-call")
@@ -166,7 +159,7 @@ def test_a_crash_blocks_the_later_phases(
             assert False
         """
     )
-    result, rec = run(pytester, "-n", "2")
+    result, rec = deploy_run("-p", "no:cacheprovider", "-n", "2")
     outcomes = {c["id"].split("::")[-1]: c["outcome"] for c in rec["checks"]}
     assert outcomes.pop("test_crashes") == "error", result.stdout.str()
     assert set(outcomes.values()) == {"blocked"}
@@ -216,17 +209,19 @@ def test_a_crash_in_a_suite_opted_in_by_markers_alone(
         ),
     ],
 )
-def test_nothing_ran_is_no_go(pytester: pytest.Pytester, source: str, config: str) -> None:
+def test_nothing_ran_is_no_go(
+    pytester: pytest.Pytester, deploy_run: DeployRunner, source: str, config: str
+) -> None:
     pytester.makepyfile(test_nothing="import pytest\n" + source)
     pytester.path.joinpath("deployready.toml").write_text(config, encoding="utf-8")
-    result, rec = run(pytester)
+    result, rec = deploy_run("-p", "no:cacheprovider")
     assert rec["verdict"] == "NO_GO", result.stdout.str()
     assert result.ret == EXIT_CODES[Verdict.NO_GO]
     assert any(r.startswith("nothing ran") for r in rec["verdict_reasons"])
     result.stdout.fnmatch_lines(["reason: nothing ran: no check was executed (*)"])
 
 
-def test_a_waived_failure_ran(pytester: pytest.Pytester) -> None:
+def test_a_waived_failure_ran(pytester: pytest.Pytester, deploy_run: DeployRunner) -> None:
     """A waiver that covers a failure lets the check run: the run is not empty."""
     pytester.makepyfile(
         test_w="import pytest\npytestmark = pytest.mark.phase('pre')\n"
@@ -235,12 +230,12 @@ def test_a_waived_failure_ran(pytester: pytest.Pytester) -> None:
     pytester.path.joinpath("deployready.toml").write_text(
         '[[waivers]]\ncheck = "test_w.py::test_a"\njustification = "INC-2"\n', encoding="utf-8"
     )
-    result, rec = run(pytester)
+    result, rec = deploy_run("-p", "no:cacheprovider")
     assert rec["checks"][0]["outcome"] == "waived"
     assert rec["verdict"] == "GO_WITH_WARNINGS" and result.ret == 0
 
 
-def test_an_attested_manual_check_ran(pytester: pytest.Pytester) -> None:
+def test_an_attested_manual_check_ran(pytester: pytest.Pytester, deploy_run: DeployRunner) -> None:
     pytester.makepyfile(
         test_m="import pytest\npytestmark = pytest.mark.phase('pre')\n"
         "@pytest.mark.manual('QA')\ndef test_a():\n    pass\n"
@@ -250,7 +245,7 @@ def test_an_attested_manual_check_ran(pytester: pytest.Pytester) -> None:
         'at = "2026-11-23T23:54:03+00:00"\n',
         encoding="utf-8",
     )
-    result, rec = run(pytester, "--deploy-attest=att.toml")
+    result, rec = deploy_run("-p", "no:cacheprovider", "--deploy-attest=att.toml")
     assert rec["checks"][0]["outcome"] == "passed", result.stdout.str()
     assert rec["verdict"] == "GO" and result.ret == 0
 
@@ -277,10 +272,10 @@ def test_post(n):
 DIST_MODES = ["load", "loadscope", "loadfile", "worksteal", "loadgroup", "each"]
 
 
-def test_serial_reference(pytester: pytest.Pytester) -> None:
+def test_serial_reference(pytester: pytest.Pytester, deploy_run: DeployRunner) -> None:
     """What every mode must give: pre fails, post is blocked."""
     pytester.makepyfile(test_phased=PHASED_SUITE)
-    result, rec = run(pytester)
+    result, rec = deploy_run("-p", "no:cacheprovider")
     assert rec["verdict"] == "NO_GO" and result.ret == 1
     assert rec["summary"]["blocked"] == 4
 
@@ -318,11 +313,15 @@ def test_every_dist_mode_gives_the_serial_verdict_or_refuses(
     ],
 )
 def test_every_dist_mode_agrees_where_order_does_not_matter(
-    pytester: pytest.Pytester, dist: str, args: tuple[str, ...], verdict: Verdict
+    pytester: pytest.Pytester,
+    deploy_run: DeployRunner,
+    dist: str,
+    args: tuple[str, ...],
+    verdict: Verdict,
 ) -> None:
     pytester.makepyfile(test_phased=PHASED_SUITE)
-    serial, serial_rec = run(pytester, *args)
-    result, rec = run(pytester, "-n", "2", "--dist", dist, *args)
+    serial, serial_rec = deploy_run("-p", "no:cacheprovider", *args)
+    result, rec = deploy_run("-p", "no:cacheprovider", "-n", "2", "--dist", dist, *args)
     assert serial_rec["verdict"] == rec["verdict"] == str(verdict), result.stdout.str()
     assert serial.ret == result.ret == EXIT_CODES[verdict]
 
