@@ -16,6 +16,18 @@ pytest_plugins = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Our markers are known to this (not opted-in) session too.
+
+    Some tests build marked functions outside pytester (e.g. exec of a scaffolded module);
+    without this they passed only when an earlier in-process run had registered the markers.
+    """
+    from pytest_deployready.vocabulary import MARKERS
+
+    for name in MARKERS:
+        config.addinivalue_line("markers", f"{name}: pytest-deployready's marker (for tests)")
+
+
 @pytest.fixture
 def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """pytester with no outside options or deployment environment leaking into the inner run."""
