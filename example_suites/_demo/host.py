@@ -199,7 +199,7 @@ def write_app_dir(
 def take_backup(
     pg_bindir: Path, socket_dir: Path, port: int, dbname: str, backup_dir: Path, *, stale: bool
 ) -> Path:
-    """``pg_dump`` of ``dbname`` gzip'd to ``app-YYYYMMDDTHHMMSS.sql.gz``, ``latest.sql.gz``.
+    """``pg_dump`` of ``dbname`` gzip'd to ``app-YYYYMMDDTHHMMSS.sql.gz`` (and ``latest.sql.gz``).
 
     ``stale=True`` (the ``--broken`` fault) dates the dump, its name and log line 3 days back.
     """
@@ -233,7 +233,7 @@ def take_backup(
     os.utime(target, (taken.timestamp(), taken.timestamp()))
     latest = backup_dir / "latest.sql.gz"
     latest.unlink(missing_ok=True)
-    latest.symlink_to(target.name)
+    os.link(target, latest)  # a hard link: the same file, so the same age and size
     with (backup_dir / "backup.log").open("a") as log:
         log.write(
             f"{taken:%Y-%m-%dT%H:%M:%SZ} backup ok {target.name} {target.stat().st_size} bytes\n"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Back the database up: pg_dump, gzip, into $BACKUP_DIR; latest.sql.gz points at the newest.
+# Back the database up: pg_dump, gzip, into $BACKUP_DIR; latest.sql.gz is the newest (a hard link).
 set -eu
 : "${DATABASE_URL:?DATABASE_URL is not set}"
 : "${BACKUP_DIR:?BACKUP_DIR is not set}"
@@ -7,5 +7,5 @@ stamp=$(date -u +%Y%m%dT%H%M%S)
 file="$BACKUP_DIR/app-$stamp.sql.gz"
 pg_dump --no-owner "$DATABASE_URL" | gzip > "$file.tmp"
 mv "$file.tmp" "$file"
-ln -sf "$(basename "$file")" "$BACKUP_DIR/latest.sql.gz"
+ln -f "$file" "$BACKUP_DIR/latest.sql.gz"
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) backup ok $file $(stat -c %s "$file") bytes" >> "$BACKUP_DIR/backup.log"
