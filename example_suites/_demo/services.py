@@ -107,6 +107,10 @@ class Services:
                 alertmanager_port=self.ports["alertmanager"],
             )
             self.repo = build_app_repo(self.workdir / "app-repo", prometheus_yml=yml)
+        except ImportError as exc:
+            raise ServiceError(
+                f"{exc.name} is not installed: pip install -e '.[demo]' (the HTTPS certificate)"
+            ) from exc
         except (RepoError, OSError, ValueError) as exc:
             raise ServiceError(f"cannot set the deployment up: {exc}") from exc
         if self.broken:
