@@ -663,6 +663,7 @@ class DemoStack:
             [*source_roots, *filter(None, [os.environ.get("PYTHONPATH")])]
         )
         port = self.ports["api"]
+        self.services.app_spawning()
         popen = self._spawn(
             "app",
             [
