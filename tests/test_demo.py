@@ -717,6 +717,37 @@ def test_run_demo_broken_without_compose(
     assert "NO_GO" in (out / "report.html").read_text()
 
 
+def test_run_demo_without_prometheus_says_so_and_never_passes_the_callers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(monitoring, "PROMETHEUS", "/nonexistent/prometheus-x")
+    monkeypatch.setenv("PROMETHEUS_URL", "http://192.0.2.1:9090")  # the caller's own
+    monkeypatch.setenv("ALERTMANAGER_URL", "http://192.0.2.1:9093")
+    suite = tmp_path / "suites" / "env"
+    suite.mkdir(parents=True)
+    (suite / "deployready.toml").write_text('phases = ["pre"]\n')
+    (suite / "test_env.py").write_text(
+        "import os\n\nimport pytest\n\n\n"
+        "@pytest.mark.phase('pre')\n"
+        "def test_the_stacks_variables_only():\n"
+        "    assert 'PROMETHEUS_URL' not in os.environ, os.environ['PROMETHEUS_URL']\n"
+        "    assert 'ALERTMANAGER_URL' not in os.environ, os.environ['ALERTMANAGER_URL']\n"
+        "    assert os.environ['DEMO_PROMETHEUS'] == '0'\n"
+        "    assert os.environ['DEMO_HOST_URL'].startswith('ssh://root@127.0.0.1:')\n"
+    )
+    out = tmp_path / "out"
+    assert run_demo(str(out), False, [], suites_dir=tmp_path / "suites", compose=False) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "deployready demo: Prometheus: NOT started — prometheus-x not installed (make bootstrap "
+        "installs them); DEMO_PROMETHEUS=0, the suites skip their Prometheus checks\n"
+    ) in printed
+    assert "ssh: NOT started" not in printed
+    record = json.loads((out / "record.json").read_text())
+    assert record["verdict"] == "GO" and record["summary"]["passed"] == 1
+    assert record["demo"] == {"broken": False, "compose": False, "prometheus": False, "ssh": True}
+
+
 def test_no_example_suites_is_a_usage_error_before_starting_anything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
