@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from pytest_deployready.errors import DeployReadyError, TargetNotConfigured
 
-__all__ = ["GitError", "Release", "flyway_version", "leading_version"]
+__all__ = ["GitError", "MigrationError", "Release", "flyway_version", "leading_version"]
 
 _REF = re.compile(r"^[A-Za-z0-9._/@^~{}+-]+$")
 
@@ -51,6 +51,17 @@ def flyway_version(stem: str) -> str:
     """``V2_1__add_orders`` → ``2.1`` (Flyway's versioned migrations, as its history table has)."""
     match = re.match(r"^[Vv](?P<v>[0-9_.]+?)__", stem)
     return match.group("v").replace("_", ".") if match else stem
+
+
+class MigrationError(DeployReadyError):
+    """The database's migration state cannot be placed in the release's migrations."""
+
+
+def _version_key(text: str) -> tuple[tuple[int, object], ...]:
+    """``"0012"`` < ``"0100"``, ``"2.10"`` > ``"2.9"``: numeric parts as numbers, others as text."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"[._-]", text)
+    )
 
 
 class Release:
@@ -188,8 +199,9 @@ class Release:
     def unapplied_migrations(
         self,
         directory: str,
-        applied: Iterable[str],
+        applied: Iterable[str] = (),
         *,
+        head: str | None = None,
         pattern: str = "*",
         version: Callable[[str], str] = leading_version,
     ) -> list[str]:
@@ -199,16 +211,37 @@ class Release:
         a file's version from its name without the extension (default: the leading token,
         ``0012_optimization`` → ``0012``; :func:`flyway_version` for Flyway).
 
+        A migration table that keeps only the current revision (Alembic's ``alembic_version``)
+        is given as ``head``: the files whose version orders after it are pending (numeric
+        parts compare as numbers). A ``head`` that is none of the release's migrations — the
+        database is ahead of, or elsewhere than, this release — raises :class:`MigrationError`.
+
         Example::
 
             pending = release.unapplied_migrations("migrations", db.migrations().applied)
             assert pending == [], f"not applied: {pending}"
+
+            pending = release.unapplied_migrations("migrations", head=db.migrations().latest)
         """
+        files = [
+            (path, PurePosixPath(path).name.split(".", 1)[0])
+            for path in self.files(directory, pattern)
+        ]
+        if head is not None:
+            head_version = version(str(head))
+            known = {version(stem) for _, stem in files} | {stem for _, stem in files}
+            if str(head) not in known and head_version not in known:
+                raise MigrationError(
+                    f"the database's migration head {head!r} is not one of the release's "
+                    f"migrations in {directory}/ ({len(files)} files): the database is ahead of "
+                    "or elsewhere than this release"
+                )
+            key = _version_key(head_version)
+            return [path for path, stem in files if _version_key(version(stem)) > key]
         done = {str(a) for a in applied}
         done |= {version(a) for a in done}  # a table that stores whole names
         pending = []
-        for path in self.files(directory, pattern):
-            stem = PurePosixPath(path).name.split(".", 1)[0]
+        for path, stem in files:
             if version(stem) not in done and stem not in done:
                 pending.append(path)
         return pending

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from pytest_deployready.errors import TargetNotConfigured
-from pytest_deployready.release import GitError, Release, flyway_version, leading_version
+from pytest_deployready.release import (
+    GitError,
+    MigrationError,
+    Release,
+    flyway_version,
+    leading_version,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -104,6 +110,18 @@ def test_migrations_of_the_release_against_the_applied_ones(repo: Path) -> None:
     ]
     applied = ["0001_initial", "0002_orders", "0003_index"]  # a table of whole names
     assert release.unapplied_migrations("migrations", applied) == []
+
+
+def test_migrations_against_a_head_only_table(repo: Path) -> None:
+    """Alembic's ``alembic_version`` keeps only the current revision: ``head=``."""
+    release = Release(repo)
+    assert release.unapplied_migrations("migrations", head="0003_index") == []
+    assert release.unapplied_migrations("migrations", head="0001") == [
+        "migrations/0002_orders.sql",
+        "migrations/0003_index.sql",
+    ]
+    with pytest.raises(MigrationError, match="head '0009_later' is not one of the release"):
+        release.unapplied_migrations("migrations", head="0009_later")
 
 
 def test_version_readers() -> None:
