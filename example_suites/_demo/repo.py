@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -96,7 +97,29 @@ def _files(prometheus_yml: str) -> dict[str, bytes]:
     for migration in sorted((PACKAGE_DIR / "migrations").glob("*.sql")):
         files[f"migrations/{migration.name}"] = migration.read_bytes()
     files["config/prometheus/prometheus.yml"] = prometheus_yml.encode()
+    files["requirements.txt"] = _requirements(files.get("requirements.txt", b""))
     return files
+
+
+def _requirements(template: bytes) -> bytes:
+    """The template's requirement names pinned to the versions installed here.
+
+    The release pins what it was built and tested with; the demo's "dependencies updated"
+    checks compare those pins with what is installed, so the pins come from this machine (a
+    fresh install that picked up a newer release must not make the demo fail).
+    """
+    lines = []
+    for line in template.decode().splitlines():
+        name = line.split("==", 1)[0].strip()
+        if not name or name.startswith("#"):
+            lines.append(line)
+            continue
+        base = name.split("[", 1)[0]
+        try:
+            lines.append(f"{name}=={importlib.metadata.version(base)}")
+        except importlib.metadata.PackageNotFoundError:
+            lines.append(line)
+    return ("\n".join(lines) + "\n").encode()
 
 
 class _Git:
