@@ -361,6 +361,50 @@ class Host:
             )
         return self._output(command)
 
+    def find(self, directory: str, pattern: str = "*") -> list[FileState]:
+        """Entries of a directory (not its subdirectories) whose name matches a shell pattern,
+        sorted by name; ``[]`` when the directory does not exist. Needs GNU find.
+
+        Example::
+
+            dumps = host.find("/var/backups/app", "app-*.sql.gz")
+            newest = max(dumps, key=lambda f: f.mtime)  # .age_s, .size
+        """
+        where = shlex.quote(directory)
+        result = self._output(
+            f'echo "now=$(date +%s)"; if [ -d {where} ]; then find {where} -mindepth 1 '
+            f"-maxdepth 1 -name {shlex.quote(pattern)} -printf '%y|%m|%u|%g|%s|%T@|%p\\n'; fi"
+        )
+        lines = result.stdout.splitlines()
+        if not result.ok:
+            raise DeployReadyError(
+                f"host {self.name}: cannot list {directory}: {result.stderr.strip()}"
+            )
+        now_line = next((ln for ln in lines if ln.startswith("now=")), "now=")
+        checked = _epoch(now_line[4:]) or dt.datetime.now(dt.UTC)
+        found = []
+        for line in lines:
+            fields = line.split("|", 6)
+            if line.startswith("now=") or len(fields) != 7:
+                continue
+            kind, mode, user, group, size, mtime, path = fields
+            found.append(
+                FileState(
+                    path,
+                    exists=True,
+                    is_file=kind == "f",
+                    is_directory=kind == "d",
+                    is_symlink=kind == "l",
+                    mode=int(mode, 8),
+                    user=user,
+                    group=group,
+                    size=int(size),
+                    mtime=_epoch(mtime.split(".")[0]),
+                    checked_at=checked,
+                )
+            )
+        return sorted(found, key=lambda f: f.path)
+
 
 def _epoch(text: str) -> dt.datetime | None:
     try:
