@@ -203,22 +203,24 @@ class Release:
                 pending.append(path)
         return pending
 
-    def read_text(self, path: str) -> str | None:
-        """The text of a file as committed in HEAD, or None when HEAD has no such file.
+    def read_text(self, path: str, *, ref: str | None = None) -> str | None:
+        """The text of a file as committed in HEAD (or in ``ref``, e.g. the previous release's
+        tag), or None when that commit has no such file (or ``ref`` names no commit).
 
         Uncommitted edits do not count (they are not the release). Undecodable bytes are
         replaced.
 
         Example: ``assert "## Rollback" in (release.read_text("OPERATIONS_RUNBOOK.md") or "")``
         """
-        if not path or path.startswith("-") or ".." in PurePosixPath(path).parts:
+        commit = self.commit if ref is None else self.resolve(ref)
+        if commit is None or not path or path.startswith("-") or ".." in PurePosixPath(path).parts:
             return None
-        out = self._git("cat-file", "-e", f"{self.commit}:{path}", check=False)
+        out = self._git("cat-file", "-e", f"{commit}:{path}", check=False)
         if out.returncode != 0:
             return None
         try:
             blob = subprocess.run(
-                ["git", "cat-file", "blob", f"{self.commit}:{path}"],
+                ["git", "cat-file", "blob", f"{commit}:{path}"],
                 cwd=self.root,
                 capture_output=True,
                 timeout=self.timeout_s,

@@ -203,6 +203,10 @@ def test_read_text_and_grep_see_the_committed_release_only(merges: Path) -> None
     release = Release(merges)
     assert release.read_text("conf.ini") == "[db]\npassword = changeme\n"
     assert release.read_text("pr14.txt") == "14\n"
+    assert release.read_text("pr14.txt", ref="v1.1.0") is None  # not in the release before
+    assert release.read_text("conf.ini", ref="HEAD~1") is None
+    assert release.read_text("app.py", ref="v1.1.0") == "VERSION = 1\n"
+    assert release.read_text("app.py", ref="no-such-tag") is None
     assert release.read_text("new.txt") is None and release.read_text("nope/x") is None
     assert release.read_text("../etc/passwd") is None and release.read_text("--help") is None
     assert release.grep(r"^password\s*=") == [("conf.ini", 2, "password = changeme")]

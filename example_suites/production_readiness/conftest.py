@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
 
-from pytest_deployready import Api, Compose, Database, Exposition, Metrics
+from pytest_deployready import (
+    Api,
+    Compose,
+    Database,
+    Evidence,
+    Exposition,
+    Host,
+    Metrics,
+    Release,
+)
+from pytest_deployready.host import FileState
+
+#: The merge subjects of the release's pull requests: this PR (integration validation) is #3.
+THIS_PR = 3
 
 
 @pytest.fixture
@@ -64,3 +78,89 @@ def traffic(exposition: Exposition) -> dict[str, float]:
     total = sum(s.value for s in series)
     errors = sum(s.value for s in series if s.labels.get("status", "").startswith("5"))
     return {"requests": total, "server_errors": errors, "error_rate": errors / total}
+
+
+@pytest.fixture
+def prometheus(metrics: Metrics) -> Metrics:
+    """The Prometheus server (and Alertmanager) watching the deployment; a plain skip when the
+    runner has none (the demo without the Prometheus binaries, ``DEMO_PROMETHEUS=0``).
+
+    Example::
+
+        def test_no_alert(prometheus):
+            assert prometheus.alerts(state="firing") == []
+    """
+    if os.environ.get("DEMO_PROMETHEUS") == "0":
+        pytest.skip("no Prometheus: monitoring checks cannot run here")
+    return metrics
+
+
+
+def _env_path(name: str) -> str:
+    __tracebackhide__ = True
+    value = os.environ.get(name, "").strip()
+    if not value:
+        pytest.fail(f"environment variable {name} is not set: where is it on the host?")
+    return value
+
+
+@pytest.fixture
+def app_dir() -> str:
+    """The deployed application's directory on the host (``APP_DIR``).
+
+    Example::
+
+        def test_env(host, app_dir):
+            assert host.file(f"{app_dir}/.env").mode == 0o600
+    """
+    return _env_path("APP_DIR")
+
+
+@pytest.fixture
+def backup_dir() -> str:
+    """Where the host keeps the database dumps (``BACKUP_DIR``).
+
+    Example::
+
+        def test_dump(host, backup_dir):
+            assert host.find(backup_dir, "*.sql.gz")
+    """
+    return _env_path("BACKUP_DIR")
+
+
+@pytest.fixture
+def merged_prs(release: Release, evidence: Evidence) -> dict[int, str]:
+    """Pull requests merged into the release (number → commit, in merge order).
+
+    Example::
+
+        def test_pr_14(merged_prs):
+            assert 14 in merged_prs
+    """
+    merged = release.merged_prs()
+    evidence.add("release", release.describe())
+    evidence.add("merged_prs", [f"#{n} {c[:12]}" for n, c in merged.items()])
+    return merged
+
+
+@pytest.fixture
+def newest_dump(host: Host, backup_dir: str, evidence: Evidence) -> FileState:
+    """The newest ``*.sql.gz`` database dump on the host; fails when there is none.
+
+    Example::
+
+        def test_backup_fresh(newest_dump, thresholds):
+            thresholds.check("backup_age_h", newest_dump.age_s / 3600)
+    """
+    dumps = [d for d in host.find(backup_dir, "*.sql.gz") if d.is_file]
+    assert dumps, f"no database dump (*.sql.gz) in {backup_dir} on host {host.name}"
+    newest = max(dumps, key=lambda d: (d.mtime or dt.datetime.min.replace(tzinfo=dt.UTC)))
+    evidence.add(
+        "newest_dump",
+        {
+            "path": newest.path,
+            "taken_at": newest.mtime.isoformat() if newest.mtime else None,
+            "size_bytes": newest.size,
+        },
+    )
+    return newest
