@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 
 import pytest
 
@@ -19,8 +20,10 @@ from pytest_deployready import (
 )
 from pytest_deployready.host import FileState
 
-#: The merge subjects of the release's pull requests: this PR (integration validation) is #3.
-THIS_PR = 3
+#: The Prometheus job that scrapes the API, as a label matcher.
+API_JOB = 'job="api"'
+#: The shortest history since the deploy worth a verdict (Prometheus scrapes every second).
+MIN_WINDOW_S = 10
 
 
 @pytest.fixture
@@ -95,7 +98,6 @@ def prometheus(metrics: Metrics) -> Metrics:
     return metrics
 
 
-
 def _env_path(name: str) -> str:
     __tracebackhide__ = True
     value = os.environ.get(name, "").strip()
@@ -154,7 +156,7 @@ def newest_dump(host: Host, backup_dir: str, evidence: Evidence) -> FileState:
     """
     dumps = [d for d in host.find(backup_dir, "*.sql.gz") if d.is_file]
     assert dumps, f"no database dump (*.sql.gz) in {backup_dir} on host {host.name}"
-    newest = max(dumps, key=lambda d: (d.mtime or dt.datetime.min.replace(tzinfo=dt.UTC)))
+    newest = max(dumps, key=lambda d: d.mtime or dt.datetime.min.replace(tzinfo=dt.UTC))
     evidence.add(
         "newest_dump",
         {
@@ -164,3 +166,40 @@ def newest_dump(host: Host, backup_dir: str, evidence: Evidence) -> FileState:
         },
     )
     return newest
+
+
+@pytest.fixture
+def since_deploy_s(prometheus: Metrics, evidence: Evidence) -> float:
+    """Seconds since the release was deployed, on Prometheus's clock: windows over the
+    deployment's history start here, not before (the release before ran until then).
+
+    ``DEMO_DEPLOYED_AT`` (epoch seconds, exported by the demo stack) when set, else the start
+    of the API process Prometheus scrapes. Example::
+
+        def test_memory(prometheus, since_deploy_s):
+            window = f"{int(min(since_deploy_s, 3600))}s"
+    """
+    raw = os.environ.get("DEMO_DEPLOYED_AT", "").strip()
+    deployed = (
+        float(raw)
+        if raw
+        else prometheus.required_value(f"max(process_start_time_seconds{{{API_JOB}}})")
+    )
+    age = prometheus.required_value("time()") - deployed
+    evidence.add("seconds_since_deploy", round(age, 1))
+    assert age >= MIN_WINDOW_S, (
+        f"only {age:.0f} s since the deploy: too little history to judge (needs {MIN_WINDOW_S} s)"
+    )
+    return age
+
+
+@pytest.fixture
+def window(since_deploy_s: float) -> Callable[[float], str]:
+    """A PromQL range over the history since the deploy, at most ``longest_s`` seconds.
+
+    Example::
+
+        def test_cpu(prometheus, window):
+            prometheus.required_value(f"rate(process_cpu_seconds_total[{window(3600)}])")
+    """
+    return lambda longest_s: f"{int(min(since_deploy_s, longest_s))}s"

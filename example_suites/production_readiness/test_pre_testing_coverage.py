@@ -10,12 +10,16 @@ from pytest_deployready import Api, Evidence
 
 pytestmark = pytest.mark.phase("pre")
 
-_CI = "a CI result on the release branch, not observable on the running system"
+_CI = (
+    "a CI result on the release branch: needs the CI system's API (e.g. GitHub Actions check "
+    "runs) — not a target"
+)
 
 
-@pytest.mark.manual("Release manager", reason="a pull request's state lives on the code host")
-def test_pr_16_merged() -> None:
+def test_pr_16_merged(merged_prs: dict[int, str], evidence: Evidence) -> None:
     """**PR #16** merged (Test infrastructure in place)"""
+    assert 16 in merged_prs, f"PR #16 is not merged into the release (merged: {list(merged_prs)})"
+    evidence.add("merge_commit", merged_prs[16][:12])
 
 
 @pytest.mark.manual("CI", reason=_CI)
