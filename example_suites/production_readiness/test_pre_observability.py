@@ -7,21 +7,36 @@ import re
 import pytest
 import yaml
 
-from pytest_deployready import Evidence, Exposition, Metrics, Release
+from pytest_deployready import Evidence, Exposition, Host, Metrics, Release
 
 pytestmark = pytest.mark.phase("pre")
 
 #: The release's alerting rules, and what a rule on server errors selects.
 ALERT_RULES = "config/prometheus/alert_rules.yml"
 SERVER_ERRORS = re.compile(r"status=~?\"5|5\.\.|5xx|errors?_total")
-
-
-@pytest.mark.manual(
-    "DevOps",
-    reason="not provided by the demo stack: the API's log file is not visible to the runner",
+#: The API's log on the host; a structured record (a logging line or a JSON object), and a line
+#: that cannot be one (does not start with a date or "{").
+APP_LOG = "logs/app.log"
+RECORD = (
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9:,.]+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) "
+    r"[A-Za-z0-9_.]+: |\{.*\}$)"
 )
-def test_structured_logging() -> None:
+NOT_A_RECORD = r"^([^0-9{]|$)"
+
+
+def test_structured_logging(host: Host, app_dir: str, evidence: Evidence) -> None:
     """Structured logging configured (structlog)"""
+    # Every line of the API's log on the host is a record a log shipper can parse (timestamp,
+    # level, logger: message): no print output or bare tracebacks. The demo logs with Python
+    # logging's fixed format; structlog's JSON would be read the same way.
+    log = f"{app_dir}/{APP_LOG}"
+    state = host.file(log)
+    evidence.add("log", {"path": log, "size_bytes": state.size})
+    assert state.exists and state.size, f"no application log at {log} on host {host.name}"
+    assert host.file_contains(log, RECORD), f"{log} has no structured record"
+    assert not host.file_contains(log, NOT_A_RECORD), (
+        f"{log} has lines that are not records (free text, tracebacks or blank lines)"
+    )
 
 
 def test_prometheus_metrics_instrumented(exposition: Exposition, evidence: Evidence) -> None:
