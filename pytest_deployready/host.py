@@ -361,45 +361,45 @@ class Host:
             )
         return self._output(command)
 
-    def find(self, directory: str, pattern: str = "*") -> list[FileState]:
-        """Entries of a directory (not its subdirectories) whose name matches a shell pattern,
-        sorted by name; ``[]`` when the directory does not exist. Needs GNU find.
+    def files(self, directory: str, pattern: str = "*") -> list[FileState]:
+        """Entries of ``directory`` (not recursive) whose name matches the shell ``pattern``,
+        sorted by name: the dumps of a backup directory, to check the newest and the oldest.
+
+        A directory that does not exist or cannot be read raises; an empty one gives ``[]``.
 
         Example::
 
-            dumps = host.find("/var/backups/app", "app-*.sql.gz")
-            newest = max(dumps, key=lambda f: f.mtime)  # .age_s, .size
+            dumps = host.files("/var/backups/app", "app-*.sql.gz")
+            newest = max(dumps, key=lambda f: f.mtime)
         """
-        where = shlex.quote(directory)
         result = self._output(
-            f'echo "now=$(date +%s)"; if [ -d {where} ]; then find {where} -mindepth 1 '
-            f"-maxdepth 1 -name {shlex.quote(pattern)} -printf '%y|%m|%u|%g|%s|%T@|%p\\n'; fi"
+            f"cd -- {shlex.quote(directory)} && find . -mindepth 1 -maxdepth 1 -name "
+            f"{shlex.quote(pattern)} -exec stat -c '%F|%a|%U|%G|%s|%Y|%n' -- {{}} + ; "
+            'echo "now=$(date +%s)"'
         )
-        lines = result.stdout.splitlines()
-        if not result.ok:
-            raise DeployReadyError(
-                f"host {self.name}: cannot list {directory}: {result.stderr.strip()}"
-            )
+        lines = result.stdout.strip().splitlines()
         now_line = next((ln for ln in lines if ln.startswith("now=")), "now=")
         checked = _epoch(now_line[4:]) or dt.datetime.now(dt.UTC)
+        if not result.ok or result.stderr.strip():
+            why = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise DeployReadyError(f"host {self.name}: cannot list {directory}: {why}")
         found = []
         for line in lines:
-            fields = line.split("|", 6)
-            if line.startswith("now=") or len(fields) != 7:
+            if line.startswith("now="):
                 continue
-            kind, mode, user, group, size, mtime, path = fields
+            kind, mode, user, group, size, mtime, name = line.split("|", 6)
             found.append(
                 FileState(
-                    path,
+                    f"{directory.rstrip('/')}/{name.removeprefix('./')}",
                     exists=True,
-                    is_file=kind == "f",
-                    is_directory=kind == "d",
-                    is_symlink=kind == "l",
+                    is_file=kind.startswith("regular"),
+                    is_directory=kind == "directory",
+                    is_symlink=kind == "symbolic link",
                     mode=int(mode, 8),
                     user=user,
                     group=group,
                     size=int(size),
-                    mtime=_epoch(mtime.split(".")[0]),
+                    mtime=_epoch(mtime),
                     checked_at=checked,
                 )
             )

@@ -218,37 +218,23 @@ class Release:
         return pending
 
     def read_text(self, path: str, *, ref: str | None = None) -> str | None:
-        """The text of a file as committed in HEAD (or in ``ref``, e.g. the previous release's
-        tag), or None when that commit has no such file (or ``ref`` names no commit).
-
-        Uncommitted edits do not count (they are not the release). Undecodable bytes are
-        replaced.
+        """The content of ``path`` (relative to the checkout) as committed in HEAD, or None when
+        the release has no such file (or it is a directory). Uncommitted edits do not count:
+        they are not the release. ``ref`` reads it as another commit has it (the previous
+        release's tag); None when ``ref`` names no commit.
 
         Example: ``assert "## Rollback" in (release.read_text("OPERATIONS_RUNBOOK.md") or "")``
         """
+        clean = str(PurePosixPath(path))
+        if not clean or clean.startswith(("-", "/")) or ".." in PurePosixPath(clean).parts:
+            raise ValueError(f"release.read_text: {path!r} is not a path inside the checkout")
         commit = self.commit if ref is None else self.resolve(ref)
-        if commit is None or not path or path.startswith("-") or ".." in PurePosixPath(path).parts:
+        if commit is None:
             return None
-        out = self._git("cat-file", "-e", f"{commit}:{path}", check=False)
-        if out.returncode != 0:
-            return None
-        try:
-            blob = subprocess.run(
-                ["git", "cat-file", "blob", f"{commit}:{path}"],
-                cwd=self.root,
-                capture_output=True,
-                timeout=self.timeout_s,
-                check=False,
-                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            raise GitError(
-                f"release: reading {path} timed out after {self.timeout_s:g} s"
-            ) from None
-        if blob.returncode != 0:
-            return None
-        return blob.stdout.decode("utf-8", errors="replace")
+        out = self._git("cat-file", "-t", f"{commit}:{clean}", check=False)
+        if out.returncode != 0 or out.stdout.strip() != "blob":
+            return None  # not in the release, or a directory
+        return self._git("cat-file", "blob", f"{commit}:{clean}").stdout
 
     def grep(self, pattern: str, *, ignore_case: bool = False) -> list[tuple[str, int, str]]:
         """Lines of the files committed in HEAD that match an extended regular expression.

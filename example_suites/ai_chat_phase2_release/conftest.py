@@ -227,7 +227,7 @@ def newest_dump(host: Host, evidence: Evidence) -> FileState:
             thresholds.check("backup_age_h", newest_dump.age_s / 3600)
     """
     backup_dir = env_path("BACKUP_DIR")
-    dumps = [d for d in host.find(backup_dir, "*.sql.gz") if d.is_file]
+    dumps = [d for d in host.files(backup_dir, "*.sql.gz") if d.is_file]
     assert dumps, f"no database dump (*.sql.gz) in {backup_dir} on host {host.name}"
     newest = max(dumps, key=lambda d: d.mtime or dt.datetime.min.replace(tzinfo=dt.UTC))
     evidence.add(

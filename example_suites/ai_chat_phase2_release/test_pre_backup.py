@@ -35,7 +35,7 @@ def test_git_tag_current_production(release: Release, evidence: Evidence) -> Non
 @pytest.mark.severity("critical")
 def test_backend_code_backed_up(host: Host, app_dir: str, evidence: Evidence) -> None:
     """Backup current backend code: `cp -r apps/backend apps/backend.backup.$(date +%Y%m%d)`"""
-    copies = [f for f in host.find(app_dir, "backend.backup.*") if f.is_directory]
+    copies = [f for f in host.files(app_dir, "backend.backup.*") if f.is_directory]
     evidence.add("copies", [f.path for f in copies])
     dated = [f for f in copies if BACKUP_DATE.fullmatch(f.path.rsplit(".", 1)[-1])]
     assert dated, f"no backend.backup.YYYYMMDD directory in {app_dir} on host {host.name}"

@@ -125,7 +125,7 @@ def backup_dir() -> str:
     Example::
 
         def test_dump(host, backup_dir):
-            assert host.find(backup_dir, "*.sql.gz")
+            assert host.files(backup_dir, "*.sql.gz")
     """
     return _env_path("BACKUP_DIR")
 
@@ -154,7 +154,7 @@ def newest_dump(host: Host, backup_dir: str, evidence: Evidence) -> FileState:
         def test_backup_fresh(newest_dump, thresholds):
             thresholds.check("backup_age_h", newest_dump.age_s / 3600)
     """
-    dumps = [d for d in host.find(backup_dir, "*.sql.gz") if d.is_file]
+    dumps = [d for d in host.files(backup_dir, "*.sql.gz") if d.is_file]
     assert dumps, f"no database dump (*.sql.gz) in {backup_dir} on host {host.name}"
     newest = max(dumps, key=lambda d: d.mtime or dt.datetime.min.replace(tzinfo=dt.UTC))
     evidence.add(
