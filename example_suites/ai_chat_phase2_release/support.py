@@ -188,11 +188,19 @@ def env_path(name: str) -> str:
 
 
 def memory_growth_mb_per_h(prometheus: Metrics, span: str, evidence: Evidence) -> float:
-    """The trend (least squares) of the API's resident memory over ``span``, in MB per hour."""
+    """How much the API's resident memory grows per hour over ``span`` (``"600s"``), in MB.
+
+    The trend (least squares, ``deriv``) times the window, per hour of it: over an hour or
+    more, the hourly rate; over less (right after a deploy), the growth so far — a few seconds
+    of history are not extrapolated to an hour, but growing the hour's budget already fails.
+    """
     __tracebackhide__ = True
+    seconds = int(span.rstrip("s"))
     evidence.add("window", span)
     evidence.add("rss_mb", round(prometheus.required_value(f"max({RSS})") / 1e6, 1))
-    return prometheus.required_value(f"max(deriv({RSS}[{span}]))") * 3600 / 1e6
+    per_s = prometheus.required_value(f"max(deriv({RSS}[{span}]))")
+    evidence.add("trend_mb_per_h", round(per_s * 3600 / 1e6, 1))
+    return per_s * seconds / max(seconds, HOUR_S) * HOUR_S / 1e6
 
 
 def uptime_ratio(prometheus: Metrics, span: str, evidence: Evidence) -> float:

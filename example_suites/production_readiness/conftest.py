@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Callable
 
 import pytest
@@ -24,6 +25,8 @@ from pytest_deployready.host import FileState
 API_JOB = 'job="api"'
 #: The shortest history since the deploy worth a verdict (Prometheus scrapes every second).
 MIN_WINDOW_S = 10
+HOUR_S = 3600
+RSS = f"process_resident_memory_bytes{{{API_JOB}}}"
 
 
 @pytest.fixture
@@ -170,7 +173,8 @@ def newest_dump(host: Host, backup_dir: str, evidence: Evidence) -> FileState:
 
 @pytest.fixture
 def since_deploy_s(prometheus: Metrics, evidence: Evidence) -> float:
-    """Seconds since the release was deployed, on Prometheus's clock: windows over the
+    """Seconds since the release was deployed, on Prometheus's clock (at least
+    ``MIN_WINDOW_S``: right after the deploy it waits for that much history): windows over the
     deployment's history start here, not before (the release before ran until then).
 
     ``DEMO_DEPLOYED_AT`` (epoch seconds, exported by the demo stack) when set, else the start
@@ -186,10 +190,11 @@ def since_deploy_s(prometheus: Metrics, evidence: Evidence) -> float:
         else prometheus.required_value(f"max(process_start_time_seconds{{{API_JOB}}})")
     )
     age = prometheus.required_value("time()") - deployed
+    if 0 <= age < MIN_WINDOW_S:  # right after the deploy: wait for a few scrapes (bounded)
+        time.sleep(MIN_WINDOW_S - age + 0.5)
+        age = prometheus.required_value("time()") - deployed
     evidence.add("seconds_since_deploy", round(age, 1))
-    assert age >= MIN_WINDOW_S, (
-        f"only {age:.0f} s since the deploy: too little history to judge (needs {MIN_WINDOW_S} s)"
-    )
+    assert age >= MIN_WINDOW_S, f"the deploy is {age:.0f} s old on Prometheus's clock"
     return age
 
 
@@ -203,3 +208,30 @@ def window(since_deploy_s: float) -> Callable[[float], str]:
             prometheus.required_value(f"rate(process_cpu_seconds_total[{window(3600)}])")
     """
     return lambda longest_s: f"{int(min(since_deploy_s, longest_s))}s"
+
+
+@pytest.fixture
+def memory_growth(
+    prometheus: Metrics, window: Callable[[float], str], evidence: Evidence
+) -> Callable[[float], float]:
+    """How much the API's resident memory grows per hour since the deploy (up to
+    ``longest_s``), in MB: the trend (least squares, ``deriv``) times the window, per hour of
+    it. Over an hour or more that is the hourly rate; over less (right after a deploy), the
+    growth so far — seconds of history are not extrapolated to an hour.
+
+    Example::
+
+        def test_leak(memory_growth, thresholds):
+            thresholds.check("memory_growth_mb_per_h", memory_growth(24 * 3600))
+    """
+
+    def growth(longest_s: float) -> float:
+        span = window(longest_s)
+        seconds = int(span.rstrip("s"))
+        evidence.add("window", span)
+        evidence.add("rss_mb", round(prometheus.required_value(f"max({RSS})") / 1e6, 1))
+        per_s = prometheus.required_value(f"max(deriv({RSS}[{span}]))")
+        evidence.add("trend_mb_per_h", round(per_s * 3600 / 1e6, 1))
+        return per_s * seconds / max(seconds, HOUR_S) * HOUR_S / 1e6
+
+    return growth

@@ -7,13 +7,12 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready import Api, Evidence, Exposition, Metrics, Thresholds, eventually
+from pytest_deployready import Api, Evidence, Exposition, Thresholds, eventually
 
 pytestmark = pytest.mark.phase("post")
 
 #: The first 24 hours after the deploy (less when the deploy is more recent).
 FIRST_DAY_S = 24 * 3600
-RSS = 'process_resident_memory_bytes{job="api"}'
 
 
 def test_user_authentication_metrics_normal(exposition: Exposition, evidence: Evidence) -> None:
@@ -50,18 +49,10 @@ def test_background_jobs_processing(api: Api, evidence: Evidence) -> None:
     assert first["workers"] > 0 and first["queues"] > 0, f"no workers or queues: {first}"
 
 
-def test_no_memory_leaks(
-    prometheus: Metrics,
-    window: Callable[[float], str],
-    thresholds: Thresholds,
-    evidence: Evidence,
-) -> None:
+def test_no_memory_leaks(memory_growth: Callable[[float], float], thresholds: Thresholds) -> None:
     """No memory leaks detected"""
-    # The trend of the API's resident memory over the day since the deploy, per hour.
-    span = window(FIRST_DAY_S)
-    evidence.add("window", span)
-    growth = prometheus.required_value(f"max(deriv({RSS}[{span}]))") * 3600 / 1e6
-    thresholds.check("memory_growth_mb_per_h", growth)
+    # The API's resident memory over the day since the deploy: its growth per hour.
+    thresholds.check("memory_growth_mb_per_h", memory_growth(FIRST_DAY_S))
 
 
 @pytest.mark.manual(

@@ -12,7 +12,6 @@ pytestmark = pytest.mark.phase("post")
 
 #: The first hour after the deploy (less when the deploy is more recent).
 FIRST_HOUR_S = 3600
-RSS = 'process_resident_memory_bytes{job="api"}'
 CPU = 'process_cpu_seconds_total{job="api"}'
 
 
@@ -37,18 +36,11 @@ def test_api_response_times_within_sla(
 
 
 def test_memory_usage_stable(
-    prometheus: Metrics,
-    window: Callable[[float], str],
-    thresholds: Thresholds,
-    evidence: Evidence,
+    memory_growth: Callable[[float], float], thresholds: Thresholds
 ) -> None:
     """Memory usage stable"""
-    # The API's resident memory since the deploy: its trend (least squares), per hour.
-    span = window(FIRST_HOUR_S)
-    evidence.add("window", span)
-    evidence.add("rss_mb", round(prometheus.required_value(f"max({RSS})") / 1e6, 1))
-    growth = prometheus.required_value(f"max(deriv({RSS}[{span}]))") * 3600 / 1e6
-    thresholds.check("memory_growth_mb_per_h", growth)
+    # The API's resident memory since the deploy: its growth per hour (least squares trend).
+    thresholds.check("memory_growth_mb_per_h", memory_growth(FIRST_HOUR_S))
 
 
 def test_cpu_usage_normal(
