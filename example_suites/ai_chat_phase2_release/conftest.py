@@ -30,6 +30,7 @@ from .support import (
     API_JOB,
     BOOKING_PATH,
     CHAT_PATH,
+    DEPLOY_MARGIN_S,
     JOURNEYS,
     MIN_WINDOW_S,
     SAMPLE_CONCURRENCY,
@@ -187,24 +188,27 @@ def since_deploy_s(prometheus: Metrics, evidence: Evidence) -> float:
         else prometheus.required_value(f"max(process_start_time_seconds{{{API_JOB}}})")
     )
     age = prometheus.required_value("time()") - deployed
-    if 0 <= age < MIN_WINDOW_S:  # right after the deploy: wait for a few scrapes (bounded)
-        time.sleep(MIN_WINDOW_S - age + 0.5)
+    wanted = MIN_WINDOW_S + DEPLOY_MARGIN_S
+    if 0 <= age < wanted:  # right after the deploy: wait for a few scrapes (bounded)
+        time.sleep(wanted - age + 0.5)
         age = prometheus.required_value("time()") - deployed
     evidence.add("seconds_since_deploy", round(age, 1))
-    assert age >= MIN_WINDOW_S, f"the deploy is {age:.0f} s old on Prometheus's clock"
+    assert age >= wanted, f"the deploy is {age:.0f} s old on Prometheus's clock"
     return age
 
 
 @pytest.fixture
 def window(since_deploy_s: float) -> Callable[[float], str]:
-    """A PromQL range over the history since the deploy, at most ``longest_s`` seconds.
+    """A PromQL range over the history since the deploy, at most ``longest_s`` seconds; it
+    starts ``DEPLOY_MARGIN_S`` after the deploy's timestamp (whole seconds: the scrapes of the
+    restart just before it stay out).
 
     Example::
 
         def test_cpu(prometheus, window):
             prometheus.required_value(f"rate(process_cpu_seconds_total[{window(3600)}])")
     """
-    return lambda longest_s: f"{int(min(since_deploy_s, longest_s))}s"
+    return lambda longest_s: f"{int(min(since_deploy_s - DEPLOY_MARGIN_S, longest_s))}s"
 
 
 @pytest.fixture

@@ -36,6 +36,9 @@ RSS = f"process_resident_memory_bytes{{{API_JOB}}}"
 CPU = f"process_cpu_seconds_total{{{API_JOB}}}"
 #: The shortest history since the deploy worth a verdict (Prometheus scrapes every second).
 MIN_WINDOW_S = 10
+#: Windows start this long after the deploy's timestamp (whole seconds, taken when the new API
+#: answered): a scrape of the restart just before it must not count.
+DEPLOY_MARGIN_S = 2
 #: The seed's horizons: first hour, first two hours, 48 hours after the deploy.
 HOUR_S = 3600
 VALIDATION_S = 48 * HOUR_S
