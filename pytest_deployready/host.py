@@ -357,6 +357,50 @@ class Host:
             )
         return self._output(command)
 
+    def files(self, directory: str, pattern: str = "*") -> list[FileState]:
+        """Entries of ``directory`` (not recursive) whose name matches the shell ``pattern``,
+        sorted by name: the dumps of a backup directory, to check the newest and the oldest.
+
+        A directory that does not exist or cannot be read raises; an empty one gives ``[]``.
+
+        Example::
+
+            dumps = host.files("/var/backups/app", "app-*.sql.gz")
+            newest = max(dumps, key=lambda f: f.mtime)
+        """
+        result = self._output(
+            f"cd -- {shlex.quote(directory)} && find . -mindepth 1 -maxdepth 1 -name "
+            f"{shlex.quote(pattern)} -exec stat -c '%F|%a|%U|%G|%s|%Y|%n' -- {{}} + ; "
+            'echo "now=$(date +%s)"'
+        )
+        lines = result.stdout.strip().splitlines()
+        now_line = next((ln for ln in lines if ln.startswith("now=")), "now=")
+        checked = _epoch(now_line[4:]) or dt.datetime.now(dt.UTC)
+        if not result.ok or result.stderr.strip():
+            why = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise DeployReadyError(f"host {self.name}: cannot list {directory}: {why}")
+        found = []
+        for line in lines:
+            if line.startswith("now="):
+                continue
+            kind, mode, user, group, size, mtime, name = line.split("|", 6)
+            found.append(
+                FileState(
+                    f"{directory.rstrip('/')}/{name.removeprefix('./')}",
+                    exists=True,
+                    is_file=kind.startswith("regular"),
+                    is_directory=kind == "directory",
+                    is_symlink=kind == "symbolic link",
+                    mode=int(mode, 8),
+                    user=user,
+                    group=group,
+                    size=int(size),
+                    mtime=_epoch(mtime),
+                    checked_at=checked,
+                )
+            )
+        return sorted(found, key=lambda f: f.path)
+
 
 def _epoch(text: str) -> dt.datetime | None:
     try:

@@ -33,6 +33,10 @@ from pytest_deployready.errors import DeployReadyError, TargetNotConfigured
 __all__ = ["GitError", "MigrationError", "Release", "flyway_version", "leading_version"]
 
 _REF = re.compile(r"^[A-Za-z0-9._/@^~{}+-]+$")
+#: A pull request's merge: GitHub's and Gitea's subject ("Merge pull request #14 from team/x"),
+#: a squash merge's subject ("Fix types (#14)"), GitLab's body line ("See merge request g/app!14").
+_PR_SUBJECT = re.compile(r"^Merge pull request #(?P<merge>\d+)\b|\(#(?P<squash>\d+)\)$")
+_MR_BODY = re.compile(r"^See merge request \S*!(?P<mr>\d+)$")
 
 
 class GitError(DeployReadyError):
@@ -245,3 +249,77 @@ class Release:
             if version(stem) not in done and stem not in done:
                 pending.append(path)
         return pending
+
+    def read_text(self, path: str, *, ref: str | None = None) -> str | None:
+        """The content of ``path`` (relative to the checkout) as committed in HEAD, or None when
+        the release has no such file (or it is a directory). Uncommitted edits do not count:
+        they are not the release. ``ref`` reads it as another commit has it (the previous
+        release's tag); None when ``ref`` names no commit.
+
+        Example: ``assert "## Rollback" in (release.read_text("OPERATIONS_RUNBOOK.md") or "")``
+        """
+        clean = str(PurePosixPath(path))
+        if not clean or clean.startswith(("-", "/")) or ".." in PurePosixPath(clean).parts:
+            raise ValueError(f"release.read_text: {path!r} is not a path inside the checkout")
+        commit = self.commit if ref is None else self.resolve(ref)
+        if commit is None:
+            return None
+        out = self._git("cat-file", "-t", f"{commit}:{clean}", check=False)
+        if out.returncode != 0 or out.stdout.strip() != "blob":
+            return None  # not in the release, or a directory
+        return self._git("cat-file", "blob", f"{commit}:{clean}").stdout
+
+    def grep(self, pattern: str, *, ignore_case: bool = False) -> list[tuple[str, int, str]]:
+        """Lines of the files committed in HEAD that match an extended regular expression.
+
+        Binary files are skipped. Each match is ``(path, line_number, line)``.
+
+        Example: ``assert release.grep(r"^(<<<<<<<|>>>>>>>) ") == []  # no conflict markers``
+        """
+        args = ["grep", "-I", "-n", "-E", "--full-name", "--no-color"]
+        if ignore_case:
+            args.append("-i")
+        out = self._git(*args, "-e", pattern, self.commit, "--", check=False)
+        if out.returncode not in (0, 1):
+            raise GitError(f"release: `git grep` {pattern!r}: {out.stderr.strip()}")
+        found = []
+        prefix = f"{self.commit}:"
+        for line in out.stdout.splitlines():
+            path, _, rest = line.removeprefix(prefix).partition(":")
+            number, _, text = rest.partition(":")
+            if number.isdigit():
+                found.append((path, int(number), text))
+        return found
+
+    def merged_prs(self) -> dict[int, str]:
+        """Pull requests merged into the release's branch: number → commit, in the order they
+        were merged (oldest first). Read from the commits of HEAD's first-parent history (the
+        branch itself, not the commits of the branches merged into it): GitHub's ``Merge pull
+        request #14 from ...``, GitLab's ``See merge request group/app!14`` and squash merges
+        ``Title (#14)``.
+
+        Example: ``assert list(release.merged_prs()) == [14, 15, 17, 16, 3, 10]``
+        """
+        out = self._git(
+            "log", "--first-parent", "--reverse", "--format=%H%x00%s%x00%b%x1e", self.commit
+        )
+        merged: dict[int, str] = {}
+        for entry in out.stdout.split("\x1e"):
+            commit, _, rest = entry.strip().partition("\x00")
+            subject, _, body = rest.partition("\x00")
+            number = _pr_number(subject, body)
+            if number is not None:
+                merged.setdefault(number, commit)
+        return merged
+
+
+def _pr_number(subject: str, body: str) -> int | None:
+    """The pull request a commit merged, from its subject or GitLab's body line, or None."""
+    found = _PR_SUBJECT.search(subject.strip())
+    if found:
+        return int(found.group("merge") or found.group("squash"))
+    for line in body.splitlines():
+        found = _MR_BODY.match(line.strip())
+        if found:
+            return int(found.group("mr"))
+    return None

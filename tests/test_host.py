@@ -12,7 +12,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from pytest_deployready.errors import ReadOnlyViolation, TargetUnreachable
+from pytest_deployready.errors import DeployReadyError, ReadOnlyViolation, TargetUnreachable
 from pytest_deployready.host import Host
 from tests.servers.docker import IMAGE
 from tests.servers.ssh import SshServer
@@ -217,3 +217,22 @@ def test_echo(host, evidence):
         **{n: (pytester.path / n).read_text() for n in ("r.json", "r.html", "j.xml")},
     }
     assert [name for name, text in outputs.items() if canary in text] == []
+
+
+def test_files_lists_a_directory_by_pattern(machine: Host, files: Path) -> None:
+    (files / "app-20261201T000000.sql.gz").write_bytes(b"\x1f\x8b" + b"y" * 100)
+    (files / "backend.backup.20261207").mkdir()
+    (files / "sub").mkdir()
+    (files / "sub" / "app-nested.sql.gz").write_bytes(b"z")  # not a direct entry
+    os.chmod(files / "backup.sql.gz", 0o640)
+    dumps = machine.files(str(files), "*.sql.gz")
+    assert [Path(d.path).name for d in dumps] == ["app-20261201T000000.sql.gz", "backup.sql.gz"]
+    old = dumps[1]
+    assert old.is_file and old.size == 2048 and old.mode == 0o640 and old.user == "root"
+    assert old.age_s is not None and old.age_s > 3 * 86400 - 60
+    assert dumps[0].age_s is not None and dumps[0].age_s < 3600
+    (backup,) = machine.files(str(files), "backend.backup.*")
+    assert backup.is_directory and not backup.is_file
+    assert machine.files(str(files), "nothing-*") == []
+    with pytest.raises(DeployReadyError, match=r"cannot list .*no-such-dir"):
+        machine.files(str(files / "no-such-dir"), "*")

@@ -241,3 +241,59 @@ def test_release_repo_that_is_no_checkout_is_one_line_naming_it(
     assert check["message"] == f"release: targets.release_repo = {target}: {problem}"
     out = result.stdout.str()
     assert "Traceback" not in out and "pytest_deployready/" not in out
+
+
+@pytest.fixture
+def merges(repo: Path) -> Path:
+    """main gains: merge of PR #14 (branch team/types), squash "(#15)", GitLab merge of !17."""
+    for number, how in ((14, "merge"), (15, "squash"), (17, "gitlab")):
+        git(repo, "checkout", "-q", "-b", f"team/pr{number}", "main")
+        (repo / f"pr{number}.txt").write_text(f"{number}\n")
+        git(repo, "add", ".")
+        git(repo, "commit", "-qm", f"work of #{number} (#999)" if how == "merge" else "wip")
+        git(repo, "checkout", "-q", "main")
+        if how == "squash":
+            git(repo, "merge", "-q", "--squash", f"team/pr{number}")
+            git(repo, "commit", "-qm", f"Docs complete (#{number})")
+        else:
+            message = (
+                f"Merge pull request #{number} from team/pr{number}"
+                if how == "merge"
+                else f"Merge branch 'pr{number}' into 'main'\n\nSee merge request team/app!{number}"
+            )
+            git(repo, "merge", "-q", "--no-ff", "-m", message, f"team/pr{number}")
+    return repo
+
+
+def test_merged_prs_in_merge_order_from_each_kind_of_merge(merges: Path) -> None:
+    release = Release(merges)
+    merged = release.merged_prs()
+    assert list(merged) == [14, 15, 17]  # "(#999)" in a branch commit's subject: not a merge
+    assert merged[14] == git(merges, "rev-parse", "HEAD~2")
+    assert all(release.contains(commit) for commit in merged.values())
+    git(merges, "checkout", "-q", "--detach", "HEAD~1")  # the release before !17
+    assert list(Release(merges).merged_prs()) == [14, 15]
+
+
+def test_read_text_and_grep_see_the_committed_release_only(merges: Path) -> None:
+    (merges / "binary.bin").write_bytes(b"\x00\x01password=hunter2\xff")
+    (merges / "conf.ini").write_text("[db]\npassword = changeme\n")
+    git(merges, "add", ".")
+    git(merges, "commit", "-qm", "config")
+    (merges / "conf.ini").write_text("[db]\npassword = uncommitted\n")  # not the release
+    (merges / "new.txt").write_text("password = untracked\n")
+    release = Release(merges)
+    assert release.read_text("conf.ini") == "[db]\npassword = changeme\n"
+    assert release.read_text("pr14.txt") == "14\n"
+    assert release.read_text("pr14.txt", ref="v1.1.0") is None  # not in the release before
+    assert release.read_text("conf.ini", ref="HEAD~1") is None
+    assert release.read_text("app.py", ref="v1.1.0") == "VERSION = 1\n"
+    assert release.read_text("app.py", ref="no-such-tag") is None
+    assert release.read_text("new.txt") is None and release.read_text("nope/x") is None
+    for bad in ("../etc/passwd", "--help", "/etc/passwd"):
+        with pytest.raises(ValueError, match="not a path inside the checkout"):
+            release.read_text(bad)
+    assert release.grep(r"^password\s*=") == [("conf.ini", 2, "password = changeme")]
+    assert release.grep(r"^PASSWORD", ignore_case=True) == [("conf.ini", 2, "password = changeme")]
+    assert release.grep(r"^(<<<<<<<|>>>>>>>) ") == []
+    assert release.grep("hunter2") == []  # binary files are skipped

@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready import Api, Database, Evidence, SampleResult, Thresholds, elapsed_ms
+from pytest_deployready import (
+    Api,
+    Database,
+    Evidence,
+    Metrics,
+    SampleResult,
+    Thresholds,
+    elapsed_ms,
+)
 
 #: The endpoint behind the seed's ``store_message`` (``POST /api/ai/chat`` in the seed).
 CHAT_PATH = "/api/ai/chat/messages"
@@ -22,6 +30,20 @@ SAMPLE_N = 40
 SAMPLE_CONCURRENCY = 4
 #: User journeys measured end to end (store a message, then book).
 JOURNEYS = 5
+#: The Prometheus job that scrapes the API, as a label matcher, and its process metrics.
+API_JOB = 'job="api"'
+RSS = f"process_resident_memory_bytes{{{API_JOB}}}"
+CPU = f"process_cpu_seconds_total{{{API_JOB}}}"
+#: The shortest history since the deploy worth a verdict (Prometheus scrapes every second).
+MIN_WINDOW_S = 10
+#: Windows start this long after the deploy's timestamp (whole seconds, taken when the new API
+#: answered): a scrape of the restart just before it must not count.
+DEPLOY_MARGIN_S = 2
+#: The seed's horizons: first hour, first two hours, 48 hours after the deploy.
+HOUR_S = 3600
+VALIDATION_S = 48 * HOUR_S
+#: The pull request this release merges.
+PR = 3
 #: Log lines that mean something went wrong (the seed's "errors", "import errors", "failures").
 ERROR_PATTERN = r"(?i)\b(error|exception|traceback|fatal|panic|failed)\b"
 
@@ -157,3 +179,38 @@ def mean_query_ms(db: Database, evidence: Evidence) -> float:
     evidence.add("calls", calls)
     evidence.add("mean_ms_per_call", round(mean, 3))
     return mean
+
+
+def env_path(name: str) -> str:
+    """A path the deployment exports (``APP_DIR``, ``BACKUP_DIR``); fails the check when unset."""
+    __tracebackhide__ = True
+    value = os.environ.get(name, "").strip()
+    if not value:
+        pytest.fail(f"environment variable {name} is not set: where is it on the host?")
+    return value
+
+
+def memory_growth_mb_per_h(prometheus: Metrics, span: str, evidence: Evidence) -> float:
+    """How much the API's resident memory grows per hour over ``span`` (``"600s"``), in MB.
+
+    The trend (least squares, ``deriv``) times the window, per hour of it: over an hour or
+    more, the hourly rate; over less (right after a deploy), the growth so far — a few seconds
+    of history are not extrapolated to an hour, but growing the hour's budget already fails.
+    """
+    __tracebackhide__ = True
+    seconds = int(span.rstrip("s"))
+    evidence.add("window", span)
+    evidence.add("rss_mb", round(prometheus.required_value(f"max({RSS})") / 1e6, 1))
+    per_s = prometheus.required_value(f"max(deriv({RSS}[{span}]))")
+    evidence.add("trend_mb_per_h", round(per_s * 3600 / 1e6, 1))
+    return per_s * seconds / max(seconds, HOUR_S) * HOUR_S / 1e6
+
+
+def uptime_ratio(prometheus: Metrics, span: str, evidence: Evidence) -> float:
+    """Share of Prometheus's scrapes of the API that succeeded over ``span`` (``up``)."""
+    __tracebackhide__ = True
+    evidence.add("window", span)
+    evidence.add(
+        "scrapes", prometheus.required_value(f"sum(count_over_time(up{{{API_JOB}}}[{span}]))")
+    )
+    return prometheus.required_value(f"min(avg_over_time(up{{{API_JOB}}}[{span}]))")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from pytest_deployready import (
@@ -10,19 +12,24 @@ from pytest_deployready import (
     Database,
     Evidence,
     Exposition,
+    Metrics,
     SampleResult,
     Thresholds,
     eventually,
 )
 
-from .support import BOOKING_PATH, CHAT_PATH, jobs_status, summary
+from .support import (
+    BOOKING_PATH,
+    CHAT_PATH,
+    HOUR_S,
+    RSS,
+    jobs_status,
+    memory_growth_mb_per_h,
+    summary,
+)
 
 pytestmark = pytest.mark.phase("post")
 
-NO_PROCESS_METRICS = (
-    "not provided by the demo stack: the API exposes no process memory metric "
-    "(process_resident_memory_bytes); read it from the host's monitoring"
-)
 #: How fresh the newest emotion_history entry must be after chat traffic.
 EMOTION_FRESH_S = 15 * 60
 SCHEDULER_TIMEOUT_S = 15
@@ -30,15 +37,34 @@ TASK_FAILURE = r"(?i)(task|job).*(fail|error|exception)|traceback"
 
 
 # seed line 168
-@pytest.mark.manual("DevOps", reason=NO_PROCESS_METRICS)
-def test_memory_usage() -> None:
+def test_memory_usage(
+    prometheus: Metrics,
+    window: Callable[[float], str],
+    thresholds: Thresholds,
+    evidence: Evidence,
+) -> None:
     """**Memory Usage**"""
+    # The API process's resident memory over the first hour since the deploy: how much it grew
+    # from its lowest to its highest (the seed's budget: 500 MB in an hour).
+    span = window(HOUR_S)
+    low = prometheus.required_value(f"max(min_over_time({RSS}[{span}]))")
+    high = prometheus.required_value(f"max(max_over_time({RSS}[{span}]))")
+    evidence.add("window", span)
+    evidence.add("rss_mb", {"lowest": round(low / 1e6, 1), "highest": round(high / 1e6, 1)})
+    thresholds.check("memory_increase_mb", (high - low) / 1e6)
 
 
 # seed line 172
-@pytest.mark.manual("DevOps", reason=NO_PROCESS_METRICS)
-def test_memory_stable() -> None:
+def test_memory_stable(
+    prometheus: Metrics,
+    window: Callable[[float], str],
+    thresholds: Thresholds,
+    evidence: Evidence,
+) -> None:
     """`ps aux | grep python | grep myhibachi` — Should be stable, not increasing rapidly"""
+    # Its trend since the deploy (least squares over every scrape), per hour.
+    growth = memory_growth_mb_per_h(prometheus, window(HOUR_S), evidence)
+    thresholds.check("memory_growth_mb_per_h", growth)
 
 
 # seed line 175

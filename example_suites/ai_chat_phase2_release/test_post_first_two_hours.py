@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from pytest_deployready import Api, Database, Evidence, RedisTarget, SampleResult, Thresholds
+from pytest_deployready import (
+    Api,
+    Database,
+    Evidence,
+    Metrics,
+    RedisTarget,
+    SampleResult,
+    Thresholds,
+)
 
-from .support import check_pool_usage, summary
+from .support import CPU, HOUR_S, check_pool_usage, memory_growth_mb_per_h, summary
 
 pytestmark = pytest.mark.phase("post")
 
 SUPPORT = "complaints and tickets arrive at the support desk, not at a deployment target"
-NO_HOST_METRICS = (
-    "not provided by the demo stack: no process memory/CPU metric is exposed; "
-    "read it from the host's monitoring"
-)
+#: The first two hours after the deploy.
+TWO_HOURS_S = 2 * HOUR_S
 
 
 # seed line 186
@@ -65,15 +73,30 @@ def test_system_stability(
 
 
 # seed line 192
-@pytest.mark.manual("DevOps", reason=NO_HOST_METRICS)
-def test_no_memory_leaks() -> None:
+def test_no_memory_leaks(
+    prometheus: Metrics,
+    window: Callable[[float], str],
+    thresholds: Thresholds,
+    evidence: Evidence,
+) -> None:
     """No memory leaks"""
+    # The trend of the API's resident memory over the two hours since the deploy, per hour.
+    growth = memory_growth_mb_per_h(prometheus, window(TWO_HOURS_S), evidence)
+    thresholds.check("memory_growth_mb_per_h", growth)
 
 
 # seed line 193
-@pytest.mark.manual("DevOps", reason=NO_HOST_METRICS)
-def test_cpu_usage_normal() -> None:
+def test_cpu_usage_normal(
+    prometheus: Metrics,
+    window: Callable[[float], str],
+    thresholds: Thresholds,
+    evidence: Evidence,
+) -> None:
     """CPU usage normal (<70%)"""
+    # The API process's CPU seconds per second since the deploy (1.0 = one core busy).
+    span = window(TWO_HOURS_S)
+    evidence.add("window", span)
+    thresholds.check("cpu_usage", prometheus.required_value(f"max(rate({CPU}[{span}]))"))
 
 
 # seed line 194

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from pytest_deployready import Api, Database, Evidence, SampleResult, Thresholds
+from pytest_deployready import Api, Database, Evidence, Metrics, SampleResult, Thresholds
 
-from .support import BOOKING_PATH, Traffic, booking_body, summary, timed_post
+from .support import (
+    BOOKING_PATH,
+    HOUR_S,
+    Traffic,
+    booking_body,
+    memory_growth_mb_per_h,
+    summary,
+    timed_post,
+)
 
 # Checked during post-deployment monitoring: a failure here means ROLLBACK.
 pytestmark = [pytest.mark.phase("post"), pytest.mark.severity("critical")]
@@ -54,15 +64,16 @@ def test_no_database_connection_failures(api: Api, db: Database, evidence: Evide
 
 # seed line 288
 @pytest.mark.rollback_trigger("memory growing > 500 MB/hour")
-@pytest.mark.manual(
-    "On-Call",
-    reason=(
-        "not provided by the demo stack: memory growth per hour needs the host's memory "
-        "history; the API exposes no process memory metric"
-    ),
-)
-def test_no_memory_leak_detected() -> None:
+def test_no_memory_leak_detected(
+    prometheus: Metrics,
+    window: Callable[[float], str],
+    thresholds: Thresholds,
+    evidence: Evidence,
+) -> None:
     """Memory leak detected (memory growing >500MB/hour)"""
+    # The trend of the API's resident memory since the deploy (up to the first hour), per hour.
+    growth = memory_growth_mb_per_h(prometheus, window(HOUR_S), evidence)
+    thresholds.check("memory_growth_mb_per_h", growth)
 
 
 # seed line 289

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+
+from pytest_deployready import Evidence, Metrics, Thresholds
+
+from .support import VALIDATION_S, uptime_ratio
 
 pytestmark = pytest.mark.phase("post")
 
@@ -28,9 +34,12 @@ def test_user_satisfaction_success() -> None:
 
 
 # seed line 370
-@pytest.mark.manual(
-    "DevOps",
-    reason="not provided by the demo stack: 48-hour uptime comes from an external uptime monitor",
-)
-def test_system_uptime_success() -> None:
+def test_system_uptime_success(
+    prometheus: Metrics,
+    window: Callable[[float], str],
+    thresholds: Thresholds,
+    evidence: Evidence,
+) -> None:
     """System uptime >99.9%"""
+    # Share of Prometheus's scrapes of the API that succeeded over the 48 hours since the deploy.
+    thresholds.check("uptime", uptime_ratio(prometheus, window(VALIDATION_S), evidence))

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from pytest_deployready import Api, Database, Evidence, Thresholds
+from pytest_deployready import Api, Database, Evidence, Metrics, Thresholds
 
-from .support import Traffic, background_success_rate, check_pool_usage
+from .support import (
+    VALIDATION_S,
+    Traffic,
+    background_success_rate,
+    check_pool_usage,
+    memory_growth_mb_per_h,
+)
 
 pytestmark = pytest.mark.phase("post")
 
@@ -20,15 +28,16 @@ def test_error_rate_success(traffic: Traffic, thresholds: Thresholds, evidence: 
 
 
 # seed line 362
-@pytest.mark.manual(
-    "DevOps",
-    reason=(
-        "not provided by the demo stack: no process memory metric is exposed; "
-        "read 48 hours of memory from the host's monitoring"
-    ),
-)
-def test_no_memory_leaks_success() -> None:
+def test_no_memory_leaks_success(
+    prometheus: Metrics,
+    window: Callable[[float], str],
+    thresholds: Thresholds,
+    evidence: Evidence,
+) -> None:
     """No memory leaks"""
+    # The trend of the API's resident memory over the 48 hours since the deploy, per hour.
+    growth = memory_growth_mb_per_h(prometheus, window(VALIDATION_S), evidence)
+    thresholds.check("memory_growth_mb_per_h", growth)
 
 
 # seed line 363

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_deployready import Database, Evidence, Exposition, Thresholds
+from pytest_deployready.host import FileState
 
 from .support import env_int
 
@@ -67,12 +68,30 @@ def test_index_count_expected(db: Database, thresholds: Thresholds, evidence: Ev
 
 # seed line 29
 @pytest.mark.severity("critical")
-@pytest.mark.manual(
-    "Database Admin",
-    reason="backups are taken in Supabase/on the host; the read-only session cannot see them",
-)
-def test_database_backup_completed() -> None:
+def test_database_backup_completed(
+    db: Database, newest_dump: FileState, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """Database backup completed (timestamp: _________)"""
+    # The newest dump on the host (its timestamp fills the blank) is recent and not empty,
+    # and PostgreSQL's WAL archiving works (pg_stat_archiver).
+    assert newest_dump.age_s is not None and newest_dump.size is not None
+    thresholds.check("backup_age_h", newest_dump.age_s / 3600)
+    thresholds.check("backup_size_bytes", newest_dump.size)
+    archiver = db.archiver()
+    evidence.add(
+        "wal_archiving",
+        {
+            "archive_mode": archiver.mode,
+            "archived": archiver.archived_count,
+            "failed": archiver.failed_count,
+            "last_archived_wal": archiver.last_archived_wal,
+        },
+    )
+    assert archiver.enabled, "archive_mode is off: no point-in-time recovery"
+    assert archiver.archived_count > 0, "PostgreSQL has not archived any WAL segment"
+    assert not archiver.failing, (
+        f"WAL archiving fails: {archiver.last_failed_wal} at {archiver.last_failed_at}"
+    )
 
 
 # seed line 30

@@ -9,8 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from packaging.requirements import Requirement
 
-from pytest_deployready import Evidence
+from pytest_deployready import Evidence, Release
 
 pytestmark = pytest.mark.phase("pre")
 
@@ -31,11 +32,32 @@ SUBPROCESS_TIMEOUT_S = 60
 
 
 # seed line 49
-@pytest.mark.manual(
-    "DevOps", reason="`pip install -r requirements.txt` is an action on the VPS, not a state"
-)
-def test_python_dependencies_updated() -> None:
+def test_python_dependencies_updated(release: Release, evidence: Evidence) -> None:
     """Python dependencies updated: `pip install -r requirements.txt`"""
+    # What `pip install -r` leaves behind: every requirement of the release's
+    # requirements.txt is installed in the application's environment, in a version it allows.
+    text = release.read_text("requirements.txt")
+    assert text is not None, "the release has no requirements.txt"
+    wanted = [
+        Requirement(line.split("#", 1)[0].strip())
+        for line in text.splitlines()
+        if line.split("#", 1)[0].strip() and not line.lstrip().startswith("-")
+    ]
+    assert wanted, "requirements.txt lists no package"
+    installed: dict[str, str | None] = {}
+    for req in wanted:
+        try:
+            installed[req.name] = importlib.metadata.version(req.name)
+        except importlib.metadata.PackageNotFoundError:
+            installed[req.name] = None
+    evidence.add("installed", installed)
+    wrong = {
+        str(req): installed[req.name]
+        for req in wanted
+        if installed[req.name] is None
+        or not req.specifier.contains(str(installed[req.name]), prereleases=True)
+    }
+    assert wrong == {}, f"installed versions that requirements.txt does not allow: {wrong}"
 
 
 # seed line 50

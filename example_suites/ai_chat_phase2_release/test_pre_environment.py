@@ -7,12 +7,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_deployready import Evidence, RedisTarget
+from pytest_deployready import Evidence, Host, RedisTarget
 from pytest_deployready.redact import url_host
 
 from .support import env_present
 
 pytestmark = pytest.mark.phase("pre")
+
+#: The copy of .env taken before the deploy (the seed's `.env.backup.$(date +%Y%m%d)`).
+ENV_BACKUP = ".env.backup"
 
 #: The variables the seed lists, plus JWT_SECRET: the chat and booking endpoints are
 #: authenticated, and without it the API signs tokens with an insecure development key.
@@ -35,9 +38,23 @@ def _require(name: str, evidence: Evidence) -> str:
 
 
 # seed line 34
-@pytest.mark.manual("DevOps", reason="the .env file and its backup live on the VPS")
-def test_env_file_backed_up() -> None:
+def test_env_file_backed_up(host: Host, app_dir: str, evidence: Evidence) -> None:
     """`.env` file backed up"""
+    # The backup is on the host, as private as .env itself (mode 0600, same owner), not empty.
+    env = host.file(f"{app_dir}/.env")
+    backup = host.file(f"{app_dir}/{ENV_BACKUP}")
+    evidence.add(
+        "files",
+        {
+            f.path: {"mode": oct(f.mode) if f.mode is not None else None, "user": f.user}
+            for f in (env, backup)
+        },
+    )
+    assert env.exists, f"no .env in {app_dir} on host {host.name}"
+    assert backup.exists and backup.is_file, f"no {ENV_BACKUP} in {app_dir} on host {host.name}"
+    assert backup.mode == 0o600, f"{backup.path} has mode {backup.mode:o}: readable by others"
+    assert backup.user == env.user, f"{backup.path} belongs to {backup.user}, .env to {env.user}"
+    assert backup.size, f"{backup.path} is empty"
 
 
 # seed line 35

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 import pytest
 
-from pytest_deployready import Database, Evidence
+from pytest_deployready import Database, Evidence, Host, Thresholds
+from pytest_deployready.host import FileState
 
 pytestmark = pytest.mark.phase("deploy")
 
@@ -26,11 +29,19 @@ SCHEMA = (
 
 
 @pytest.mark.severity("critical")
-@pytest.mark.manual(
-    "DBA", reason="pg_dump runs on the database host; the dump file is invisible to the checks"
-)
-def test_database_backed_up_first() -> None:
+def test_database_backed_up_first(
+    host: Host, backup_dir: str, newest_dump: FileState, thresholds: Thresholds
+) -> None:
     """Backup production database first! (pg_dump ... > backup_<timestamp>.sql)"""
+    # The newest dump on the host is recent, not empty, and its run completed (backup.sh
+    # logs "backup ok <file>" only after pg_dump and gzip succeeded).
+    name = PurePosixPath(newest_dump.path).name
+    assert host.file_contains(
+        f"{backup_dir}/backup.log", "backup ok .*" + name.replace(".", "\\.")
+    ), f'backup.log has no "backup ok" line for {name}: the dump may be incomplete'
+    assert newest_dump.age_s is not None and newest_dump.size is not None
+    thresholds.check("backup_age_h", newest_dump.age_s / 3600)
+    thresholds.check("backup_size_bytes", newest_dump.size)
 
 
 @pytest.mark.severity("critical")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from pytest_deployready import Api, Database, Evidence, Thresholds
+from pytest_deployready import Api, Database, Evidence, Metrics, Thresholds
 
 pytestmark = pytest.mark.phase("post")
 
-_WINDOW = "needs an hour of history from a monitoring system; not provided by the demo stack"
+#: The first hour after the deploy (less when the deploy is more recent).
+FIRST_HOUR_S = 3600
+CPU = 'process_cpu_seconds_total{job="api"}'
 
 
 def test_no_error_spikes(traffic: dict[str, float], evidence: Evidence) -> None:
@@ -31,14 +35,25 @@ def test_api_response_times_within_sla(
     thresholds.check("api_p95_ms", max(p95.values()))
 
 
-@pytest.mark.manual("On-call engineer", reason=_WINDOW)
-def test_memory_usage_stable() -> None:
+def test_memory_usage_stable(
+    memory_growth: Callable[[float], float], thresholds: Thresholds
+) -> None:
     """Memory usage stable"""
+    # The API's resident memory since the deploy: its growth per hour (least squares trend).
+    thresholds.check("memory_growth_mb_per_h", memory_growth(FIRST_HOUR_S))
 
 
-@pytest.mark.manual("On-call engineer", reason=_WINDOW)
-def test_cpu_usage_normal() -> None:
+def test_cpu_usage_normal(
+    prometheus: Metrics,
+    window: Callable[[float], str],
+    thresholds: Thresholds,
+    evidence: Evidence,
+) -> None:
     """CPU usage within normal range"""
+    # The API process's CPU time per second since the deploy (1.0 = one core busy).
+    span = window(FIRST_HOUR_S)
+    evidence.add("window", span)
+    thresholds.check("cpu_usage", prometheus.required_value(f"max(rate({CPU}[{span}]))"))
 
 
 @pytest.mark.severity("critical")

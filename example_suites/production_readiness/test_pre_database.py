@@ -6,9 +6,14 @@ import os
 
 import pytest
 
-from pytest_deployready import Database, Evidence, Exposition
+from pytest_deployready import Database, Evidence, Exposition, Host, Release, Thresholds
+from pytest_deployready.host import FileState
 
 pytestmark = pytest.mark.phase("pre")
+
+#: The release's backup script and the log it appends "backup ok" lines to.
+BACKUP_SCRIPT = "scripts/backup.sh"
+BACKUP_LOG = "backup.log"
 
 #: The release's schema head (the last of migrations 0001..0012).
 EXPECTED_HEAD = "0012_optimization"
@@ -35,9 +40,39 @@ def test_alembic_migrations_applied(db: Database, evidence: Evidence) -> None:
     )
 
 
-@pytest.mark.manual("DBA", reason="backups are taken and stored outside the database's SQL view")
-def test_backup_strategy() -> None:
+def test_backup_strategy(
+    db: Database,
+    release: Release,
+    host: Host,
+    backup_dir: str,
+    newest_dump: FileState,
+    thresholds: Thresholds,
+    evidence: Evidence,
+) -> None:
     """Database backup strategy implemented"""
+    # The strategy is in the release, runs on the host, and PostgreSQL archives its WAL.
+    assert release.read_text(BACKUP_SCRIPT), f"{BACKUP_SCRIPT} is not committed in the release"
+    archiver = db.archiver()
+    evidence.add(
+        "wal_archiving",
+        {
+            "archive_mode": archiver.mode,
+            "archived": archiver.archived_count,
+            "last_archived_wal": archiver.last_archived_wal,
+            "failed": archiver.failed_count,
+        },
+    )
+    assert archiver.enabled, "archive_mode is off: no point-in-time recovery"
+    assert archiver.archived_count > 0, "PostgreSQL has not archived any WAL segment yet"
+    assert not archiver.failing, (
+        f"WAL archiving fails: {archiver.last_failed_wal} at {archiver.last_failed_at}"
+    )
+    assert host.file_contains(f"{backup_dir}/{BACKUP_LOG}", "backup ok"), (
+        f"{backup_dir}/{BACKUP_LOG} records no successful backup"
+    )
+    assert newest_dump.age_s is not None and newest_dump.size is not None
+    thresholds.check("backup_age_h", newest_dump.age_s / 3600)
+    thresholds.check("backup_size_bytes", newest_dump.size)
 
 
 def test_connection_pooling(db: Database, exposition: Exposition, evidence: Evidence) -> None:

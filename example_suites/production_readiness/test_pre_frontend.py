@@ -14,9 +14,10 @@ FRONTEND_ORIGIN = "https://app.example.com"
 _NO_FRONTEND = "not provided by the demo stack: no Next.js front end"
 
 
-@pytest.mark.manual("Release manager", reason="a pull request's state lives on the code host")
-def test_pr_10_merged() -> None:
+def test_pr_10_merged(merged_prs: dict[int, str], evidence: Evidence) -> None:
     """**PR #10** merged (All 5 dashboards complete)"""
+    assert 10 in merged_prs, f"PR #10 is not merged into the release (merged: {list(merged_prs)})"
+    evidence.add("merge_commit", merged_prs[10][:12])
 
 
 @pytest.mark.manual("CI", reason=_NO_FRONTEND)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from pytest_deployready import Api, Compose, Evidence, Exposition, RedisTarget
+from pytest_deployready import Api, Compose, Evidence, Exposition, RedisTarget, Release
 
 pytestmark = pytest.mark.phase("pre")
+
+#: The release's Compose file, and where the postgres image keeps its data.
+COMPOSE_FILE = "docker-compose.yml"
+PG_DATA = "/var/lib/postgresql/data"
 
 
 @pytest.mark.phase("pre", "deploy")
@@ -36,12 +41,38 @@ def test_docker_compose_stack_validated(stack: Compose, evidence: Evidence) -> N
     assert unhealthy == {}, f"services not running and healthy: {unhealthy}"
 
 
-@pytest.mark.manual(
-    "DevOps",
-    reason="not provided by the demo stack: PostgreSQL runs outside the compose stack",
-)
-def test_postgres_persistent_volumes() -> None:
+def test_postgres_persistent_volumes(release: Release, evidence: Evidence) -> None:
     """PostgreSQL persistent volumes configured"""
+    # The release's own Compose file (the demo's PostgreSQL runs outside its Compose stack).
+    text = release.read_text(COMPOSE_FILE)
+    assert text is not None, f"{COMPOSE_FILE} is not committed in {release.describe()}"
+    spec = yaml.safe_load(text) or {}
+    services = spec.get("services") or {}
+    postgres = {n: s for n, s in services.items() if "postgres" in str(s.get("image", ""))}
+    assert postgres, f"{COMPOSE_FILE} has no service running a postgres image"
+    named = set(spec.get("volumes") or {})
+    for name, service in postgres.items():
+        data_dir = (service.get("environment") or {}).get("PGDATA", PG_DATA)
+        mounts = [_mount(m) for m in service.get("volumes") or []]
+        evidence.add(f"{name}_volumes", mounts)
+        sources = [
+            src for src, target in mounts if target == data_dir or data_dir.startswith(target + "/")
+        ]
+        assert sources, f"service {name}: nothing is mounted on its data directory {data_dir}"
+        source = sources[0]
+        persistent = source in named or source.startswith(("/", "./", "../"))
+        assert persistent, (
+            f"service {name}: {data_dir} is on {source!r}, neither a named volume of the file "
+            "nor a host path"
+        )
+
+
+def _mount(entry: object) -> tuple[str, str]:
+    """A Compose volume entry (short ``src:target[:mode]`` or long form) as (source, target)."""
+    if isinstance(entry, dict):
+        return str(entry.get("source", "")), str(entry.get("target", ""))
+    parts = str(entry).split(":")
+    return (parts[0], parts[1]) if len(parts) >= 2 else ("", parts[0])
 
 
 @pytest.mark.severity("critical")
