@@ -361,6 +361,88 @@ class Host:
             )
         return self._output(command)
 
+    def files(self, directory: str, pattern: str = "*") -> list[FileState]:
+        """Entries of ``directory`` (not recursive) whose name matches the shell ``pattern``,
+        sorted by name: the dumps of a backup directory, to check the newest and the oldest.
+
+        A directory that does not exist or cannot be read raises; an empty one gives ``[]``.
+
+        Example::
+
+            dumps = host.files("/var/backups/app", "app-*.sql.gz")
+            newest = max(dumps, key=lambda f: f.mtime)
+        """
+        result = self._output(
+            f"cd -- {shlex.quote(directory)} && find . -mindepth 1 -maxdepth 1 -name "
+            f"{shlex.quote(pattern)} -exec stat -c '%F|%a|%U|%G|%s|%Y|%n' -- {{}} + ; "
+            'echo "now=$(date +%s)"'
+        )
+        lines = result.stdout.strip().splitlines()
+        now_line = next((ln for ln in lines if ln.startswith("now=")), "now=")
+        checked = _epoch(now_line[4:]) or dt.datetime.now(dt.UTC)
+        if not result.ok or result.stderr.strip():
+            why = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise DeployReadyError(f"host {self.name}: cannot list {directory}: {why}")
+        found = []
+        for line in lines:
+            if line.startswith("now="):
+                continue
+            kind, mode, user, group, size, mtime, name = line.split("|", 6)
+            found.append(
+                FileState(
+                    f"{directory.rstrip('/')}/{name.removeprefix('./')}",
+                    exists=True,
+                    is_file=kind.startswith("regular"),
+                    is_directory=kind == "directory",
+                    is_symlink=kind == "symbolic link",
+                    mode=int(mode, 8),
+                    user=user,
+                    group=group,
+                    size=int(size),
+                    mtime=_epoch(mtime),
+                    checked_at=checked,
+                )
+            )
+        return sorted(found, key=lambda f: f.path)
+
+    def env_names(self, path: str) -> list[str]:
+        """The variable names an env file (``NAME=value`` lines, ``export`` allowed) sets, in
+        file order; the values never leave the host (secrets stay there).
+
+        Example: ``assert set(example) <= set(host.env_names("/srv/app/.env"))``
+        """
+        result = self._output(
+            "sed -nE 's/^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=.*"
+            f"/\\2/p' -- {shlex.quote(path)}"
+        )
+        if not result.ok:
+            why = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise DeployReadyError(f"host {self.name}: cannot read {path}: {why}")
+        return [line.strip() for line in result.stdout.splitlines() if line.strip()]
+
+    def gzip_ok(self, path: str) -> bool:
+        """True when the file is a complete, valid gzip stream (``gzip -t``: every CRC checked).
+
+        Example: ``assert host.gzip_ok("/var/backups/app/latest.sql.gz")``
+        """
+        return self._output(f"gzip -t -- {shlex.quote(path)}").ok
+
+    def gzip_lines(self, path: str, pattern: str, *, limit: int = 1000) -> list[str]:
+        """The first ``limit`` lines of a gzip file's content matching the (extended) regular
+        expression: what a compressed dump contains, without copying it off the host.
+
+        Example: ``host.gzip_lines(dump, r"^CREATE TABLE ")  # ['CREATE TABLE public.users (']``
+        """
+        result = self._output(
+            # sed reads to the end: no early exit, so gzip never dies of a broken pipe
+            f"gzip -cd -- {shlex.quote(path)} | grep -E -- {shlex.quote(pattern)} "
+            f"| sed -n '1,{max(1, int(limit))}p'"
+        )
+        if result.stderr.strip():
+            why = result.stderr.strip().splitlines()[-1]
+            raise DeployReadyError(f"host {self.name}: cannot read {path}: {why}")
+        return result.stdout.splitlines()
+
 
 def _epoch(text: str) -> dt.datetime | None:
     try:

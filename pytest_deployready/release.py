@@ -198,3 +198,18 @@ class Release:
             if version(stem) not in done and stem not in done:
                 pending.append(path)
         return pending
+
+    def read_text(self, path: str) -> str | None:
+        """The content of ``path`` (relative to the checkout) as committed in HEAD, or None when
+        the release has no such file (or it is a directory). Uncommitted edits do not count:
+        they are not the release.
+
+        Example: ``assert "## Rollback" in (release.read_text("OPERATIONS_RUNBOOK.md") or "")``
+        """
+        clean = str(PurePosixPath(path))
+        if not clean or clean.startswith(("-", "/")) or ".." in PurePosixPath(clean).parts:
+            raise ValueError(f"release.read_text: {path!r} is not a path inside the checkout")
+        out = self._git("cat-file", "-t", f"{self.commit}:{clean}", check=False)
+        if out.returncode != 0 or out.stdout.strip() != "blob":
+            return None  # not in the release, or a directory
+        return self._git("cat-file", "blob", f"{self.commit}:{clean}").stdout

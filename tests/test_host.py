@@ -12,7 +12,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from pytest_deployready.errors import ReadOnlyViolation, TargetUnreachable
+from pytest_deployready.errors import DeployReadyError, ReadOnlyViolation, TargetUnreachable
 from pytest_deployready.host import Host
 from tests.servers.docker import IMAGE
 from tests.servers.ssh import SshServer
@@ -217,3 +217,54 @@ def test_echo(host, evidence):
         **{n: (pytester.path / n).read_text() for n in ("r.json", "r.html", "j.xml")},
     }
     assert [name for name, text in outputs.items() if canary in text] == []
+
+
+def test_directory_listing_env_names_and_gzip_content(machine: Host, files: Path) -> None:
+    """Backup directories, env files and compressed dumps, read without copying them off."""
+    import gzip
+
+    dumps = files / "backups"
+    dumps.mkdir()
+    for day, age_days in (("20261201", 6), ("20261206", 1)):
+        dump = dumps / f"app-{day}.sql.gz"
+        dump.write_bytes(gzip.compress(b"CREATE TABLE public.users (\n);\nCOPY users;\n"))
+        then = time.time() - age_days * 86400
+        os.utime(dump, (then, then))
+    (dumps / "backup.log").write_text("backup ok\n")
+    (dumps / "broken.sql.gz").write_bytes(gzip.compress(b"CREATE TABLE public.x (\n")[:-6])
+    listed = machine.files(str(dumps), "app-*.sql.gz")
+    assert [f.path for f in listed] == [
+        str(dumps / "app-20261201.sql.gz"),
+        str(dumps / "app-20261206.sql.gz"),
+    ]
+    assert all(f.is_file and f.size and f.size > 20 for f in listed)
+    assert listed[0].age_s is not None and 6 * 86400 - 60 < listed[0].age_s < 6 * 86400 + 60
+    assert len(machine.files(str(dumps))) == 4 and machine.files(str(dumps), "*.txt") == []
+    with pytest.raises(DeployReadyError, match="cannot list"):
+        machine.files(str(files / "nope"))
+
+    assert machine.env_names(str(files / "env")) == ["SECRET_KEY", "DEBUG"]
+    (files / "env2").write_text("# comment\nexport TOKEN=abc\n  PORT = 8000\nnot a line\n")
+    assert machine.env_names(str(files / "env2")) == ["TOKEN", "PORT"]
+    with pytest.raises(DeployReadyError, match="cannot read"):
+        machine.env_names(str(files / "nope"))
+
+    assert machine.gzip_ok(str(listed[1].path))
+    assert not machine.gzip_ok(str(dumps / "broken.sql.gz"))
+    assert not machine.gzip_ok(str(dumps / "backup.log"))
+    assert machine.gzip_lines(str(listed[1].path), r"^CREATE TABLE ") == [
+        "CREATE TABLE public.users ("
+    ]
+    assert machine.gzip_lines(str(listed[1].path), r"^(CREATE|COPY)", limit=1) == [
+        "CREATE TABLE public.users ("
+    ]
+    with pytest.raises(DeployReadyError, match="cannot read"):
+        machine.gzip_lines(str(dumps / "broken.sql.gz"), "CREATE")
+
+
+def test_env_names_never_carry_values(machine: Host, files: Path) -> None:
+    """Only names cross the connection: a value is in no result, even a name-like one."""
+    (files / "secret.env").write_text("API_TOKEN=TOPSECRET_VALUE\nX=Y=Z\n")
+    names = machine.env_names(str(files / "secret.env"))
+    assert names == ["API_TOKEN", "X"]
+    assert "TOPSECRET_VALUE" not in repr(names)
