@@ -3,30 +3,46 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
+
+import yaml
 
 from pytest_deployready import (
     Api,
     Database,
     Evidence,
     Exposition,
+    Host,
     Metrics,
     RedisTarget,
+    Release,
     SampleResult,
     Thresholds,
 )
+from pytest_deployready.host import FileState
 
 __all__ = [
+    "API_JOB",
     "CACHED_ENDPOINT",
     "SLOW_QUERY_FILTER",
+    "alert_rules_of_release",
+    "api_window",
     "assert_db_queries_reduced",
     "assert_latency_improved",
+    "backup_dumps",
     "cached_endpoint",
+    "check_alerts_configured",
+    "check_memory_stable",
     "db_queries_per_request",
     "env_missing",
     "hit_ratio_from_metrics",
+    "host_path",
+    "missing_in_release",
     "n_plus_one_statements",
+    "newest_dump",
     "performance_indexes",
     "redis_url_parts",
     "sample_cached_endpoint",
@@ -241,3 +257,117 @@ def redis_target_matches(redis: RedisTarget, host: str | None, port: int | None)
     Example: ``assert redis_target_matches(redis, "127.0.0.1", 6379)``
     """
     return redis.where == f"{host}:{port}"
+
+
+# -- the release, the application host and Prometheus (issue 14) ----------------------------
+
+#: Prometheus's scrape job of the application.
+API_JOB = "api"
+#: Dumps in the backup directory; ``latest.sql.gz`` (a link or copy of the newest) is not one.
+DUMP_PATTERN = "*.sql.gz"
+LATEST_DUMP = "latest.sql.gz"
+
+
+def missing_in_release(release: Release, paths: Iterable[str]) -> list[str]:
+    """The paths the release (its HEAD commit) does not hold as a non-empty file.
+
+    Example: ``assert missing_in_release(release, ["src/app.py"]) == []``
+    """
+    return [p for p in paths if not (release.read_text(p) or "").strip()]
+
+
+def host_path(variable: str, *parts: str) -> str:
+    """A path on the application host, under the directory an environment variable names
+    (``APP_DIR``: the deployed application, ``BACKUP_DIR``: its database dumps).
+
+    Example: ``host.file(host_path("APP_DIR", ".env"))``
+    """
+    base = os.environ.get(variable)
+    if not base:
+        raise AssertionError(f"{variable} is not set: the directory on the application host")
+    return posixpath.join(base, *parts)
+
+
+def backup_dumps(host: Host) -> list[FileState]:
+    """The database dumps in ``BACKUP_DIR`` (regular files), oldest first.
+
+    Example: ``newest = backup_dumps(host)[-1]``
+    """
+    listed = host.files(host_path("BACKUP_DIR"), DUMP_PATTERN)
+    dumps = [f for f in listed if f.is_file and posixpath.basename(f.path) != LATEST_DUMP]
+    return sorted(dumps, key=lambda f: (f.mtime is None, f.mtime, f.path))
+
+
+def newest_dump(host: Host) -> FileState:
+    """The most recent dump in ``BACKUP_DIR``; none at all fails the check.
+
+    Example: ``thresholds.check("backup_age_h", newest_dump(host).age_s / 3600)``
+    """
+    dumps = backup_dumps(host)
+    assert dumps, f"no database dump ({DUMP_PATTERN}) in {host_path('BACKUP_DIR')}"
+    return dumps[-1]
+
+
+def api_window(prometheus: Metrics, cap_s: int = 600) -> str:
+    """A Prometheus range that starts after the API process started (the deploy restarts it),
+    at most ``cap_s`` long: so that trends never mix the release before with this one.
+
+    Example: ``prometheus.required_value(f"deriv(process_resident_memory_bytes[{w}])")``
+    """
+    uptime = prometheus.required_value(
+        f'time() - max(process_start_time_seconds{{job="{API_JOB}"}})'
+    )
+    assert uptime >= 10, f"the API started {uptime:.0f} s ago: too short a window to judge"
+    return f"{int(min(uptime, cap_s)) - 2}s"
+
+
+def alert_rules_of_release(release: Release) -> list[str]:
+    """Names of the alerting rules in the release's ``config/prometheus/alert_rules.yml``.
+
+    Example: ``assert set(alert_rules_of_release(release)) <= prometheus.alert_rules().keys()``
+    """
+    text = release.read_text("config/prometheus/alert_rules.yml")
+    assert text, "the release has no config/prometheus/alert_rules.yml"
+    data: Any = yaml.safe_load(text) or {}
+    groups = data.get("groups", []) if isinstance(data, dict) else []
+    return [
+        str(rule["alert"])
+        for group in groups
+        if isinstance(group, dict)
+        for rule in group.get("rules") or []
+        if isinstance(rule, dict) and "alert" in rule
+    ]
+
+
+def check_memory_stable(prometheus: Metrics, thresholds: Thresholds, evidence: Evidence) -> None:
+    """The API's resident memory trend since it started (``deriv`` over Prometheus's samples),
+    in MB per hour, against ``api_memory_growth_mb_per_h``.
+
+    Example: ``check_memory_stable(prometheus, thresholds, evidence)``
+    """
+    window = api_window(prometheus)
+    selector = f'process_resident_memory_bytes{{job="{API_JOB}"}}'
+    growth = prometheus.required_value(f"max(deriv({selector}[{window}]))")
+    rss = prometheus.required_value(f"max({selector})")
+    evidence.add("window", window)
+    evidence.add("rss_mb", round(rss / 1024**2, 1))
+    thresholds.check("api_memory_growth_mb_per_h", growth * 3600 / 1024**2)
+
+
+def check_alerts_configured(prometheus: Metrics, release: Release, evidence: Evidence) -> None:
+    """Every alerting rule of the release's ``alert_rules.yml`` is loaded in Prometheus, and
+    Prometheus sends alerts to an Alertmanager.
+
+    Example: ``check_alerts_configured(prometheus, release, evidence)``
+    """
+    wanted = alert_rules_of_release(release)
+    loaded = prometheus.alert_rules()
+    evidence.add("rules", loaded)
+    assert wanted, "config/prometheus/alert_rules.yml defines no alerting rule"
+    missing = [name for name in wanted if name not in loaded]
+    assert missing == [], f"alerting rules of the release that Prometheus has not loaded: {missing}"
+    managers = prometheus.required_value(
+        'max(prometheus_notifications_alertmanagers_discovered{job="prometheus"})'
+    )
+    evidence.add("alertmanagers", managers)
+    assert managers >= 1, "Prometheus sends its alerts to no Alertmanager"
