@@ -308,17 +308,17 @@ def newest_dump(host: Host) -> FileState:
     return dumps[-1]
 
 
-def api_window(prometheus: Metrics, cap_s: int = 600) -> str:
-    """A Prometheus range that starts after the API process started (the deploy restarts it),
-    at most ``cap_s`` long: so that trends never mix the release before with this one.
+def api_window(prometheus: Metrics, cap_s: int = 600) -> int:
+    """Seconds of a Prometheus range that starts after the API process started (the deploy
+    restarts it), at most ``cap_s``: so that trends never mix the release before with this one.
 
-    Example: ``prometheus.required_value(f"deriv(process_resident_memory_bytes[{w}])")``
+    Example: ``w = api_window(prometheus); prometheus.required_value(f"deriv(x[{w}s])")``
     """
     uptime = prometheus.required_value(
         f'time() - max(process_start_time_seconds{{job="{API_JOB}"}})'
     )
-    assert uptime >= 10, f"the API started {uptime:.0f} s ago: too short a window to judge"
-    return f"{int(min(uptime, cap_s)) - 2}s"
+    assert uptime >= 30, f"the API started {uptime:.0f} s ago: too short a window to judge"
+    return int(min(uptime, cap_s)) - 2
 
 
 def alert_rules_of_release(release: Release) -> list[str]:
@@ -345,7 +345,7 @@ def check_memory_stable(prometheus: Metrics, thresholds: Thresholds, evidence: E
 
     Example: ``check_memory_stable(prometheus, thresholds, evidence)``
     """
-    window = api_window(prometheus)
+    window = f"{api_window(prometheus)}s"
     selector = f'process_resident_memory_bytes{{job="{API_JOB}"}}'
     growth = prometheus.required_value(f"max(deriv({selector}[{window}]))")
     rss = prometheus.required_value(f"max({selector})")

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready import Api, Database, Evidence, Thresholds
+from pytest_deployready import Api, Database, Evidence, Metrics, Thresholds
 
-from ._support import cached_endpoint
+from ._support import API_JOB, api_cpu_ratio, api_memory_mb, api_window, cached_endpoint
 
 pytestmark = pytest.mark.phase("post")
 
 #: Endpoints sampled for "most endpoints" (reads that every client uses).
 ENDPOINTS = ("/api/v1/health", cached_endpoint(1), "/api/jobs/status", "/auth/me")
-_TIME_SERIES = (
-    "not provided by the demo stack: the API exposes no process CPU/memory metrics and there "
-    "is no Prometheus time series to judge trends"
-)
 
 
 def test_response_times_acceptable(api: Api, thresholds: Thresholds, evidence: Evidence) -> None:
@@ -59,16 +55,35 @@ def test_connection_pool_not_exhausted(
     thresholds.check("db_connections_used_ratio", counts["total"] / db.max_connections)
 
 
-@pytest.mark.manual("DevOps", reason=_TIME_SERIES)
-def test_memory_usage_stable() -> None:
+def test_memory_usage_stable(
+    prometheus: Metrics, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """Memory usage stable"""
+    # Stable: after the first minute (imports, pools, caches warming up), the resident memory
+    # moved within a narrow band.
+    window = api_window(prometheus) - 60
+    assert window >= 30, "the API started less than 90 s ago: too short to judge stability"
+    low, high = api_memory_mb(prometheus, "min", window), api_memory_mb(prometheus, "max", window)
+    evidence.add("window_s", window)
+    evidence.add("rss_mb", {"min": round(low, 1), "max": round(high, 1)})
+    thresholds.check("api_memory_spread_mb", high - low)
 
 
-@pytest.mark.manual("DevOps", reason=_TIME_SERIES)
-def test_cpu_usage_reasonable() -> None:
+def test_cpu_usage_reasonable(
+    prometheus: Metrics, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """CPU usage reasonable"""
+    window = api_window(prometheus)
+    evidence.add("window_s", window)
+    thresholds.check("api_cpu_avg_ratio", api_cpu_ratio(prometheus, "avg", window))
 
 
-@pytest.mark.manual("DevOps", reason=_TIME_SERIES)
-def test_no_memory_leaks() -> None:
+def test_no_memory_leaks(prometheus: Metrics, thresholds: Thresholds, evidence: Evidence) -> None:
     """No memory leaks detected"""
+    # A leak grows the resident memory steadily: its trend (deriv) since the start, per hour.
+    window = api_window(prometheus)
+    growth = prometheus.required_value(
+        f'max(deriv(process_resident_memory_bytes{{job="{API_JOB}"}}[{window}s]))'
+    )
+    evidence.add("window_s", window)
+    thresholds.check("api_memory_growth_mb_per_h", growth * 3600 / 1024**2)
