@@ -7,6 +7,7 @@ import pytest
 from pytest_deployready import Evidence, Host, Release, Thresholds
 
 from ._support import (
+    BACKUP_LOG_OK,
     BACKUP_SCRIPT,
     backup_dumps,
     host_path,
@@ -25,11 +26,13 @@ def test_backup_script_scheduled(
     assert missing_in_release(release, [BACKUP_SCRIPT]) == [], (
         f"{release.describe()} has no {BACKUP_SCRIPT}"
     )
-    log = host.file(host_path("BACKUP_DIR", "backup.log"))
-    evidence.add("backup_log", {"path": log.path, "age_s": log.age_s})
-    assert log.exists and log.age_s is not None, f"no {log.path}: the backup script never ran"
-    # Scheduled: the script ran recently, by itself (its log was written within the period).
-    thresholds.check("backup_age_h", log.age_s / 3600)
+    log = host_path("BACKUP_DIR", "backup.log")
+    assert host.file_contains(log, BACKUP_LOG_OK), f"{log}: the backup script never succeeded"
+    # Scheduled: the script keeps running by itself, so the newest dump is within the period.
+    dump = newest_dump(host)
+    evidence.add("newest_dump", {"path": dump.path, "age_s": dump.age_s})
+    assert dump.age_s is not None, f"cannot stat {dump.path}"
+    thresholds.check("backup_age_h", dump.age_s / 3600)
 
 
 def test_backup_location_configured(host: Host, evidence: Evidence) -> None:
