@@ -9,8 +9,8 @@ the base: tables merge key by key, lists and scalars replace. Then every string 
 (``${VAR}``, ``${VAR:-default}``, ``$$`` for a literal ``$``) and the result validated. Any
 problem is one :class:`ConfigError` line naming the file and the dotted key.
 
-Relative paths (``targets.compose_file``, ``targets.tls_ca_file``, ``report.record``,
-``report.html``) are resolved against the directory of the config file.
+Relative paths (``targets.compose_file``, ``targets.tls_ca_file``, ``targets.release_repo``,
+``report.record``, ``report.html``) are resolved against the directory of the config file.
 
 Example::
 
@@ -84,8 +84,9 @@ _TARGET_STR_KEYS = (
     "alertmanager_url",
     "metrics_url",
     "tls_ca_file",
+    "release_repo",
 )
-_LATER_TARGET_KEYS = frozenset({"alertmanager_url", "metrics_url", "tls_ca_file"})
+_LATER_TARGET_KEYS = frozenset({"alertmanager_url", "metrics_url", "tls_ca_file", "release_repo"})
 _TARGET_KEYS = (*_TARGET_STR_KEYS, "apis", "hosts")
 _API_KEYS = ("name", "base_url", "token_env")
 _HOST_KEYS = ("name", "url", "identity_file", "allow_commands", "sudo")
@@ -183,6 +184,8 @@ class Targets:
     alertmanager_url: str | None = None
     metrics_url: str | None = None
     tls_ca_file: str | None = None
+    #: The git checkout the ``release`` fixture reads (default: the config file's checkout).
+    release_repo: str | None = None
     apis: tuple[ApiTarget, ...] = ()
     hosts: tuple[HostTarget, ...] = ()
 
@@ -937,6 +940,7 @@ def _resolve_paths(cfg: DeployConfig, base: Path) -> DeployConfig:
             cfg.targets,
             compose_file=resolve(cfg.targets.compose_file),
             tls_ca_file=resolve(cfg.targets.tls_ca_file),
+            release_repo=resolve(cfg.targets.release_repo),
             hosts=tuple(
                 dataclasses.replace(h, identity_file=resolve(h.identity_file))
                 for h in cfg.targets.hosts

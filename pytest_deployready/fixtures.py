@@ -305,7 +305,8 @@ def tls(deploy_config: DeployConfig) -> Tls:
 
 @pytest.fixture(scope="session")
 def release(pytestconfig: pytest.Config, deploy_config: DeployConfig) -> Release:
-    """The git state of the release under test: the checkout the suite (its config) lives in.
+    """The git state of the release under test: ``targets.release_repo``, else the checkout the
+    suite (its config) lives in.
 
     Read-only git commands only. Example::
 
@@ -317,10 +318,17 @@ def release(pytestconfig: pytest.Config, deploy_config: DeployConfig) -> Release
             deployed = api.get("/version").json()["commit"]
             assert release.contains(deployed), f"{deployed} is not in {release.describe()}"
     """
-    from pytest_deployready.release import Release
+    from pytest_deployready.release import GitError, Release
 
-    root = deploy_config.path.parent if deploy_config.path else pytestconfig.rootpath
-    return Release(root, timeout_s=deploy_config.timeouts.command_s)
+    configured = deploy_config.targets.release_repo
+    if configured is None:
+        root = deploy_config.path.parent if deploy_config.path else pytestconfig.rootpath
+        return Release(root, timeout_s=deploy_config.timeouts.command_s)
+    chosen = Release(configured, timeout_s=deploy_config.timeouts.command_s)
+    problem = chosen.checkout_problem()
+    if problem:
+        _fail(GitError(f"release: targets.release_repo = {configured}: {problem}"))
+    return chosen
 
 
 class HostFixture:

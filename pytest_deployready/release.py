@@ -88,6 +88,20 @@ class Release:
             raise GitError(f"release: `git {' '.join(args)}` in {self.root}: {why}")
         return out
 
+    def checkout_problem(self) -> str | None:
+        """Why :attr:`root` is not a git checkout with a commit (``None`` when it is).
+
+        Example: ``Release("/srv/app").checkout_problem()  # 'no such directory'``
+        """
+        if not self.root.exists():
+            return "no such directory"
+        if not self.root.is_dir():
+            return "not a directory"
+        out = self._git("rev-parse", "--verify", "HEAD", check=False)
+        if out.returncode != 0:
+            return "not a git checkout with a commit"
+        return None
+
     @functools.cached_property
     def commit(self) -> str:
         """The full commit id checked out (HEAD)."""

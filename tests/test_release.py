@@ -161,6 +161,70 @@ def test_tagged(release):
     )
 
 
+RELEASE_REPO_SUITE = """
+import pytest
+
+
+@pytest.mark.phase("pre")
+def test_release(release, evidence):
+    evidence.add("release", release.describe())
+    assert release.tags == ["v1.1.0"], release.describe()
+"""
+
+
+def test_release_repo_points_the_fixture_at_another_checkout(
+    pytester: pytest.Pytester, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suite's own directory is no checkout; ``targets.release_repo`` names the app's."""
+    monkeypatch.setenv("APP_REPO", str(repo))
+    pytester.makefile(".toml", deployready='[targets]\nrelease_repo = "${APP_REPO}"\n')
+    pytester.makepyfile(test_release=RELEASE_REPO_SUITE)
+    result = pytester.runpytest("--deploy-record=record.json")
+    assert result.ret == 0, result.stdout.str()
+    check = json.loads((pytester.path / "record.json").read_text())["checks"][0]
+    assert check["outcome"] == "passed"
+    assert "v1.1.0" in json.dumps(check["evidence"])
+
+
+def test_release_repo_relative_to_the_config_file(pytester: pytest.Pytester, repo: Path) -> None:
+    suite = pytester.mkdir("suite")
+    (suite / "deployready.toml").write_text(
+        f'[targets]\nrelease_repo = "../{repo.name}"\n', encoding="utf-8"
+    )
+    (suite / "test_release.py").write_text(RELEASE_REPO_SUITE)
+    link = pytester.path / repo.name
+    link.symlink_to(repo)
+    result = pytester.runpytest(str(suite), f"--rootdir={suite}")
+    assert result.ret == 0, result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda tmp: tmp / "no-such-repo", "no such directory"),
+        (lambda tmp: (tmp / "plain").mkdir() or tmp / "plain", "not a git checkout with a commit"),
+        (
+            lambda tmp: (tmp / "file.txt").write_text("x") and tmp / "file.txt",
+            "not a directory",
+        ),
+    ],
+    ids=["missing", "not-a-checkout", "a-file"],
+)
+def test_release_repo_that_is_no_checkout_is_one_line_naming_it(
+    pytester: pytest.Pytester, tmp_path: Path, make: object, problem: str
+) -> None:
+    target = make(tmp_path)  # type: ignore[operator]
+    pytester.makefile(".toml", deployready=f'[targets]\nrelease_repo = "{target}"\n')
+    pytester.makepyfile(test_release=RELEASE_REPO_SUITE)
+    result = pytester.runpytest("--deploy-record=record.json")
+    assert result.ret == 1, result.stdout.str()
+    check = json.loads((pytester.path / "record.json").read_text())["checks"][0]
+    assert check["outcome"] == "error"
+    assert check["message"] == f"release: targets.release_repo = {target}: {problem}"
+    out = result.stdout.str()
+    assert "Traceback" not in out and "pytest_deployready/" not in out
+
+
 def test_read_text_gives_the_committed_content_only(repo: Path) -> None:
     """A file as committed in HEAD; uncommitted edits, directories and missing files are not."""
     (repo / "app.py").write_text("VERSION = 2  # not committed\n")

@@ -2,9 +2,9 @@
 
 Configured from the environment (``DATABASE_URL``, ``REDIS_URL``, ``JWT_SECRET``,
 ``CACHE_TTL_SECONDS``, ``DB_POOL_SIZE``, ``REDIS_MAX_CONNECTIONS``, ``DEMO_BROKEN``,
-``DEMO_APP_LOG``). Run it with::
+``DEMO_APP_LOG``, ``DEMO_APP_COMMIT`` and ``DEMO_APP_TAG`` for ``/version``). Run it with::
 
-    python -m _demo.app --port 8000
+    python -m _demo.app --port 8000 [--tls-port 8443 --tls-cert cert.pem --tls-key key.pem]
 
 or build it in-process with :func:`create_app`. It has security headers on every response, CORS
 for https://app.example.com only, rate limits, Prometheus metrics, a Redis cache of
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -39,6 +40,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    ProcessCollector,
     generate_latest,
 )
 from psycopg.rows import dict_row
@@ -66,7 +68,7 @@ RATE_LIMITED_ENDPOINT_LIMIT = 5
 RATE_WINDOW_S = 10.0
 SLOW_DELAY_S = 0.4
 #: Health and scrape endpoints are never rate limited (monitoring must see an overloaded app).
-UNLIMITED_PATHS = frozenset({"/health", "/api/v1/health", "/metrics"})
+UNLIMITED_PATHS = frozenset({"/health", "/api/v1/health", "/metrics", "/version"})
 WARM_BUYERS = 20
 CACHE_ROWS = 100
 PBKDF2_ITERATIONS = 20_000
@@ -105,6 +107,12 @@ class Settings:
     #: ENABLE_PO_QUERY_OPTIMIZATION: the database sorts and limits a buyer's purchase orders;
     #: without it the API reads them all and sorts them itself, as the release before did.
     po_query_optimization: bool = True
+    #: The deployed release: the git commit and tag ``/version`` reports (DEMO_APP_COMMIT,
+    #: DEMO_APP_TAG; empty when not deployed from a repository).
+    commit: str = ""
+    tag: str = ""
+    #: DEMO_TLS_CERT: the certificate the HTTPS listener serves; its expiry is a metric.
+    tls_cert: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -122,6 +130,9 @@ class Settings:
             broken=source.get("DEMO_BROKEN", "0") == "1",
             cache_enabled=_flag(source, "CACHE_ENABLED"),
             po_query_optimization=_flag(source, "ENABLE_PO_QUERY_OPTIMIZATION"),
+            commit=source.get("DEMO_APP_COMMIT", ""),
+            tag=source.get("DEMO_APP_TAG", ""),
+            tls_cert=source.get("DEMO_TLS_CERT", ""),
         )
 
 
@@ -205,6 +216,12 @@ class Metrics:
         Gauge("workers_running", "Background workers running", registry=r).set(WORKERS)
         self.pool = Gauge("db_pool_size", "Database pool size", registry=r)
         Gauge("app_info", "Application info", ["version"], registry=r).labels(APP_VERSION).set(1)
+        ProcessCollector(registry=r)  # process_resident_memory_bytes, process_cpu_seconds_total
+        self.tls_expiry = Gauge(
+            "tls_certificate_expiry_timestamp_seconds",
+            "When the certificate of the HTTPS listener expires (unix time)",
+            registry=r,
+        )
 
 
 class RateLimiter:
@@ -364,8 +381,13 @@ async def health(request: Request) -> Response:
         body["redis"] = f"error: {type(exc).__name__}"
     ok = body["database"] == "ok" and body["redis"] == "ok"
     body["status"] = "ok" if ok else "error"
-    body.update(version=APP_VERSION, workers=WORKERS, queues=QUEUES)
+    body.update(version=APP_VERSION, commit=state.settings.commit, workers=WORKERS, queues=QUEUES)
     return JSONResponse(body, status_code=200 if ok else 503)
+
+
+async def version(request: Request) -> Response:
+    settings = _state(request).settings
+    return JSONResponse({"version": APP_VERSION, "commit": settings.commit, "tag": settings.tag})
 
 
 async def metrics(request: Request) -> Response:
@@ -707,6 +729,15 @@ async def _warm_cache(state: State) -> None:
         await state.redis.set(f"po:buyer:{buyer}", json.dumps(rows), ex=state.settings.cache_ttl_s)
 
 
+def _cert_not_after(path: str) -> float:
+    """The unix time at which the PEM certificate (the first one) in ``path`` expires."""
+    from cryptography import x509
+
+    with open(path, "rb") as f:
+        cert = x509.load_pem_x509_certificate(f.read())
+    return cert.not_valid_after_utc.timestamp()
+
+
 def create_app(settings: Settings) -> Starlette:
     """Build the demo API for ``settings``.
 
@@ -733,6 +764,8 @@ def create_app(settings: Settings) -> Starlette:
             limited=RateLimiter(RATE_LIMITED_ENDPOINT_LIMIT, RATE_WINDOW_S),
         )
         state.metrics.pool.set(settings.db_pool_size)
+        if settings.tls_cert:
+            state.metrics.tls_expiry.set(_cert_not_after(settings.tls_cert))
         app.state.demo = state
         if not settings.jwt_secret_configured:
             log.warning("JWT_SECRET is not set: signing tokens with an insecure development key")
@@ -767,6 +800,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/health", health),
             Route("/api/v1/health", health),
             Route("/metrics", metrics),
+            Route("/version", version),
             Route("/api/purchase-orders", purchase_orders),
             Route("/auth/register", register, methods=["POST"]),
             Route("/auth/login", login, methods=["POST"]),
@@ -797,12 +831,17 @@ def create_app(settings: Settings) -> Starlette:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve the demo API with uvicorn: ``python -m _demo.app --port 8000``."""
-    import uvicorn
+    """Serve the demo API with uvicorn: ``python -m _demo.app --port 8000``.
 
+    ``--tls-port`` with ``--tls-cert`` (certificate chain) and ``--tls-key`` also serves it over
+    HTTPS from the same process (one app, one state; the TLS listener stops with the other).
+    """
     parser = argparse.ArgumentParser(description="deployready demo API")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--tls-port", type=int, default=0)
+    parser.add_argument("--tls-cert", default="")
+    parser.add_argument("--tls-key", default="")
     args = parser.parse_args(argv)
     logfile = os.environ.get("DEMO_APP_LOG")
     logging.basicConfig(
@@ -810,14 +849,42 @@ def main(argv: list[str] | None = None) -> None:
         filename=logfile,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    uvicorn.run(
-        create_app(Settings.from_env()),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-    )
+    asyncio.run(_serve(args.host, args.port, args.tls_port, args.tls_cert, args.tls_key))
+
+
+async def _serve(host: str, port: int, tls_port: int, tls_cert: str, tls_key: str) -> None:
+    import uvicorn
+
+    class _Listener(uvicorn.Server):
+        """The HTTPS listener: the HTTP server handles the signals and the lifespan."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:
+            yield
+
+    settings = Settings.from_env()
+    if tls_port:
+        settings = dataclasses.replace(settings, tls_cert=tls_cert)
+    app = create_app(settings)
+    common: dict[str, Any] = {"log_config": None, "access_log": False}
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, lifespan="on", **common))
+    tls_task: asyncio.Task[None] | None = None
+    if tls_port:
+        tls = _Listener(
+            uvicorn.Config(
+                app, host=host, port=tls_port, lifespan="off", ssl_certfile=tls_cert,
+                ssl_keyfile=tls_key, **common,
+            )
+        )  # fmt: skip
+        tls_task = asyncio.create_task(tls.serve())
+    try:
+        await server.serve()
+    finally:
+        if tls_task is not None:
+            tls.should_exit = True
+            await tls_task
+    if not server.started:
+        raise SystemExit(3)  # as uvicorn.run: the lifespan or the listener failed to start
 
 
 if __name__ == "__main__":  # pragma: no cover

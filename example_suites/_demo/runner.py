@@ -51,6 +51,9 @@ __all__ = [
     "run_demo",
 ]
 
+#: What the stack exports only when the optional part runs: never taken from the caller's
+#: environment (a stale PROMETHEUS_URL would point the suites at some other Prometheus).
+OPTIONAL_ENV = ("PROMETHEUS_URL", "ALERTMANAGER_URL", "DEMO_HOST_IDENTITY")
 #: Exit code when the demo stack could not start (no verdict was reached).
 DEMO_ERROR = 3
 USAGE_ERROR = 4  # nothing to run: a usage error, before any server is started
@@ -227,6 +230,7 @@ def combine_records(
     started_at: str,
     broken: bool,
     compose: bool,
+    parts: dict[str, bool] | None = None,
 ) -> dict[str, Any]:
     """One ``deployready.record/1`` record over all suites: worst verdict, prefixed check ids.
 
@@ -319,7 +323,7 @@ def combine_records(
             }
             for r in results
         },
-        "demo": {"broken": broken, "compose": compose},
+        "demo": {"broken": broken, "compose": compose, **(parts or {})},
     }
 
 
@@ -430,6 +434,7 @@ def run_demo(
     started_at = datetime.now(UTC).isoformat()
     results: list[SuiteResult] = []
     compose_up = False
+    parts: dict[str, bool] = {}
     try:
         with _interruptible():
             _say("starting the demo stack" + (" with injected faults (--broken)" if broken else ""))
@@ -447,6 +452,10 @@ def run_demo(
                         f"compose: NOT started — {stack.compose_note}; DEMO_COMPOSE=0, "
                         "the suites skip their compose checks ('no Docker engine')"
                     )
+                parts = stack.parts()
+                for part, flag in (("prometheus", "DEMO_PROMETHEUS=0"), ("ssh", "local://")):
+                    if not parts.get(part):
+                        _say(f"{part}: NOT started — {stack.notes().get(part)}; {flag}")
                 _say(
                     f"stack ready in {time.monotonic() - t0:.1f} s: "
                     f"PostgreSQL {url_host(stack.env['DATABASE_URL'])}, "
@@ -458,7 +467,7 @@ def run_demo(
                 env = {
                     k: v
                     for k, v in os.environ.items()
-                    if k not in ("JWT_SECRET", "PROMETHEUS_URL", "DEMO_COMPOSE")
+                    if k not in ("JWT_SECRET", "DEMO_COMPOSE", *OPTIONAL_ENV)
                 }
                 baselines = _record_baselines(baseline_suites, out, {**env, **stack.env})
                 if baseline_suites:
@@ -477,7 +486,9 @@ def run_demo(
     except KeyboardInterrupt:
         _say("interrupted; the demo stack was stopped")
         return 130
-    record = combine_records(results, out, started_at=started_at, broken=broken, compose=compose_up)
+    record = combine_records(
+        results, out, started_at=started_at, broken=broken, compose=compose_up, parts=parts
+    )
     out.mkdir(parents=True, exist_ok=True)
     (out / "record.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
     (out / "report.html").write_text(render_record_html(record), encoding="utf-8")

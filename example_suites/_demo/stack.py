@@ -1,5 +1,8 @@
 """The demo stack: PostgreSQL, Redis, the demo API and (with a Docker engine) a Compose project.
 
+Around them, the deployment the suites' host, TLS, monitoring, release and backup checks read
+(:mod:`_demo.services`): the application's git repository, the API over HTTPS, Prometheus and
+Alertmanager, an sshd to the "host" with the application's directory, backups and a WAL archive.
 Everything runs on 127.0.0.1 on free ports in a private temporary directory and is stopped again
 by :meth:`DemoStack.stop` (also on errors and Ctrl-C when used as a context manager).
 
@@ -42,6 +45,7 @@ import redis
 
 from _demo import tokens
 from _demo.app import INSECURE_DEV_SECRET, PBKDF2_ITERATIONS
+from _demo.services import ServiceError, Services
 
 __all__ = [
     "COMPOSE_FILE",
@@ -222,71 +226,8 @@ local   all   all                 trust
 host    all   all   127.0.0.1/32  scram-sha-256
 """
 
-_SEED_SQL = """
-SELECT setseed(0.42);
-INSERT INTO companies (name, created_at)
-SELECT (ARRAY['Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Hooli', 'Vandelay',
-              'Soylent', 'Tyrell'])[1 + g %% 10] || ' ' ||
-       (ARRAY['Industries', 'Logistics', 'Foods', 'Retail', 'Labs'])[1 + (g / 10) %% 5]
-           || ' #' || g,
-       now() - (g || ' days')::interval
-FROM generate_series(1, 200) g;
-
-INSERT INTO products (sku, name, price)
-SELECT 'SKU-' || lpad(g::text, 5, '0'),
-       (ARRAY['Pallet', 'Crate', 'Sensor', 'Valve', 'Cable', 'Panel'])[1 + g %% 6]
-           || ' model ' || g,
-       round((5 + random() * 995)::numeric, 2)
-FROM generate_series(1, 500) g;
-
-INSERT INTO purchase_orders
-    (buyer_company_id, seller_company_id, product_id, status, quantity, total_amount,
-     created_at, updated_at)
-SELECT b, 1 + (b + 1 + (random() * 197)::int) %% 200, p, s, q, q * 12.50, c, c + interval '2 hours'
-FROM (
-    SELECT 1 + (random() * 199)::int AS b,
-           1 + (random() * 499)::int AS p,
-           (ARRAY['draft', 'submitted', 'approved', 'shipped', 'delivered', 'cancelled'])
-               [1 + (random() * 5)::int] AS s,
-           1 + (random() * 99)::int AS q,
-           now() - random() * interval '365 days' AS c
-    FROM generate_series(1, 50000)
-) o;
-
-INSERT INTO users (email, password_hash, created_at) VALUES (%(bot)s, %(hash)s, now());
-INSERT INTO users (email, password_hash, created_at)
-SELECT 'user' || g || '@example.com', %(hash)s, now() - (g || ' hours')::interval
-FROM generate_series(2, 1000) g;
-
-INSERT INTO orders (user_id, status, total, created_at)
-SELECT 1 + (random() * 999)::int, (ARRAY['pending', 'paid', 'shipped'])[1 + g %% 3],
-       round((10 + random() * 490)::numeric, 2), now() - random() * interval '90 days'
-FROM generate_series(1, 3000) g;
-INSERT INTO payments (order_id, amount, recorded_at)
-SELECT id, total, created_at + interval '5 minutes' FROM orders WHERE status <> 'pending';
-
-INSERT INTO credit_scores (user_id, score, computed_at)
-SELECT id, 300 + (random() * 550)::int, now() - random() * interval '30 days' FROM users;
-
-INSERT INTO ai_conversations (user_id, created_at)
-SELECT 2 + (random() * 997)::int, now() - random() * interval '30 days'
-FROM generate_series(1, 300);
-INSERT INTO ai_messages (conversation_id, role, content, created_at)
-SELECT 1 + (g - 1) %% 300, (ARRAY['user', 'assistant'])[1 + g %% 2],
-       (ARRAY['I feel great today', 'I am worried about my order', 'Thanks for the help',
-              'This is terrible', 'When does my booking start?'])[1 + g %% 5],
-       now() - random() * interval '30 days'
-FROM generate_series(1, 1500) g;
-INSERT INTO emotion_history (conversation_id, emotion, score, created_at)
-SELECT 1 + (g - 1) %% 300, (ARRAY['joy', 'fear', 'neutral', 'anger', 'sadness'])[1 + g %% 5],
-       round(random()::numeric, 2), now() - random() * interval '30 days'
-FROM generate_series(1, 1500) g;
-
-INSERT INTO bookings (user_id, starts_at, status, created_at)
-SELECT 2 + (random() * 997)::int, now() + random() * interval '60 days',
-       (ARRAY['confirmed', 'cancelled', 'confirmed', 'pending'])[1 + g %% 4], now()
-FROM generate_series(1, 500) g;
-"""
+#: The seed data, loaded after the migrations (parameters ``bot`` and ``hash``).
+SEED_SQL = PACKAGE_DIR / "seed.sql"
 
 _BROKEN_INDEX = re.compile(r"CREATE INDEX idx_po_buyer_company [^;]*;\n?")
 
@@ -335,6 +276,7 @@ class DemoStack:
     _compose_thread: threading.Thread | None = field(default=None, init=False, repr=False)
     _compose_error: str = field(default="", init=False, repr=False)
     _stopped: bool = field(default=False, init=False, repr=False)
+    services: Services | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -371,6 +313,13 @@ class DemoStack:
         self.ports = {"postgres": _free_port(), "redis": _free_port(), "api": _free_port()}
         self.ports["edge"] = _free_port()
         self._start_compose_async()
+        self.services = Services(
+            self.workdir, self.ports, self.broken, self._spawn, self._stop_named, self.say
+        )
+        try:
+            self.services.prepare(run_as)
+        except ServiceError as exc:
+            raise DemoError(str(exc)) from exc
         self._start_postgres(pg_bindir, run_as, secrets_["pg_admin"], secrets_["pg_app"])
         self._start_redis(redis_server, secrets_["redis"])
         database_url = (
@@ -378,6 +327,9 @@ class DemoStack:
         )
         redis_url = f"redis://:{secrets_['redis']}@{HOST}:{self.ports['redis']}/0"
         self._migrate_and_seed(database_url)
+        self.services.start_backup(
+            pg_bindir, self.workdir / "postgres", self.ports["postgres"], DB_NAME
+        )
         self._seed_redis(redis_url)
         jwt_secret = "" if self.broken else secrets_["jwt"]
         env = {
@@ -404,14 +356,21 @@ class DemoStack:
         }
         if jwt_secret:
             env["JWT_SECRET"] = jwt_secret
+        env_before = {**env, **dict.fromkeys(RELEASE_FLAGS, "false")}
         if self.previous:
-            env.update(dict.fromkeys(RELEASE_FLAGS, "false"))
+            env = env_before
+        self.services.write_app_dir(env, env_before)
         self._start_app(env)
         if not self.previous:
             self._warm_up(env["API_BASE_URL"])
+        try:
+            self.services.finish()
+        except ServiceError as exc:
+            raise DemoError(str(exc)) from exc
         self._wait_compose()
         env["DEMO_COMPOSE"] = "1" if self.compose_up else "0"
-        self.env = env
+        env["DEMO_API_PID"] = str(self.pids()["app"])
+        self.env = {**env, **self.services.env()}
 
     def deploy(self) -> None:
         """Roll the release under test out on a stack started with ``previous=True``.
@@ -427,16 +386,18 @@ class DemoStack:
             conn.autocommit = True
             conn.execute("ANALYZE purchase_orders")
             conn.execute("SELECT pg_stat_statements_reset()")
-        for proc in [p for p in self._procs if p.name == "app"]:
-            self._stop_proc(proc)
-            self._procs.remove(proc)
+        self._stop_named("app")
         with redis.Redis.from_url(self.env["REDIS_URL"], socket_timeout=5) as client:
             client.config_resetstat()
         env = {**self.env, **{name: STATIC_ENV[name] for name in RELEASE_FLAGS}}
         self.previous = False  # from here on the release under test, faults included
+        assert self.services is not None
+        self.services.write_app_dir(env, env)
         self._start_app(env)
         self._warm_up(env["API_BASE_URL"])
-        self.env = env
+        self.services.deployed()
+        env["DEMO_API_PID"] = str(self.pids()["app"])
+        self.env = {**env, **self.services.env()}
         self.say(
             f"deployed: migrations {', '.join(RELEASE_MIGRATIONS)}, "
             + ", ".join(f"{name}=true" for name in RELEASE_FLAGS)
@@ -453,14 +414,26 @@ class DemoStack:
         if self._compose_env is not None:
             with contextlib.suppress(DemoError, OSError, subprocess.SubprocessError):
                 self._compose_cli("down", "--timeout", "2", timeout=60)
+        started = self.all_pids()  # with their children, e.g. sshd's sessions
         for proc in reversed(self._procs):
             self._stop_proc(proc)
+        for pid in started:  # a child that outlived its server (an open SSH session)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         if self.workdir is not None:
             for _ in range(10):
                 shutil.rmtree(self.workdir, ignore_errors=True)
                 if not self.workdir.exists():
                     break
                 time.sleep(0.2)
+
+    def parts(self) -> dict[str, bool]:
+        """Which optional parts run: ``{"prometheus": True, "ssh": True}``."""
+        return self.services.parts() if self.services else {"prometheus": False, "ssh": False}
+
+    def notes(self) -> dict[str, str]:
+        """Why an optional part does not run: ``{"prometheus": "prometheus not installed ..."}``."""
+        return dict(self.services.notes) if self.services else {}
 
     def pids(self) -> dict[str, int]:
         """Process ids of the servers this stack started: ``{"postgres": 123, ...}``."""
@@ -499,6 +472,12 @@ class DemoStack:
             )
         self._procs.append(_Proc(name, popen, stop_signal))
         return popen
+
+    def _stop_named(self, name: str) -> None:
+        """Stop the processes started as ``name`` (an optional part that is switched off)."""
+        for proc in [p for p in self._procs if p.name == name]:
+            self._stop_proc(proc)
+            self._procs.remove(proc)
 
     @staticmethod
     def _stop_proc(proc: _Proc) -> None:
@@ -554,7 +533,8 @@ class DemoStack:
              "-c", f"listen_addresses={HOST}", "-c", f"unix_socket_directories={pgdir}",
              "-c", "shared_preload_libraries=pg_stat_statements", "-c", "max_connections=100",
              "-c", "password_encryption=scram-sha-256", "-c", "fsync=off",
-             "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+             "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+             *(self.services.postgres_options() if self.services else [])],
             log,
             signal.SIGINT,  # fast shutdown
             cwd=pgdir,
@@ -608,7 +588,9 @@ class DemoStack:
             if not self.previous:
                 applied += self._apply_migrations(conn, release=True)
             with conn.transaction(), psycopg.ClientCursor(conn) as cur:
-                cur.execute(_SEED_SQL, {"bot": BOT_EMAIL, "hash": _pw_hash(SEED_PASSWORD)})
+                cur.execute(
+                    SEED_SQL.read_text(), {"bot": BOT_EMAIL, "hash": _pw_hash(SEED_PASSWORD)}
+                )
             conn.autocommit = True
             conn.execute("ANALYZE")
             conn.execute("SELECT pg_stat_statements_reset()")
@@ -654,11 +636,12 @@ class DemoStack:
             client.config_resetstat()
 
     def _start_app(self, env: dict[str, str]) -> None:
-        assert self.workdir is not None
-        app_log = self.workdir / "app.log"
+        assert self.workdir is not None and self.services is not None
         app_env = {k: v for k, v in os.environ.items() if k not in ("JWT_SECRET", "PYTHONPATH")}
         broken = self.broken and not self.previous  # the release before has no faults
-        app_env.update(env, DEMO_APP_LOG=str(app_log), DEMO_BROKEN="1" if broken else "0")
+        app_argv, release_env = self.services.app_options(previous=self.previous)
+        app_log = self.services.app_log
+        app_env.update(env, **release_env, DEMO_BROKEN="1" if broken else "0")
         # ``_demo`` is importable from example_suites/; the checkout root comes next so that a
         # source checkout's pytest_deployready is the one the app sees.
         source_roots = [str(PACKAGE_DIR.parent), str(PACKAGE_DIR.parents[1])]
@@ -676,6 +659,7 @@ class DemoStack:
                 HOST,
                 "--port",
                 str(port),
+                *app_argv,
             ],
             self.workdir / "app.stdout",
             signal.SIGTERM,
@@ -693,7 +677,9 @@ class DemoStack:
                     why = _tail(self.workdir / "app.stdout", 400) or _tail(app_log, 400)
                     raise DemoError(f"the demo API did not start on {HOST}:{port}: {why!r}")
                 time.sleep(0.1)
-        self.say(f"demo API http://{HOST}:{port} started (log: {app_log})")
+        self.services.app_started()
+        tls = self.ports["api_tls"]
+        self.say(f"demo API http://{HOST}:{port} and https://localhost:{tls} (log: {app_log})")
 
     def _warm_up(self, base_url: str) -> None:
         """Traffic on the warmed purchase-order keys: the Redis hit ratio ends >= 0.8.
