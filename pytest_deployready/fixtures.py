@@ -338,8 +338,11 @@ class HostFixture:
     asked for pytest-deployready keeps testinfra's. Registered by ``plugin.pytest_configure``.
     """
 
+    # A classmethod: pytest deprecates session fixtures defined as instance methods (an error
+    # in a suite that turns warnings into errors).
     @pytest.fixture(scope="session")
-    def host(self, request: pytest.FixtureRequest, deploy_config: DeployConfig) -> Iterator[Host]:
+    @classmethod
+    def host(cls, request: pytest.FixtureRequest, deploy_config: DeployConfig) -> Iterator[Host]:
         """A machine's state through pytest-testinfra, read-only (``[[targets.hosts]]``).
 
         With several hosts configured, each check using ``host`` runs once per host. Files,

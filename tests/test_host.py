@@ -268,3 +268,31 @@ def test_env_names_never_carry_values(machine: Host, files: Path) -> None:
     names = machine.env_names(str(files / "secret.env"))
     assert names == ["API_TOKEN", "X"]
     assert "TOPSECRET_VALUE" not in repr(names)
+
+
+def test_host_in_a_suite_that_turns_warnings_into_errors(pytester: pytest.Pytester) -> None:
+    """The fixture raises no deprecation warning (``filterwarnings = error`` suites use it too)."""
+    pytester.makeini("[pytest]\nfilterwarnings =\n    error\n")
+    pytester.makefile(".toml", deployready='[[targets.hosts]]\nname = "here"\nurl = "local://"\n')
+    pytester.makepyfile(
+        test_warned="""
+import pytest
+
+
+@pytest.mark.phase("pre")
+def test_one(host):
+    assert host.file("/").is_directory
+
+
+@pytest.mark.phase("pre")
+def test_two(host):
+    assert host.file("/").is_directory
+"""
+    )
+    result = pytester.runpytest_subprocess("--deploy-record=record.json")
+    record = json.loads((pytester.path / "record.json").read_text())
+    assert {c["id"].split("::")[1]: c["outcome"] for c in record["checks"]} == {
+        "test_one": "passed",
+        "test_two": "passed",
+    }, result.stdout.str()[-2000:]
+    assert result.ret == 0
