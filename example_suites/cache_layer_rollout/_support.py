@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import time
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ __all__ = [
     "CACHED_ENDPOINT",
     "SLOW_QUERY_FILTER",
     "alert_rules_of_release",
+    "api_memory_mb",
     "api_window",
     "assert_db_queries_reduced",
     "assert_latency_improved",
@@ -308,17 +310,25 @@ def newest_dump(host: Host) -> FileState:
     return dumps[-1]
 
 
-def api_window(prometheus: Metrics, cap_s: int = 600) -> int:
-    """Seconds of a Prometheus range that starts after the API process started (the deploy
-    restarts it), at most ``cap_s``: so that trends never mix the release before with this one.
+def api_window(prometheus: Metrics, *, skip_s: int = 0, min_s: int = 30, cap_s: int = 600) -> int:
+    """Seconds of a Prometheus range that starts ``skip_s`` after the API process started (the
+    deploy restarts it; ``skip_s`` leaves its warm-up out), at most ``cap_s`` long: trends
+    never mix the release before with this one.
+
+    Right after a deployment the process may be too young for ``min_s`` seconds of samples:
+    then this waits until it is (bounded: ``skip_s + min_s`` seconds at most).
 
     Example: ``w = api_window(prometheus); prometheus.required_value(f"deriv(x[{w}s])")``
     """
-    uptime = prometheus.required_value(
-        f'time() - max(process_start_time_seconds{{job="{API_JOB}"}})'
-    )
-    assert uptime >= 30, f"the API started {uptime:.0f} s ago: too short a window to judge"
-    return int(min(uptime, cap_s)) - 2
+    query = f'time() - max(process_start_time_seconds{{job="{API_JOB}"}})'
+    deadline = time.monotonic() + skip_s + min_s
+    uptime = prometheus.required_value(query)
+    while uptime - skip_s - 2 < min_s and time.monotonic() < deadline:
+        time.sleep(1)
+        uptime = prometheus.required_value(query)
+    window = int(min(uptime - skip_s, cap_s)) - 2
+    assert window >= min_s, f"the API started {uptime:.0f} s ago: too short a window to judge"
+    return window
 
 
 def alert_rules_of_release(release: Release) -> list[str]:
@@ -339,21 +349,6 @@ def alert_rules_of_release(release: Release) -> list[str]:
     ]
 
 
-def check_memory_stable(prometheus: Metrics, thresholds: Thresholds, evidence: Evidence) -> None:
-    """The API's resident memory trend since it started (``deriv`` over Prometheus's samples),
-    in MB per hour, against ``api_memory_growth_mb_per_h``.
-
-    Example: ``check_memory_stable(prometheus, thresholds, evidence)``
-    """
-    window = f"{api_window(prometheus)}s"
-    selector = f'process_resident_memory_bytes{{job="{API_JOB}"}}'
-    growth = prometheus.required_value(f"max(deriv({selector}[{window}]))")
-    rss = prometheus.required_value(f"max({selector})")
-    evidence.add("window", window)
-    evidence.add("rss_mb", round(rss / 1024**2, 1))
-    thresholds.check("api_memory_growth_mb_per_h", growth * 3600 / 1024**2)
-
-
 def check_alerts_configured(prometheus: Metrics, release: Release, evidence: Evidence) -> None:
     """Every alerting rule of the release's ``alert_rules.yml`` is loaded in Prometheus, and
     Prometheus sends alerts to an Alertmanager.
@@ -371,3 +366,36 @@ def check_alerts_configured(prometheus: Metrics, release: Release, evidence: Evi
     )
     evidence.add("alertmanagers", managers)
     assert managers >= 1, "Prometheus sends its alerts to no Alertmanager"
+
+
+_MB = 1024**2
+
+
+def api_memory_mb(prometheus: Metrics, over: str, window_s: int | None = None) -> float:
+    """The API process's resident memory (MB): ``over="now"``, or the ``max``/``min`` over
+    the last ``window_s`` seconds (``max_over_time``), from Prometheus's samples.
+
+    Example: ``peak = api_memory_mb(prometheus, "max", api_window(prometheus))``
+    """
+    selector = f'process_resident_memory_bytes{{job="{API_JOB}"}}'
+    if over == "now":
+        return prometheus.required_value(f"max({selector})") / _MB
+    return prometheus.required_value(f"max({over}_over_time({selector}[{window_s}s]))") / _MB
+
+
+#: The API's first seconds (imports, pools, caches filling) are not its steady state.
+WARM_UP_S = 30
+
+
+def check_memory_stable(prometheus: Metrics, thresholds: Thresholds, evidence: Evidence) -> None:
+    """After its warm-up, the API's resident memory stayed within a band: max - min (MB) over
+    the window since, from Prometheus's samples, against ``api_memory_spread_mb``.
+
+    Example: ``check_memory_stable(prometheus, thresholds, evidence)``
+    """
+    window = api_window(prometheus, skip_s=WARM_UP_S)
+    low = api_memory_mb(prometheus, "min", window)
+    high = api_memory_mb(prometheus, "max", window)
+    evidence.add("window_s", window)
+    evidence.add("rss_mb", {"min": round(low, 1), "max": round(high, 1)})
+    thresholds.check("api_memory_spread_mb", high - low)

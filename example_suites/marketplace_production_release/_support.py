@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import os
 import posixpath
+import time
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from pytest_deployready import (
     Api,
     Database,
+    Evidence,
     Exposition,
     Host,
     Metrics,
     RedisTarget,
     Release,
     SampleResult,
+    Thresholds,
 )
 from pytest_deployready.host import FileState
 
@@ -31,6 +34,7 @@ __all__ = [
     "api_window",
     "backup_dumps",
     "cached_endpoint",
+    "check_memory_stable",
     "dump_tables",
     "env_missing",
     "hit_ratio_from_metrics",
@@ -267,17 +271,25 @@ def newest_dump(host: Host) -> FileState:
     return dumps[-1]
 
 
-def api_window(prometheus: Metrics, cap_s: int = 600) -> int:
-    """Seconds of a Prometheus range that starts after the API process started (the deploy
-    restarts it), at most ``cap_s``: so that trends never mix the release before with this one.
+def api_window(prometheus: Metrics, *, skip_s: int = 0, min_s: int = 30, cap_s: int = 600) -> int:
+    """Seconds of a Prometheus range that starts ``skip_s`` after the API process started (the
+    deploy restarts it; ``skip_s`` leaves its warm-up out), at most ``cap_s`` long: trends
+    never mix the release before with this one.
+
+    Right after a deployment the process may be too young for ``min_s`` seconds of samples:
+    then this waits until it is (bounded: ``skip_s + min_s`` seconds at most).
 
     Example: ``w = api_window(prometheus); prometheus.required_value(f"deriv(x[{w}s])")``
     """
-    uptime = prometheus.required_value(
-        f'time() - max(process_start_time_seconds{{job="{API_JOB}"}})'
-    )
-    assert uptime >= 30, f"the API started {uptime:.0f} s ago: too short a window to judge"
-    return int(min(uptime, cap_s)) - 2
+    query = f'time() - max(process_start_time_seconds{{job="{API_JOB}"}})'
+    deadline = time.monotonic() + skip_s + min_s
+    uptime = prometheus.required_value(query)
+    while uptime - skip_s - 2 < min_s and time.monotonic() < deadline:
+        time.sleep(1)
+        uptime = prometheus.required_value(query)
+    window = int(min(uptime - skip_s, cap_s)) - 2
+    assert window >= min_s, f"the API started {uptime:.0f} s ago: too short a window to judge"
+    return window
 
 
 def dump_tables(host: Host, dump: FileState) -> set[str]:
@@ -325,3 +337,21 @@ def api_cpu_ratio(prometheus: Metrics, over: str, window_s: int) -> float:
     assert span >= 10, f"a window of {window_s} s is too short to average CPU over {CPU_RATE}"
     rate = f'rate(process_cpu_seconds_total{{job="{API_JOB}"}}[{CPU_RATE}])'
     return prometheus.required_value(f"max({over}_over_time({rate}[{span}s:5s]))")
+
+
+#: The API's first seconds (imports, pools, caches filling) are not its steady state.
+WARM_UP_S = 30
+
+
+def check_memory_stable(prometheus: Metrics, thresholds: Thresholds, evidence: Evidence) -> None:
+    """After its warm-up, the API's resident memory stayed within a band: max - min (MB) over
+    the window since, from Prometheus's samples, against ``api_memory_spread_mb``.
+
+    Example: ``check_memory_stable(prometheus, thresholds, evidence)``
+    """
+    window = api_window(prometheus, skip_s=WARM_UP_S)
+    low = api_memory_mb(prometheus, "min", window)
+    high = api_memory_mb(prometheus, "max", window)
+    evidence.add("window_s", window)
+    evidence.add("rss_mb", {"min": round(low, 1), "max": round(high, 1)})
+    thresholds.check("api_memory_spread_mb", high - low)
