@@ -695,6 +695,25 @@ def test_relative_paths_resolve_against_config_dir(tmp_path: Path) -> None:
     assert cfg.report.html is None
 
 
+def test_release_repo_is_a_path_relative_to_the_config_file(tmp_path: Path) -> None:
+    write(tmp_path / "suites" / "deployready.toml", "[targets]\nrelease_repo = '../app'\n")
+    cfg = load(tmp_path, start_dirs=[tmp_path / "suites"])
+    assert cfg.targets.release_repo == str((tmp_path / "suites").resolve() / ".." / "app")
+    absolute = load(
+        tmp_path / "b",
+        '[targets]\nrelease_repo = "${APP_REPO}"\n',
+        environ={"APP_REPO": "/srv/app"},
+    )
+    assert absolute.targets.release_repo == "/srv/app"
+    unset = load(tmp_path / "c", '[targets]\nrelease_repo = "${APP_REPO:-}"\n')
+    assert unset.targets.release_repo is None  # empty: the config file's own checkout
+    # a configuration without the key keeps the digest it had before the key existed
+    assert unset.digest == load(tmp_path / "d", "[targets]\n").digest != absolute.digest
+    assert "targets.release_repo: expected a string" in error_of(
+        tmp_path / "e", "[targets]\nrelease_repo = 1\n"
+    )
+
+
 # -- secrets in configuration errors ---------------------------------------------------------
 
 

@@ -1,17 +1,20 @@
 """The demo stack (``example_suites/_demo``) against its contract, for real.
 
 Starts PostgreSQL, Redis, the demo API and the Compose project (a Docker engine must answer:
-``make services``) through the Python API, normal and ``broken``; then runs ``run_demo`` end to
-end on a tiny suite written into a temporary directory.
+``make services``), with Prometheus, Alertmanager, the HTTPS listener, sshd, the backups and
+the application's git repository, through the Python API, normal and ``broken``; then runs
+``run_demo`` end to end on a tiny suite written into a temporary directory.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import queue
 import shlex
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -25,8 +28,15 @@ import jsonschema
 import psycopg
 import pytest
 import redis
+from _demo import host as demo_host
+from _demo import monitoring
 from _demo.runner import DemoStack, default_suites_dir, needs_baseline, run_demo
 from _demo.stack import DemoError, find_pg_bindir, find_redis_server
+
+from pytest_deployready.host import Host
+from pytest_deployready.postgres import Database
+from pytest_deployready.release import Release
+from pytest_deployready.tls import Tls
 
 TABLES = (
     "companies", "products", "purchase_orders", "users", "orders", "payments", "credit_scores",
@@ -126,7 +136,18 @@ def test_environment_variables(stack: DemoStack) -> None:
         assert env[name] == value
     for name in ("OPENAI_API_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "API_TOKEN"):
         assert env[name]
-    assert "PROMETHEUS_URL" not in env
+    for name in ("APP_REPO", "APP_DIR", "BACKUP_DIR", "WAL_ARCHIVE_DIR", "TLS_CA_FILE",
+                 "DEMO_HOST_IDENTITY"):  # fmt: skip
+        assert Path(env[name]).is_absolute() and Path(env[name]).exists(), name
+    assert env["DEMO_PROMETHEUS"] == "1" and stack.parts() == {"prometheus": True, "ssh": True}
+    assert env["PROMETHEUS_URL"].startswith("http://127.0.0.1:")
+    assert env["ALERTMANAGER_URL"].startswith("http://127.0.0.1:")
+    assert env["TLS_ENDPOINT"].startswith("127.0.0.1:") and env["TLS_SERVER_NAME"] == "localhost"
+    assert env["API_TLS_URL"] == "https://localhost:" + env["TLS_ENDPOINT"].split(":")[1]
+    assert env["DEMO_HOST_URL"].startswith("ssh://root@127.0.0.1:")
+    assert 0 < time.time() - int(env["DEMO_DEPLOYED_AT"]) < 3600
+    assert env["DEMO_API_PID"] == str(stack.pids()["app"])
+    assert "_demo.app" in Path(f"/proc/{env['DEMO_API_PID']}/cmdline").read_text()
 
 
 def test_database_schema(stack: DemoStack) -> None:
@@ -200,7 +221,9 @@ def test_health(api: httpx.Client) -> None:
     for path in ("/health", "/api/v1/health"):
         response = api.get(path)
         assert response.status_code == 200
-        assert response.json() == {
+        body = response.json()
+        assert len(body.pop("commit")) == 40  # the deployed commit (test_the_application_...)
+        assert body == {
             "status": "ok",
             "database": "ok",
             "redis": "ok",
@@ -302,14 +325,17 @@ def test_metrics(api: httpx.Client) -> None:
         "workers_running 7.0",
         "db_pool_size 20.0",
         'app_info{version="2.0.0"} 1.0',
+        "process_resident_memory_bytes ",
+        "process_cpu_seconds_total ",
+        "tls_certificate_expiry_timestamp_seconds ",
     ):
         assert name in text, name
 
 
 def test_app_log(stack: DemoStack) -> None:
-    assert stack.workdir is not None
-    log = (stack.workdir / "app.log").read_text()
+    log = (Path(stack.env["APP_DIR"]) / "logs" / "app.log").read_text()
     assert "Redis cache initialized" in log and "Cache warmup complete" in log
+    assert " ERROR " not in log
 
 
 def test_broken_faults(broken_stack: DemoStack) -> None:
@@ -353,11 +379,205 @@ def test_compose_services(stack: DemoStack, broken_stack: DemoStack) -> None:
     assert "Redis cache initialized" in logs and "Cache warmup complete" in logs
 
 
+def _prometheus(env: dict[str, str], path: str, **params: str) -> object:
+    response = httpx.get(env["PROMETHEUS_URL"] + path, params=params, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def _firing(env: dict[str, str]) -> dict[str, str]:
+    """``{alertname: severity}`` of the alerts firing in Prometheus."""
+    data = _prometheus(env, "/api/v1/alerts")
+    assert isinstance(data, dict)
+    return {
+        a["labels"]["alertname"]: a["labels"].get("severity", "")
+        for a in data["alerts"]
+        if a["state"] == "firing"
+    }
+
+
+def test_prometheus_scrapes_the_api_with_the_repositorys_rules(stack: DemoStack) -> None:
+    env = stack.env
+    up = _prometheus(env, "/api/v1/query", query='up{job="api"}')
+    assert isinstance(up, dict) and [r["value"][1] for r in up["result"]] == ["1"]
+    jobs = _prometheus(env, "/api/v1/query", query="count by (job) (up)")
+    assert isinstance(jobs, dict)
+    assert {r["metric"]["job"] for r in jobs["result"]} == {"api", "prometheus"}
+    rss = _prometheus(env, "/api/v1/query", query='process_resident_memory_bytes{job="api"}')
+    assert isinstance(rss, dict) and float(rss["result"][0]["value"][1]) > 1e6
+    rules = _prometheus(env, "/api/v1/rules")
+    assert isinstance(rules, dict)
+    loaded = {r["name"]: r for g in rules["groups"] for r in g["rules"]}
+    assert set(loaded) == set(monitoring.RULES)
+    assert loaded["ApiDown"]["labels"]["severity"] == "critical"
+    assert loaded["ApiDown"]["query"] == 'up{job="api"} == 0'
+    assert _firing(env) == {}
+    config = Path(env["APP_REPO"]) / "config" / "prometheus" / "prometheus.yml"
+    assert f"127.0.0.1:{stack.ports['api']}" in config.read_text()
+    status = httpx.get(env["ALERTMANAGER_URL"] + "/api/v2/status", timeout=10).json()
+    assert status["cluster"]["status"] == "disabled"  # no gossip listener
+    assert httpx.get(env["ALERTMANAGER_URL"] + "/api/v2/alerts", timeout=10).json() == []
+
+
+def test_broken_fires_a_critical_alert_in_prometheus_and_alertmanager(
+    broken_stack: DemoStack,
+) -> None:
+    env = broken_stack.env
+    assert _firing(env) == {monitoring.BROKEN_ALERT: "critical"}
+    listed = httpx.get(env["ALERTMANAGER_URL"] + "/api/v2/alerts", timeout=10).json()
+    assert [a["labels"]["alertname"] for a in listed] == [monitoring.BROKEN_ALERT]
+    assert listed[0]["status"]["state"] == "active"
+
+
+def test_tls_certificate_90_days_and_5_when_broken(
+    stack: DemoStack, broken_stack: DemoStack
+) -> None:
+    for demo, days in ((stack, 90), (broken_stack, 5)):
+        env = demo.env
+        tls = Tls(timeout_s=10, ca_file=env["TLS_CA_FILE"])
+        cert = tls.certificate(env["TLS_ENDPOINT"], server_name=env["TLS_SERVER_NAME"])
+        assert days - 0.1 < cert.days_until_expiry <= days
+        assert cert.chain_valid, cert.chain_error
+        assert cert.hostname_matches and not cert.self_signed
+        assert {"localhost", "127.0.0.1"} <= set(cert.names)
+        trust = ssl.create_default_context(cafile=env["TLS_CA_FILE"])
+        response = httpx.get(env["API_TLS_URL"] + "/health", verify=trust, timeout=10)
+        assert response.status_code == 200 and response.json()["status"] == "ok"
+        assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_the_host_over_ssh_has_the_application_directory(stack: DemoStack) -> None:
+    env = stack.env
+    host = Host("app", env["DEMO_HOST_URL"], identity_file=env["DEMO_HOST_IDENTITY"])
+    try:
+        app_dir = env["APP_DIR"]
+        for name in (".env", ".env.backup"):
+            state = host.file(f"{app_dir}/{name}")
+            assert state.exists and state.mode == 0o600 and state.user == "root", name
+        stamp = time.strftime("%Y%m%d", time.gmtime())
+        assert host.file(f"{app_dir}/backend.backup.{stamp}/src/app.py").exists
+        assert host.file(f"{app_dir}/logs/app.log").exists
+        latest = host.file(f"{env['BACKUP_DIR']}/latest.sql.gz")
+        assert latest.exists and latest.size is not None and latest.size > 10_000
+        age = latest.age_s
+        assert age is not None and age < 3600
+    finally:
+        host.close()
+    dotenv = (Path(app_dir) / ".env").read_text()
+    assert f"DATABASE_URL={env['DATABASE_URL']}\n" in dotenv
+    assert f"JWT_SECRET={env['JWT_SECRET']}\n" in dotenv and "CACHE_ENABLED=true\n" in dotenv
+    assert "CACHE_ENABLED=false\n" in (Path(app_dir) / ".env.backup").read_text()
+
+
+def test_backups_fresh_and_stale_when_broken(stack: DemoStack, broken_stack: DemoStack) -> None:
+    for demo, older_than, younger_than in (
+        (stack, 0, 3600),
+        (broken_stack, 3 * 86400 - 60, 4 * 86400),
+    ):
+        backups = Path(demo.env["BACKUP_DIR"])
+        dumps = sorted(backups.glob("app-*.sql.gz"))
+        assert len(dumps) == 1 and (backups / "latest.sql.gz").samefile(dumps[0])
+        assert older_than <= time.time() - dumps[0].stat().st_mtime < younger_than
+        with gzip.open(dumps[0], "rt") as dump:
+            text = dump.read()
+        assert "CREATE TABLE public.purchase_orders" in text
+        assert "COPY public.purchase_orders" in text
+        log = (backups / "backup.log").read_text().splitlines()
+        assert len(log) == 1 and f" backup ok {dumps[0].name} " in log[0]
+
+
+def test_wal_is_archived(stack: DemoStack) -> None:
+    db = Database(stack.env["DATABASE_URL"], statement_timeout=10)
+    try:
+        archiver = db.archiver()
+    finally:
+        db.close()
+    assert archiver.mode == "on" and archiver.archived_count > 0 and archiver.failed_count == 0
+    assert archiver.last_archived_wal is not None
+    assert (Path(stack.env["WAL_ARCHIVE_DIR"]) / archiver.last_archived_wal).is_file()
+
+
+def _git(repo: str, *args: str) -> str:
+    out = subprocess.run(
+        ["git", "-C", repo, *args], capture_output=True, text=True, timeout=30, check=True
+    )
+    return out.stdout.strip()
+
+
+def test_the_application_repository(stack: DemoStack, broken_stack: DemoStack) -> None:
+    env = stack.env
+    release = Release(env["APP_REPO"])
+    assert release.branch == "main" and not release.dirty
+    assert release.tags == ["v0.3.0", "v2.0-phase2"]
+    version = httpx.get(env["API_BASE_URL"] + "/version", timeout=10).json()
+    assert version == {"version": "2.0.0", "commit": release.commit, "tag": "v0.3.0"}
+    assert httpx.get(env["API_BASE_URL"] + "/health", timeout=10).json()["commit"] == release.commit
+    previous = release.resolve("previous-stable-tag")
+    assert previous is not None and release.contains(previous)
+    assert release.resolve("v1.0-pre-phase2") == release.resolve("v0.2.0") == previous
+    merges = _git(env["APP_REPO"], "log", "--merges", "--reverse", "--format=%s").splitlines()
+    assert [m.split(" from ")[0] for m in merges] == [
+        f"Merge pull request #{n}" for n in (14, 15, 17, 16, 3, 10)
+    ]
+    with psycopg.connect(env["DATABASE_URL"], connect_timeout=10) as conn:
+        applied = [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
+    assert release.files("migrations", "*.sql")[-1] == "migrations/0012_optimization.sql"
+    # alembic_version holds the head only: the newest file of the release is that head
+    assert applied == ["0012_optimization"]
+    assert release.unapplied_migrations("migrations", applied)[-1].endswith(
+        "0011_pg_stat_statements.sql"
+    )
+    for name in (
+        "src/app.py",
+        "config/prometheus/alert_rules.yml",
+        "docker-compose.yml",
+        "OPERATIONS_RUNBOOK.md",
+        "docs/rollback-plan.md",
+        "scripts/backup.sh",
+        "requirements.txt",
+        ".env.example",
+        "src/infrastructure/redis_cache.py",
+    ):
+        assert (Path(env["APP_REPO"]) / name).stat().st_size > 100, name
+    assert "## Rollback" in (Path(env["APP_REPO"]) / "OPERATIONS_RUNBOOK.md").read_text()
+    broken = Release(broken_stack.env["APP_REPO"])
+    assert broken.dirty and broken.changed_files == ["src/app.py"]
+    assert broken.tags == ["v0.3.0", "v2.0-phase2"]
+
+
+def test_optional_parts_that_cannot_run_are_switched_off_with_a_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A binary that is missing, or that exits at once: one line each, the flags say so."""
+    monkeypatch.setattr(monitoring, "PROMETHEUS", "/bin/false")  # starts, exits at once
+    monkeypatch.setattr(demo_host, "SSHD", "/nonexistent/sshd-x")  # not installed
+    lines: list[str] = []
+    demo = DemoStack(compose=False, say=lines.append)
+    try:
+        demo.start()
+        env = demo.env
+        assert env["DEMO_PROMETHEUS"] == "0" and env["DEMO_HOST_URL"] == "local://"
+        for name in ("PROMETHEUS_URL", "ALERTMANAGER_URL", "DEMO_HOST_IDENTITY"):
+            assert name not in env
+        assert demo.parts() == {"prometheus": False, "ssh": False}
+        notes = demo.notes()
+        assert "the process exited" in notes["prometheus"]
+        assert notes["ssh"] == "sshd-x not installed (apt-get install openssh-server)"
+        assert set(demo.pids()) == {"postgres", "redis", "app"}  # Alertmanager stopped too
+        assert not any("NOT" in ln for ln in lines)  # said once, by the demo (runner)
+        assert httpx.get(env["API_BASE_URL"] + "/health", timeout=10).status_code == 200
+    finally:
+        demo.stop()
+
+
 def test_health_503_and_stop_leaves_nothing() -> None:
     demo = _start(broken=False, compose=True, compose_project="deployready-demo-test-stop")
+    session = Host("app", demo.env["DEMO_HOST_URL"], identity_file=demo.env["DEMO_HOST_IDENTITY"])
     try:
+        assert session.file(demo.env["APP_DIR"] + "/.env").exists  # an SSH session stays open
         pids = demo.all_pids()
-        assert len(pids) >= 5  # postmaster and its backends, redis, the app
+        assert len(pids) >= 9  # postmaster and its backends, redis, the app, monitoring, sshd
+        assert {"prometheus", "alertmanager", "sshd"} <= set(demo.pids())
         os.kill(demo.pids()["redis"], signal.SIGKILL)
         deadline = time.monotonic() + 20
         with httpx.Client(base_url=demo.env["API_BASE_URL"], timeout=15) as client:
@@ -369,6 +589,7 @@ def test_health_503_and_stop_leaves_nothing() -> None:
         assert health.json()["database"] == "ok" and health.json()["redis"].startswith("error")
     finally:
         demo.stop()
+        session.close()
     alive = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
     assert alive == []
     assert demo.workdir is not None and not demo.workdir.exists()
@@ -392,6 +613,7 @@ database_url = "${DATABASE_URL}"
 redis_url = "${REDIS_URL}"
 api_base_url = "${API_BASE_URL}"
 api_token_env = "API_TOKEN"
+release_repo = "${APP_REPO}"
 """
 
 _MINI_TESTS = """\
@@ -415,6 +637,10 @@ def test_redis_aof(redis):
 
 def test_jwt_secret():
     assert len(os.environ.get("JWT_SECRET", "")) >= 32, "JWT_SECRET missing or short"
+
+
+def test_release_is_clean(release):
+    assert not release.dirty, release.changed_files
 
 
 @pytest.mark.phase("post")
@@ -457,7 +683,8 @@ def test_run_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert record["suites"]["mini"]["verdict"] == "GO_WITH_WARNINGS"
     assert record["suites"]["mini"]["report"] == "mini/report.html"
     ids = sorted(c["id"] for c in record["checks"])
-    assert ids[0].startswith("mini/") and len(ids) == 5
+    assert ids[0].startswith("mini/") and len(ids) == 6
+    assert record["demo"] == {"broken": False, "compose": True, "prometheus": True, "ssh": True}
     assert (out / "mini" / "record.json").is_file() and (out / "mini" / "report.html").is_file()
     page = (out / "report.html").read_text()
     assert ">GO_WITH_WARNINGS<" in page and 'href="mini/report.html"' in page
@@ -481,11 +708,44 @@ def test_run_demo_broken_without_compose(
         "mini/test_mini.py::test_jwt_secret",
         "mini/test_mini.py::test_po_buyer_index",
         "mini/test_mini.py::test_redis_aof",
+        "mini/test_mini.py::test_release_is_clean",
     ]
-    assert printed.count("FAILED ") == 3
+    assert printed.count("FAILED ") == 4
+    assert record["demo"] == {"broken": True, "compose": False, "prometheus": True, "ssh": True}
     for check in blocking:
         assert f"FAILED {check}:" in printed
     assert "NO_GO" in (out / "report.html").read_text()
+
+
+def test_run_demo_without_prometheus_says_so_and_never_passes_the_callers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(monitoring, "PROMETHEUS", "/nonexistent/prometheus-x")
+    monkeypatch.setenv("PROMETHEUS_URL", "http://192.0.2.1:9090")  # the caller's own
+    monkeypatch.setenv("ALERTMANAGER_URL", "http://192.0.2.1:9093")
+    suite = tmp_path / "suites" / "env"
+    suite.mkdir(parents=True)
+    (suite / "deployready.toml").write_text('phases = ["pre"]\n')
+    (suite / "test_env.py").write_text(
+        "import os\n\nimport pytest\n\n\n"
+        "@pytest.mark.phase('pre')\n"
+        "def test_the_stacks_variables_only():\n"
+        "    assert 'PROMETHEUS_URL' not in os.environ, os.environ['PROMETHEUS_URL']\n"
+        "    assert 'ALERTMANAGER_URL' not in os.environ, os.environ['ALERTMANAGER_URL']\n"
+        "    assert os.environ['DEMO_PROMETHEUS'] == '0'\n"
+        "    assert os.environ['DEMO_HOST_URL'].startswith('ssh://root@127.0.0.1:')\n"
+    )
+    out = tmp_path / "out"
+    assert run_demo(str(out), False, [], suites_dir=tmp_path / "suites", compose=False) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "deployready demo: Prometheus: NOT started — prometheus-x not installed (make bootstrap "
+        "installs them); DEMO_PROMETHEUS=0, the suites skip their Prometheus checks\n"
+    ) in printed
+    assert "ssh: NOT started" not in printed
+    record = json.loads((out / "record.json").read_text())
+    assert record["verdict"] == "GO" and record["summary"]["passed"] == 1
+    assert record["demo"] == {"broken": False, "compose": False, "prometheus": False, "ssh": True}
 
 
 def test_no_example_suites_is_a_usage_error_before_starting_anything(
@@ -623,13 +883,21 @@ def test_serve_previous_deploys_on_enter(tmp_path: Path) -> None:
         assert before["CACHE_ENABLED"] == before["ENABLE_PO_QUERY_OPTIMIZATION"] == "false"
         lookup = before["API_BASE_URL"] + "/api/purchase-orders?buyer_company_id=1"
         assert httpx.get(lookup).headers["x-cache"] == "BYPASS"
+        release_before = Release(before["APP_REPO"]).resolve("previous-stable-tag")
+        version = httpx.get(before["API_BASE_URL"] + "/version").json()
+        assert version["commit"] == release_before and version["tag"] == "v0.2.0"
         assert proc.stdin is not None
         proc.stdin.write("\n")
         proc.stdin.flush()
         lines = output.until("serving; press Ctrl-C to stop")
         assert any("deployed: migrations 0012_optimization" in ln for ln in lines)
         after = _exports(lines)  # only what changed
+        assert int(after.pop("DEMO_DEPLOYED_AT")) >= int(before["DEMO_DEPLOYED_AT"])
+        assert after.pop("DEMO_API_PID") != before["DEMO_API_PID"]  # the API restarted
         assert after == {"CACHE_ENABLED": "true", "ENABLE_PO_QUERY_OPTIMIZATION": "true"}
+        head = Release(before["APP_REPO"])
+        deployed = httpx.get(before["API_BASE_URL"] + "/version").json()
+        assert deployed["commit"] == head.commit and deployed["tag"] == "v0.3.0"
         assert httpx.get(lookup).headers["x-cache"] == "HIT"  # warmed by the rollout
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0

@@ -849,42 +849,13 @@ def main(argv: list[str] | None = None) -> None:
         filename=logfile,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    asyncio.run(_serve(args.host, args.port, args.tls_port, args.tls_cert, args.tls_key))
-
-
-async def _serve(host: str, port: int, tls_port: int, tls_cert: str, tls_key: str) -> None:
-    import uvicorn
-
-    class _Listener(uvicorn.Server):
-        """The HTTPS listener: the HTTP server handles the signals and the lifespan."""
-
-        @contextlib.contextmanager
-        def capture_signals(self) -> Any:
-            yield
+    from _demo.server import serve
 
     settings = Settings.from_env()
-    if tls_port:
-        settings = dataclasses.replace(settings, tls_cert=tls_cert)
-    app = create_app(settings)
-    common: dict[str, Any] = {"log_config": None, "access_log": False}
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, lifespan="on", **common))
-    tls_task: asyncio.Task[None] | None = None
-    if tls_port:
-        tls = _Listener(
-            uvicorn.Config(
-                app, host=host, port=tls_port, lifespan="off", ssl_certfile=tls_cert,
-                ssl_keyfile=tls_key, **common,
-            )
-        )  # fmt: skip
-        tls_task = asyncio.create_task(tls.serve())
-    try:
-        await server.serve()
-    finally:
-        if tls_task is not None:
-            tls.should_exit = True
-            await tls_task
-    if not server.started:
-        raise SystemExit(3)  # as uvicorn.run: the lifespan or the listener failed to start
+    if args.tls_port:
+        settings = dataclasses.replace(settings, tls_cert=args.tls_cert)
+    tls = (args.tls_port, args.tls_cert, args.tls_key) if args.tls_port else None
+    asyncio.run(serve(create_app(settings), args.host, args.port, tls=tls))
 
 
 if __name__ == "__main__":  # pragma: no cover

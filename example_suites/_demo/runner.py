@@ -453,9 +453,12 @@ def run_demo(
                         "the suites skip their compose checks ('no Docker engine')"
                     )
                 parts = stack.parts()
-                for part, flag in (("prometheus", "DEMO_PROMETHEUS=0"), ("ssh", "local://")):
-                    if not parts.get(part):
-                        _say(f"{part}: NOT started — {stack.notes().get(part)}; {flag}")
+                for part, flag in (
+                    ("Prometheus", "DEMO_PROMETHEUS=0, the suites skip their Prometheus checks"),
+                    ("ssh", "DEMO_HOST_URL=local://"),
+                ):
+                    if not parts.get(part.lower()):
+                        _say(f"{part}: NOT started — {stack.notes().get(part.lower())}; {flag}")
                 _say(
                     f"stack ready in {time.monotonic() - t0:.1f} s: "
                     f"PostgreSQL {url_host(stack.env['DATABASE_URL'])}, "

@@ -69,6 +69,8 @@ class Services:
     prometheus: bool = False
     notes: dict[str, str] = field(default_factory=dict)
     deployed_at: float = 0.0
+    #: When the running API process was started: a successful scrape after it is of this one.
+    spawned_at: float = 0.0
     _procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _backup: threading.Thread | None = None
     _backup_error: str = ""
@@ -107,6 +109,10 @@ class Services:
                 alertmanager_port=self.ports["alertmanager"],
             )
             self.repo = build_app_repo(self.workdir / "app-repo", prometheus_yml=yml)
+        except ImportError as exc:
+            raise ServiceError(
+                f"{exc.name} is not installed: pip install -e '.[demo]' (the HTTPS certificate)"
+            ) from exc
         except (RepoError, OSError, ValueError) as exc:
             raise ServiceError(f"cannot set the deployment up: {exc}") from exc
         if self.broken:
@@ -177,6 +183,10 @@ class Services:
         else:  # a deploy: the running release's variables
             demo_host.write_env_file(self.app_dir / ".env", pick)
 
+    def app_spawning(self) -> None:
+        """The release's API process is about to start (the previous one has stopped)."""
+        self.spawned_at = time.time()
+
     def app_started(self) -> None:
         """The release's API answers (at start, again after a deploy): note when."""
         self.deployed_at = time.time()
@@ -200,7 +210,10 @@ class Services:
 
     def deployed(self) -> None:
         """After :meth:`DemoStack.deploy` restarted the API: wait until Prometheus sees it."""
+        running = self.prometheus
         self._wait_monitoring()
+        if running and not self.prometheus:
+            self.say(f"Prometheus: stopped — {self.notes['prometheus']}; DEMO_PROMETHEUS=0")
 
     # --- optional parts ------------------------------------------------------------------------
 
@@ -260,14 +273,13 @@ class Services:
                 prometheus_url,
                 self._alive("prometheus"),
                 self._log("prometheus"),
-                api_since=self.deployed_at,
+                api_since=self.spawned_at,
                 firing=monitoring.BROKEN_ALERT if self.broken else None,
                 alertmanager_url=alertmanager_url,
             )
         except monitoring.MonitoringError as exc:
             self._off("prometheus", str(exc), "prometheus", "alertmanager")
-            self.say(f"Prometheus: NOT running — {self.notes['prometheus']}; DEMO_PROMETHEUS=0")
-            return
+            return  # the reason is in notes (the demo prints it once the stack is up)
         firing = f", {monitoring.BROKEN_ALERT} firing" if self.broken else ""
         self.say(f"Prometheus {prometheus_url} scraping the API{firing}; Alertmanager up")
 

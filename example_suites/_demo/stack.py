@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
-import io
 import json
 import os
 import pwd
@@ -28,7 +27,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
@@ -45,6 +43,7 @@ import redis
 
 from _demo import tokens
 from _demo.app import INSECURE_DEV_SECRET, PBKDF2_ITERATIONS
+from _demo.docker_engine import IMAGE, docker_problem
 from _demo.services import ServiceError, Services
 
 __all__ = [
@@ -68,8 +67,6 @@ MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 COMPOSE_FILE = PACKAGE_DIR / "compose" / "docker-compose.yml"
 COMPOSE_PROJECT = "deployready-demo"
 COMPOSE_SERVICES = ("edge", "worker", "scheduler")
-IMAGE = "deployready/busybox:local"
-BUSYBOX = Path(os.environ.get("DEPLOYREADY_BUSYBOX", "/bin/busybox"))
 START_TIMEOUT_S = 60.0
 COMPOSE_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 15.0
@@ -416,6 +413,8 @@ class DemoStack:
                 self._compose_cli("down", "--timeout", "2", timeout=60)
         started = self.all_pids()  # with their children, e.g. sshd's sessions
         for proc in reversed(self._procs):
+            if proc.name == "sshd" and proc.popen.poll() is None:
+                self._end_sessions(proc.popen.pid)
             self._stop_proc(proc)
         for pid in started:  # a child that outlived its server (an open SSH session)
             with contextlib.suppress(OSError):
@@ -442,19 +441,7 @@ class DemoStack:
     def all_pids(self) -> set[int]:
         """The servers' process ids and those of all their children (PostgreSQL's backends)."""
         roots = {proc.popen.pid for proc in self._procs if proc.popen.poll() is None}
-        children: dict[int, list[int]] = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-        found: set[int] = set()
-        todo = list(roots)
-        while todo:
-            pid = todo.pop()
-            if pid not in found:
-                found.add(pid)
-                todo.extend(children.get(pid, []))
-        return found
+        return roots.union(*(self._descendants(pid) for pid in roots))
 
     # --- processes -------------------------------------------------------------------------
 
@@ -473,11 +460,38 @@ class DemoStack:
         self._procs.append(_Proc(name, popen, stop_signal))
         return popen
 
+    def _descendants(self, pid: int) -> set[int]:
+        """The processes below ``pid`` (not ``pid`` itself), from ``/proc``."""
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        found: set[int] = set()
+        todo = list(children.get(pid, []))
+        while todo:
+            child = todo.pop()
+            if child not in found:
+                found.add(child)
+                todo.extend(children.get(child, []))
+        return found
+
     def _stop_named(self, name: str) -> None:
         """Stop the processes started as ``name`` (an optional part that is switched off)."""
         for proc in [p for p in self._procs if p.name == name]:
             self._stop_proc(proc)
             self._procs.remove(proc)
+
+    def _end_sessions(self, pid: int) -> None:
+        """End sshd's open sessions while it runs, so that it reaps them (no zombie is left)."""
+        sessions = self._descendants(pid)
+        for child in sessions:
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGKILL)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while sessions and time.monotonic() < deadline:
+            sessions = {c for c in sessions if Path(f"/proc/{c}").exists()}
+            time.sleep(0.05)
 
     @staticmethod
     def _stop_proc(proc: _Proc) -> None:
@@ -649,6 +663,7 @@ class DemoStack:
             [*source_roots, *filter(None, [os.environ.get("PYTHONPATH")])]
         )
         port = self.ports["api"]
+        self.services.app_spawning()
         popen = self._spawn(
             "app",
             [
@@ -704,7 +719,7 @@ class DemoStack:
         if self.compose is False:
             self.compose_note = "disabled"
             return
-        problem = self._docker_problem()
+        problem = docker_problem()
         if problem:
             self.compose_note = problem
             if self.compose:
@@ -728,81 +743,6 @@ class DemoStack:
 
         self._compose_thread = threading.Thread(target=up, name="demo-compose-up", daemon=True)
         self._compose_thread.start()
-
-    def _docker_problem(self) -> str:
-        """Why the Compose project cannot run here ('' when it can); imports the image."""
-        if shutil.which("docker-compose") is None:
-            return "docker-compose is not installed (run `make bootstrap`)"
-        host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-        try:
-            import docker
-            import docker.errors
-
-            if host.startswith("unix://"):
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                    sock.settimeout(5)
-                    sock.connect("/" + host.removeprefix("unix://").lstrip("/"))
-            client = docker.DockerClient(base_url=host, timeout=15)
-        except Exception as exc:  # docker raises many kinds
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            return f"no Docker engine answered at {host} ({reason})"
-        try:
-            client.version()
-            try:
-                client.images.get(IMAGE)
-            except docker.errors.ImageNotFound:
-                self._import_image(client)
-        except (docker.errors.DockerException, OSError, DemoError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            return f"Docker engine at {host} not usable ({reason})"
-        finally:
-            client.close()
-        return ""
-
-    @staticmethod
-    def _import_image(client: Any) -> None:
-        """``docker import`` a rootfs made of the static busybox (never a registry pull)."""
-        if not BUSYBOX.is_file():
-            raise DemoError(
-                f"{IMAGE} is missing and so is {BUSYBOX} (apt-get install busybox-static)"
-            )
-        listing = subprocess.run(
-            [str(BUSYBOX), "--list"], capture_output=True, text=True, timeout=10, check=True
-        )
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-
-            def add_dir(name: str, mode: int = 0o755) -> None:
-                info = tarfile.TarInfo(name)
-                info.type, info.mode = tarfile.DIRTYPE, mode
-                tar.addfile(info)
-
-            def add_file(name: str, data: bytes, mode: int = 0o644) -> None:
-                info = tarfile.TarInfo(name)
-                info.size, info.mode = len(data), mode
-                tar.addfile(info, io.BytesIO(data))
-
-            for name in ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "www", "root",
-                         "proc", "sys", "dev"):  # fmt: skip
-                add_dir(name)
-            add_dir("tmp", 0o1777)
-            add_file("bin/busybox", BUSYBOX.read_bytes(), 0o755)
-            for applet in listing.stdout.split():
-                if applet != "busybox":
-                    link = tarfile.TarInfo(f"bin/{applet}")
-                    link.type, link.linkname = tarfile.SYMTYPE, "busybox"
-                    tar.addfile(link)
-            add_file(
-                "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n"
-            )
-            add_file("etc/group", b"root:x:0:\nnogroup:x:65534:\n")
-            add_file("www/index.html", b"deployready demo edge\n")
-        client.api.import_image_from_data(
-            buf.getvalue(),
-            repository=IMAGE.split(":")[0],
-            tag=IMAGE.split(":")[1],
-            changes=["ENV PATH=/bin:/sbin:/usr/bin:/usr/sbin", 'CMD ["sh"]'],
-        )
 
     def _compose_cli(self, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
         binary = shutil.which("docker-compose")
