@@ -401,6 +401,44 @@ class Host:
             )
         return sorted(found, key=lambda f: f.path)
 
+    def env_names(self, path: str) -> list[str]:
+        """The variable names an env file (``NAME=value`` lines, ``export`` allowed) sets, in
+        file order; the values never leave the host (secrets stay there).
+
+        Example: ``assert set(example) <= set(host.env_names("/srv/app/.env"))``
+        """
+        result = self._output(
+            "sed -nE 's/^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=.*"
+            f"/\\2/p' -- {shlex.quote(path)}"
+        )
+        if not result.ok:
+            why = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise DeployReadyError(f"host {self.name}: cannot read {path}: {why}")
+        return [line.strip() for line in result.stdout.splitlines() if line.strip()]
+
+    def gzip_ok(self, path: str) -> bool:
+        """True when the file is a complete, valid gzip stream (``gzip -t``: every CRC checked).
+
+        Example: ``assert host.gzip_ok("/var/backups/app/latest.sql.gz")``
+        """
+        return self._output(f"gzip -t -- {shlex.quote(path)}").ok
+
+    def gzip_lines(self, path: str, pattern: str, *, limit: int = 1000) -> list[str]:
+        """The first ``limit`` lines of a gzip file's content matching the (extended) regular
+        expression: what a compressed dump contains, without copying it off the host.
+
+        Example: ``host.gzip_lines(dump, r"^CREATE TABLE ")  # ['CREATE TABLE public.users (']``
+        """
+        result = self._output(
+            # sed reads to the end: no early exit, so gzip never dies of a broken pipe
+            f"gzip -cd -- {shlex.quote(path)} | grep -E -- {shlex.quote(pattern)} "
+            f"| sed -n '1,{max(1, int(limit))}p'"
+        )
+        if result.stderr.strip():
+            why = result.stderr.strip().splitlines()[-1]
+            raise DeployReadyError(f"host {self.name}: cannot read {path}: {why}")
+        return result.stdout.splitlines()
+
 
 def _epoch(text: str) -> dt.datetime | None:
     try:

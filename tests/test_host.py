@@ -236,3 +236,82 @@ def test_files_lists_a_directory_by_pattern(machine: Host, files: Path) -> None:
     assert machine.files(str(files), "nothing-*") == []
     with pytest.raises(DeployReadyError, match=r"cannot list .*no-such-dir"):
         machine.files(str(files / "no-such-dir"), "*")
+
+
+def test_directory_listing_env_names_and_gzip_content(machine: Host, files: Path) -> None:
+    """Backup directories, env files and compressed dumps, read without copying them off."""
+    import gzip
+
+    dumps = files / "backups"
+    dumps.mkdir()
+    for day, age_days in (("20261201", 6), ("20261206", 1)):
+        dump = dumps / f"app-{day}.sql.gz"
+        dump.write_bytes(gzip.compress(b"CREATE TABLE public.users (\n);\nCOPY users;\n"))
+        then = time.time() - age_days * 86400
+        os.utime(dump, (then, then))
+    (dumps / "backup.log").write_text("backup ok\n")
+    (dumps / "broken.sql.gz").write_bytes(gzip.compress(b"CREATE TABLE public.x (\n")[:-6])
+    listed = machine.files(str(dumps), "app-*.sql.gz")
+    assert [f.path for f in listed] == [
+        str(dumps / "app-20261201.sql.gz"),
+        str(dumps / "app-20261206.sql.gz"),
+    ]
+    assert all(f.is_file and f.size and f.size > 20 for f in listed)
+    assert listed[0].age_s is not None and 6 * 86400 - 60 < listed[0].age_s < 6 * 86400 + 60
+    assert len(machine.files(str(dumps))) == 4 and machine.files(str(dumps), "*.txt") == []
+    with pytest.raises(DeployReadyError, match="cannot list"):
+        machine.files(str(files / "nope"))
+
+    assert machine.env_names(str(files / "env")) == ["SECRET_KEY", "DEBUG"]
+    (files / "env2").write_text("# comment\nexport TOKEN=abc\n  PORT = 8000\nnot a line\n")
+    assert machine.env_names(str(files / "env2")) == ["TOKEN", "PORT"]
+    with pytest.raises(DeployReadyError, match="cannot read"):
+        machine.env_names(str(files / "nope"))
+
+    assert machine.gzip_ok(str(listed[1].path))
+    assert not machine.gzip_ok(str(dumps / "broken.sql.gz"))
+    assert not machine.gzip_ok(str(dumps / "backup.log"))
+    assert machine.gzip_lines(str(listed[1].path), r"^CREATE TABLE ") == [
+        "CREATE TABLE public.users ("
+    ]
+    assert machine.gzip_lines(str(listed[1].path), r"^(CREATE|COPY)", limit=1) == [
+        "CREATE TABLE public.users ("
+    ]
+    with pytest.raises(DeployReadyError, match="cannot read"):
+        machine.gzip_lines(str(dumps / "broken.sql.gz"), "CREATE")
+
+
+def test_env_names_never_carry_values(machine: Host, files: Path) -> None:
+    """Only names cross the connection: a value is in no result, even a name-like one."""
+    (files / "secret.env").write_text("API_TOKEN=TOPSECRET_VALUE\nX=Y=Z\n")
+    names = machine.env_names(str(files / "secret.env"))
+    assert names == ["API_TOKEN", "X"]
+    assert "TOPSECRET_VALUE" not in repr(names)
+
+
+def test_host_in_a_suite_that_turns_warnings_into_errors(pytester: pytest.Pytester) -> None:
+    """The fixture raises no deprecation warning (``filterwarnings = error`` suites use it too)."""
+    pytester.makeini("[pytest]\nfilterwarnings =\n    error\n")
+    pytester.makefile(".toml", deployready='[[targets.hosts]]\nname = "here"\nurl = "local://"\n')
+    pytester.makepyfile(
+        test_warned="""
+import pytest
+
+
+@pytest.mark.phase("pre")
+def test_one(host):
+    assert host.file("/").is_directory
+
+
+@pytest.mark.phase("pre")
+def test_two(host):
+    assert host.file("/").is_directory
+"""
+    )
+    result = pytester.runpytest_subprocess("--deploy-record=record.json")
+    record = json.loads((pytester.path / "record.json").read_text())
+    assert {c["id"].split("::")[1]: c["outcome"] for c in record["checks"]} == {
+        "test_one": "passed",
+        "test_two": "passed",
+    }, result.stdout.str()[-2000:]
+    assert result.ret == 0

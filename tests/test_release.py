@@ -297,3 +297,18 @@ def test_read_text_and_grep_see_the_committed_release_only(merges: Path) -> None
     assert release.grep(r"^PASSWORD", ignore_case=True) == [("conf.ini", 2, "password = changeme")]
     assert release.grep(r"^(<<<<<<<|>>>>>>>) ") == []
     assert release.grep("hunter2") == []  # binary files are skipped
+
+
+def test_read_text_gives_the_committed_content_only(repo: Path) -> None:
+    """A file as committed in HEAD; uncommitted edits, directories and missing files are not."""
+    (repo / "app.py").write_text("VERSION = 2  # not committed\n")
+    (repo / "draft.md").write_text("untracked\n")
+    release = Release(repo)
+    assert release.read_text("app.py") == "VERSION = 1\n"
+    assert release.read_text("migrations/0003_index.sql") == "-- sql\n"
+    assert release.read_text("draft.md") is None
+    assert release.read_text("migrations") is None
+    assert release.read_text("other.txt") is None  # on another branch only
+    for bad in ("../etc/passwd", "/etc/passwd", "--output=x"):
+        with pytest.raises(ValueError, match="not a path inside the checkout"):
+            release.read_text(bad)

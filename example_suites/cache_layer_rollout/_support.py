@@ -3,30 +3,48 @@
 from __future__ import annotations
 
 import os
+import posixpath
+import time
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
+
+import yaml
 
 from pytest_deployready import (
     Api,
     Database,
     Evidence,
     Exposition,
+    Host,
     Metrics,
     RedisTarget,
+    Release,
     SampleResult,
     Thresholds,
 )
+from pytest_deployready.host import FileState
 
 __all__ = [
+    "API_JOB",
     "CACHED_ENDPOINT",
     "SLOW_QUERY_FILTER",
+    "alert_rules_of_release",
+    "api_memory_mb",
+    "api_window",
     "assert_db_queries_reduced",
     "assert_latency_improved",
+    "backup_dumps",
     "cached_endpoint",
+    "check_alerts_configured",
+    "check_memory_stable",
     "db_queries_per_request",
     "env_missing",
     "hit_ratio_from_metrics",
+    "host_path",
+    "missing_in_release",
     "n_plus_one_statements",
+    "newest_dump",
     "performance_indexes",
     "redis_url_parts",
     "sample_cached_endpoint",
@@ -241,3 +259,143 @@ def redis_target_matches(redis: RedisTarget, host: str | None, port: int | None)
     Example: ``assert redis_target_matches(redis, "127.0.0.1", 6379)``
     """
     return redis.where == f"{host}:{port}"
+
+
+# -- the release, the application host and Prometheus (issue 14) ----------------------------
+
+#: Prometheus's scrape job of the application.
+API_JOB = "api"
+#: Dumps in the backup directory; ``latest.sql.gz`` (a link or copy of the newest) is not one.
+DUMP_PATTERN = "*.sql.gz"
+LATEST_DUMP = "latest.sql.gz"
+
+
+def missing_in_release(release: Release, paths: Iterable[str]) -> list[str]:
+    """The paths the release (its HEAD commit) does not hold as a non-empty file.
+
+    Example: ``assert missing_in_release(release, ["src/app.py"]) == []``
+    """
+    return [p for p in paths if not (release.read_text(p) or "").strip()]
+
+
+def host_path(variable: str, *parts: str) -> str:
+    """A path on the application host, under the directory an environment variable names
+    (``APP_DIR``: the deployed application, ``BACKUP_DIR``: its database dumps).
+
+    Example: ``host.file(host_path("APP_DIR", ".env"))``
+    """
+    base = os.environ.get(variable)
+    if not base:
+        raise AssertionError(f"{variable} is not set: the directory on the application host")
+    return posixpath.join(base, *parts)
+
+
+def backup_dumps(host: Host) -> list[FileState]:
+    """The database dumps in ``BACKUP_DIR`` (regular files), oldest first.
+
+    Example: ``newest = backup_dumps(host)[-1]``
+    """
+    listed = host.files(host_path("BACKUP_DIR"), DUMP_PATTERN)
+    dumps = [f for f in listed if f.is_file and posixpath.basename(f.path) != LATEST_DUMP]
+    return sorted(dumps, key=lambda f: (f.mtime is None, f.mtime, f.path))
+
+
+def newest_dump(host: Host) -> FileState:
+    """The most recent dump in ``BACKUP_DIR``; none at all fails the check.
+
+    Example: ``thresholds.check("backup_age_h", newest_dump(host).age_s / 3600)``
+    """
+    dumps = backup_dumps(host)
+    assert dumps, f"no database dump ({DUMP_PATTERN}) in {host_path('BACKUP_DIR')}"
+    return dumps[-1]
+
+
+def api_window(prometheus: Metrics, *, skip_s: int = 0, min_s: int = 30, cap_s: int = 600) -> int:
+    """Seconds of a Prometheus range that starts ``skip_s`` after the API process started (the
+    deploy restarts it; ``skip_s`` leaves its warm-up out), at most ``cap_s`` long: trends
+    never mix the release before with this one.
+
+    Right after a deployment the process may be too young for ``min_s`` seconds of samples:
+    then this waits until it is (bounded: ``skip_s + min_s`` seconds at most).
+
+    Example: ``w = api_window(prometheus); prometheus.required_value(f"deriv(x[{w}s])")``
+    """
+    query = f'time() - max(process_start_time_seconds{{job="{API_JOB}"}})'
+    deadline = time.monotonic() + skip_s + min_s
+    uptime = prometheus.required_value(query)
+    while uptime - skip_s - 2 < min_s and time.monotonic() < deadline:
+        time.sleep(1)
+        uptime = prometheus.required_value(query)
+    window = int(min(uptime - skip_s, cap_s)) - 2
+    assert window >= min_s, f"the API started {uptime:.0f} s ago: too short a window to judge"
+    return window
+
+
+def alert_rules_of_release(release: Release) -> list[str]:
+    """Names of the alerting rules in the release's ``config/prometheus/alert_rules.yml``.
+
+    Example: ``assert set(alert_rules_of_release(release)) <= prometheus.alert_rules().keys()``
+    """
+    text = release.read_text("config/prometheus/alert_rules.yml")
+    assert text, "the release has no config/prometheus/alert_rules.yml"
+    data: Any = yaml.safe_load(text) or {}
+    groups = data.get("groups", []) if isinstance(data, dict) else []
+    return [
+        str(rule["alert"])
+        for group in groups
+        if isinstance(group, dict)
+        for rule in group.get("rules") or []
+        if isinstance(rule, dict) and "alert" in rule
+    ]
+
+
+def check_alerts_configured(prometheus: Metrics, release: Release, evidence: Evidence) -> None:
+    """Every alerting rule of the release's ``alert_rules.yml`` is loaded in Prometheus, and
+    Prometheus sends alerts to an Alertmanager.
+
+    Example: ``check_alerts_configured(prometheus, release, evidence)``
+    """
+    wanted = alert_rules_of_release(release)
+    loaded = prometheus.alert_rules()
+    evidence.add("rules", loaded)
+    assert wanted, "config/prometheus/alert_rules.yml defines no alerting rule"
+    missing = [name for name in wanted if name not in loaded]
+    assert missing == [], f"alerting rules of the release that Prometheus has not loaded: {missing}"
+    managers = prometheus.required_value(
+        'max(prometheus_notifications_alertmanagers_discovered{job="prometheus"})'
+    )
+    evidence.add("alertmanagers", managers)
+    assert managers >= 1, "Prometheus sends its alerts to no Alertmanager"
+
+
+_MB = 1024**2
+
+
+def api_memory_mb(prometheus: Metrics, over: str, window_s: int | None = None) -> float:
+    """The API process's resident memory (MB): ``over="now"``, or the ``max``/``min`` over
+    the last ``window_s`` seconds (``max_over_time``), from Prometheus's samples.
+
+    Example: ``peak = api_memory_mb(prometheus, "max", api_window(prometheus))``
+    """
+    selector = f'process_resident_memory_bytes{{job="{API_JOB}"}}'
+    if over == "now":
+        return prometheus.required_value(f"max({selector})") / _MB
+    return prometheus.required_value(f"max({over}_over_time({selector}[{window_s}s]))") / _MB
+
+
+#: The API's first seconds (imports, pools, caches filling) are not its steady state.
+WARM_UP_S = 30
+
+
+def check_memory_stable(prometheus: Metrics, thresholds: Thresholds, evidence: Evidence) -> None:
+    """After its warm-up, the API's resident memory stayed within a band: max - min (MB) over
+    the window since, from Prometheus's samples, against ``api_memory_spread_mb``.
+
+    Example: ``check_memory_stable(prometheus, thresholds, evidence)``
+    """
+    window = api_window(prometheus, skip_s=WARM_UP_S)
+    low = api_memory_mb(prometheus, "min", window)
+    high = api_memory_mb(prometheus, "max", window)
+    evidence.add("window_s", window)
+    evidence.add("rss_mb", {"min": round(low, 1), "max": round(high, 1)})
+    thresholds.check("api_memory_spread_mb", high - low)

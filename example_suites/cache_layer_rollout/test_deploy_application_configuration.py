@@ -8,9 +8,16 @@ import os
 
 import pytest
 
-from pytest_deployready import Api, Database, Evidence, Metrics, RedisTarget
+from pytest_deployready import Api, Database, Evidence, Metrics, RedisTarget, Release
 
-from ._support import cached_endpoint, env_missing, redis_target_matches, redis_url_parts, scrape
+from ._support import (
+    cached_endpoint,
+    env_missing,
+    missing_in_release,
+    redis_target_matches,
+    redis_url_parts,
+    scrape,
+)
 
 pytestmark = pytest.mark.phase("deploy")
 
@@ -22,6 +29,20 @@ EXPECTED_ENV = {
     "DB_POOL_SIZE": "20",
     "DB_MAX_OVERFLOW": "10",
 }
+
+#: The seed's integration files, committed in the release (non-empty).
+INTEGRATION_FILES = (
+    "src/infrastructure/redis_cache.py",
+    "src/middleware/cache_middleware.py",
+    "src/middleware/performance_middleware.py",
+    "src/integrations/fastapi_redis_integration.py",
+)
+
+
+def _assert_committed(release: Release, path: str) -> None:
+    assert missing_in_release(release, [path]) == [], (
+        f"{release.describe()} has no {path} (or it is empty)"
+    )
 
 
 def _wrong_values(names: list[str]) -> list[str]:
@@ -141,39 +162,31 @@ def test_prometheus_client_installed(evidence: Evidence) -> None:
     evidence.add("prometheus_client_version", importlib.metadata.version("prometheus-client"))
 
 
-@pytest.mark.manual(
-    "Developer", reason="integration files are in the application repository, not on a target"
-)
-def test_integration_files_created() -> None:
+def test_integration_files_created(release: Release, evidence: Evidence) -> None:
     """Integration files created"""
+    evidence.add("release", release.describe())
+    missing = missing_in_release(release, INTEGRATION_FILES)
+    assert missing == [], f"not committed in {release.describe()}: {missing}"
 
 
-@pytest.mark.manual(
-    "Developer", reason="a file in the application repository, not visible from any target"
-)
-def test_redis_cache_module() -> None:
+def test_redis_cache_module(release: Release) -> None:
     """`src/infrastructure/redis_cache.py`"""
+    _assert_committed(release, INTEGRATION_FILES[0])
 
 
-@pytest.mark.manual(
-    "Developer", reason="a file in the application repository, not visible from any target"
-)
-def test_cache_middleware_module() -> None:
+def test_cache_middleware_module(release: Release) -> None:
     """`src/middleware/cache_middleware.py`"""
+    _assert_committed(release, INTEGRATION_FILES[1])
 
 
-@pytest.mark.manual(
-    "Developer", reason="a file in the application repository, not visible from any target"
-)
-def test_performance_middleware_module() -> None:
+def test_performance_middleware_module(release: Release) -> None:
     """`src/middleware/performance_middleware.py`"""
+    _assert_committed(release, INTEGRATION_FILES[2])
 
 
-@pytest.mark.manual(
-    "Developer", reason="a file in the application repository, not visible from any target"
-)
-def test_fastapi_redis_integration_module() -> None:
+def test_fastapi_redis_integration_module(release: Release) -> None:
     """`src/integrations/fastapi_redis_integration.py`"""
+    _assert_committed(release, INTEGRATION_FILES[3])
 
 
 def test_redis_variables_in_environment(evidence: Evidence) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from pytest_deployready import Api, Compose, Evidence
+from pytest_deployready import Api, Compose, Evidence, Host, Metrics, Release
 
-from ._support import cached_endpoint
+from ._support import cached_endpoint, host_path, scrape
 
 pytestmark = pytest.mark.phase("deploy")
 
@@ -14,20 +16,32 @@ pytestmark = pytest.mark.phase("deploy")
 BACKEND = "worker"
 
 
-@pytest.mark.manual(
-    "DevOps",
-    reason="a build on the deployment host; not provided by the demo stack (no backend image)",
-)
-def test_backend_container_rebuilt() -> None:
+def test_backend_container_rebuilt(release: Release, api: Api, evidence: Evidence) -> None:
     """Backend container rebuilt: `docker-compose build backend`"""
+    version = api.get("/version").json()
+    evidence.add("version", version)
+    evidence.add("release", release.describe())
+    deployed = str(version.get("commit") or "")
+    assert release.resolve(deployed) == release.commit, (
+        f"the API runs commit {deployed!r}, not {release.describe()}: not rebuilt from this release"
+    )
 
 
-@pytest.mark.manual(
-    "DevOps",
-    reason="not provided by the demo stack: its API runs outside Compose and reports no start time",
-)
-def test_backend_container_restarted() -> None:
+def test_backend_container_restarted(
+    api: Api, metrics: Metrics, host: Host, evidence: Evidence
+) -> None:
     """Backend container restarted: `docker-compose up -d backend`"""
+    started = scrape(metrics, api).gauge("process_start_time_seconds")
+    env = host.file(host_path("APP_DIR", ".env"))
+    assert env.exists and env.mtime is not None, f"no {env.path} on host {host.name}"
+    evidence.add("process_started_at", dt.datetime.fromtimestamp(started, dt.UTC).isoformat())
+    evidence.add("env_changed_at", env.mtime.isoformat())
+    # stat's mtime has whole seconds, the kernel's process start time a boot time in whole
+    # seconds: two seconds of slack
+    assert started >= env.mtime.timestamp() - 2, (
+        f"the API process started before {env.path} was last changed: it runs the "
+        "configuration before this deployment (not restarted)"
+    )
 
 
 def test_backend_logs_show_no_errors(stack: Compose, evidence: Evidence) -> None:

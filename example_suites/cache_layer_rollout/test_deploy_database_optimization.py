@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready import Database, Evidence, Thresholds
+from pytest_deployready import Database, Evidence, Release, Thresholds
 
-from ._support import performance_indexes
+from ._support import missing_in_release, performance_indexes
 
 pytestmark = pytest.mark.phase("deploy")
+
+MIGRATION_SCRIPT = "src/db/migrations/performance_optimization.py"
 
 #: Lookups the cache layer and its API serve: (table, leading column) that must be indexed.
 HOT_LOOKUPS = (
@@ -19,11 +21,12 @@ HOT_LOOKUPS = (
 )
 
 
-@pytest.mark.manual(
-    "Developer", reason="a file in the application repository, not visible from any target"
-)
-def test_migration_script_exists() -> None:
+def test_migration_script_exists(release: Release, evidence: Evidence) -> None:
     """Migration script exists: `src/db/migrations/performance_optimization.py`"""
+    evidence.add("release", release.describe())
+    assert missing_in_release(release, [MIGRATION_SCRIPT]) == [], (
+        f"{release.describe()} has no {MIGRATION_SCRIPT} (or it is empty)"
+    )
 
 
 @pytest.mark.severity("critical")

@@ -2,43 +2,69 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+import yaml
 
-from pytest_deployready import Api, Evidence, Metrics
+from pytest_deployready import Api, Evidence, Metrics, Release
 
-from ._support import scrape
+from ._support import API_JOB, scrape
 
 pytestmark = pytest.mark.phase("deploy")
 
-_NO_PROMETHEUS = (
-    "not provided by the demo stack: no Prometheus server (set targets.prometheus_url and "
-    "automate it with metrics.query('up'))"
+PROMETHEUS_CONFIG = "config/prometheus/prometheus.yml"
+_NO_GRAFANA = (
+    "not provided by the demo stack: no Grafana server (with one, automate it by reading "
+    "Grafana's /api/health)"
 )
 
 
-@pytest.mark.manual("DevOps", reason=_NO_PROMETHEUS)
-def test_prometheus_config_created() -> None:
+def _scrape_jobs(release: Release) -> list[str]:
+    """The ``job_name`` of every scrape config in the release's Prometheus configuration."""
+    text = release.read_text(PROMETHEUS_CONFIG)
+    assert text, f"{release.describe()} has no {PROMETHEUS_CONFIG}"
+    config: Any = yaml.safe_load(text) or {}
+    scrape_configs = config.get("scrape_configs") if isinstance(config, dict) else None
+    assert isinstance(scrape_configs, list) and scrape_configs, (
+        f"{PROMETHEUS_CONFIG} has no scrape_configs"
+    )
+    return [str(c.get("job_name")) for c in scrape_configs if isinstance(c, dict)]
+
+
+def test_prometheus_config_created(release: Release, evidence: Evidence) -> None:
     """Prometheus config created: `config/prometheus/prometheus.yml`"""
+    jobs = _scrape_jobs(release)
+    evidence.add("scrape_jobs", jobs)
+    assert API_JOB in jobs, f"{PROMETHEUS_CONFIG} does not scrape the application (job {API_JOB!r})"
 
 
-@pytest.mark.manual("DevOps", reason=_NO_PROMETHEUS)
-def test_prometheus_service_started() -> None:
+def test_prometheus_service_started(prometheus: Metrics, evidence: Evidence) -> None:
     """Prometheus service started: `docker-compose up -d prometheus`"""
+    uptime = prometheus.required_value('time() - max(process_start_time_seconds{job="prometheus"})')
+    loaded = prometheus.required_value(
+        'min(prometheus_config_last_reload_successful{job="prometheus"})'
+    )
+    evidence.add("uptime_s", round(uptime))
+    assert uptime > 0, "Prometheus reports no start time"
+    assert loaded == 1, "Prometheus runs, but its last configuration (re)load failed"
 
 
-@pytest.mark.manual("DevOps", reason=_NO_PROMETHEUS)
-def test_prometheus_accessible() -> None:
+def test_prometheus_accessible(prometheus: Metrics, evidence: Evidence) -> None:
     """Prometheus accessible: `curl http://localhost:9090/-/healthy`"""
+    build = prometheus.query("prometheus_build_info")
+    evidence.add("version", sorted({str(r["metric"].get("version")) for r in build}))
+    assert prometheus.required_value("vector(1)") == 1, "Prometheus's query API did not answer"
 
 
 @pytest.mark.severity("minor")
-@pytest.mark.manual("DevOps", reason="not provided by the demo stack: no Grafana server")
+@pytest.mark.manual("DevOps", reason=_NO_GRAFANA)
 def test_grafana_service_started() -> None:
     """Grafana service started: `docker-compose up -d grafana` (optional)"""
 
 
 @pytest.mark.severity("minor")
-@pytest.mark.manual("DevOps", reason="not provided by the demo stack: no Grafana server")
+@pytest.mark.manual("DevOps", reason=_NO_GRAFANA)
 def test_grafana_accessible() -> None:
     """Grafana accessible: `curl http://localhost:3001/api/health`"""
 
@@ -59,9 +85,19 @@ def test_cache_metrics_visible(api: Api, metrics: Metrics, evidence: Evidence) -
     assert hits + misses > 0, "the cache counters have not counted any lookup"
 
 
-@pytest.mark.manual("DevOps", reason=_NO_PROMETHEUS)
-def test_prometheus_targets() -> None:
+def test_prometheus_targets(prometheus: Metrics, release: Release, evidence: Evidence) -> None:
     """Check Prometheus targets: `curl http://localhost:9090/api/v1/targets | jq`"""
+    up: dict[str, float] = {}
+    for row in prometheus.query("up"):
+        job = str(row["metric"].get("job"))
+        up[job] = min(up.get(job, 1.0), float(row["value"]))
+    evidence.add("up_by_job", up)
+    not_scraped = [job for job in _scrape_jobs(release) if job not in up]
+    down = sorted(job for job, value in up.items() if value != 1)
+    assert not_scraped == [], (
+        f"jobs of {PROMETHEUS_CONFIG} that Prometheus has no target for: {not_scraped}"
+    )
+    assert down == [], f"targets down: {down}"
 
 
 def test_request_duration_collected(api: Api, metrics: Metrics, evidence: Evidence) -> None:

@@ -6,21 +6,31 @@ import time
 
 import pytest
 
-from pytest_deployready import Api, Database, Evidence, RedisTarget, Thresholds
+from pytest_deployready import Api, Database, Evidence, RedisTarget, Release, Thresholds
 
 from ._support import n_plus_one_statements, sample_cached_endpoint
 
 pytestmark = pytest.mark.phase("deploy")
 
 _SUITE_REASON = (
-    "the application's own pytest suite runs in its repository, not against the deployed "
-    "targets; this suite's performance targets below replace it on the running system"
+    "a CI result: the application's own test suite runs in its repository's CI, not against "
+    "the deployed targets (needs the CI system's result for this commit, not provided by the "
+    "demo stack); the performance targets below check the running system"
 )
+PERFORMANCE_SUITE = "tests/test_performance_optimization.py"
 
 
-@pytest.mark.manual("QA", reason=_SUITE_REASON)
-def test_performance_suite_exists() -> None:
+def test_performance_suite_exists(release: Release, evidence: Evidence) -> None:
     """Performance test suite exists: `tests/test_performance_optimization.py`"""
+    text = release.read_text(PERFORMANCE_SUITE)
+    assert text, f"{release.describe()} has no {PERFORMANCE_SUITE}"
+    tests = [
+        ln.split("(")[0].split()[-1]
+        for ln in text.splitlines()
+        if ln.lstrip().startswith("def test_")
+    ]
+    evidence.add("tests", tests)
+    assert tests, f"{PERFORMANCE_SUITE} defines no test function"
 
 
 @pytest.mark.manual("QA", reason=_SUITE_REASON)

@@ -9,17 +9,13 @@ from pytest_deployready import Api, Database, Evidence, Metrics, RedisTarget, Th
 from ._support import (
     assert_db_queries_reduced,
     assert_latency_improved,
+    check_memory_stable,
     hit_ratio_from_metrics,
     scrape,
     server_errors,
 )
 
 pytestmark = pytest.mark.phase("post")
-
-_TIME_SERIES = (
-    "not provided by the demo stack: stability over 24 h needs a time series (Prometheus / "
-    "Grafana), and the API exposes no process memory metric"
-)
 
 
 def test_cache_hit_rate_stabilized(
@@ -54,9 +50,11 @@ def test_database_load_reduced(
     assert_db_queries_reduced(db, api, thresholds, evidence)
 
 
-@pytest.mark.manual("DevOps", reason=_TIME_SERIES)
-def test_memory_usage_stable() -> None:
+def test_memory_usage_stable(
+    prometheus: Metrics, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """Memory usage stable"""
+    check_memory_stable(prometheus, thresholds, evidence)
 
 
 def test_no_cache_evictions(redis: RedisTarget, thresholds: Thresholds, evidence: Evidence) -> None:

@@ -12,7 +12,11 @@ def test_stop_new_services() -> None:
     """Stop all new services: `docker-compose stop redis prometheus grafana`"""
 
 
-@pytest.mark.manual("DevOps", reason="a file on the deployment host, not visible from any target")
+@pytest.mark.manual(
+    "DevOps",
+    reason="an action of the operator during a rollback (cp .env.backup .env); that the backup "
+    "exists is checked before the deployment (test_env_file_backed_up)",
+)
 def test_restore_previous_env() -> None:
     """Restore previous .env: `cp .env.backup .env`"""
 

@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 import os
+import posixpath
+import time
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from pytest_deployready import Api, Database, Exposition, Metrics, RedisTarget, SampleResult
+from pytest_deployready import (
+    Api,
+    Database,
+    Evidence,
+    Exposition,
+    Host,
+    Metrics,
+    RedisTarget,
+    Release,
+    SampleResult,
+    Thresholds,
+)
+from pytest_deployready.host import FileState
 
 __all__ = [
+    "API_JOB",
+    "BACKUP_LOG_OK",
+    "BACKUP_SCRIPT",
     "CACHED_ENDPOINT",
     "OPTIMIZATION_INDEXES",
     "SLOW_QUERY_FILTER",
+    "api_cpu_ratio",
+    "api_memory_mb",
+    "api_window",
+    "backup_dumps",
     "cached_endpoint",
+    "check_memory_stable",
+    "dump_tables",
     "env_missing",
     "hit_ratio_from_metrics",
+    "host_path",
+    "missing_in_release",
     "n_plus_one_statements",
+    "newest_dump",
     "performance_indexes",
     "redis_url_parts",
     "sample_cached_endpoint",
@@ -191,3 +217,141 @@ def redis_target_matches(redis: RedisTarget, host: str | None, port: int | None)
     Example: ``assert redis_target_matches(redis, "127.0.0.1", 6379)``
     """
     return redis.where == f"{host}:{port}"
+
+
+# -- the release, the application host and Prometheus (issue 14) ----------------------------
+
+#: Prometheus's scrape job of the application.
+API_JOB = "api"
+#: The backup script of the release, and the line its log has for each successful run.
+BACKUP_SCRIPT = "scripts/backup.sh"
+BACKUP_LOG_OK = "backup ok"
+#: Dumps in the backup directory; ``latest.sql.gz`` (a link or copy of the newest) is not one.
+DUMP_PATTERN = "*.sql.gz"
+LATEST_DUMP = "latest.sql.gz"
+
+
+def missing_in_release(release: Release, paths: Iterable[str]) -> list[str]:
+    """The paths the release (its HEAD commit) does not hold as a non-empty file.
+
+    Example: ``assert missing_in_release(release, ["src/app.py"]) == []``
+    """
+    return [p for p in paths if not (release.read_text(p) or "").strip()]
+
+
+def host_path(variable: str, *parts: str) -> str:
+    """A path on the application host, under the directory an environment variable names
+    (``APP_DIR``: the deployed application, ``BACKUP_DIR``: its database dumps).
+
+    Example: ``host.file(host_path("APP_DIR", ".env"))``
+    """
+    base = os.environ.get(variable)
+    if not base:
+        raise AssertionError(f"{variable} is not set: the directory on the application host")
+    return posixpath.join(base, *parts)
+
+
+def backup_dumps(host: Host) -> list[FileState]:
+    """The database dumps in ``BACKUP_DIR`` (regular files), oldest first.
+
+    Example: ``newest = backup_dumps(host)[-1]``
+    """
+    listed = host.files(host_path("BACKUP_DIR"), DUMP_PATTERN)
+    dumps = [f for f in listed if f.is_file and posixpath.basename(f.path) != LATEST_DUMP]
+    return sorted(dumps, key=lambda f: (f.mtime is None, f.mtime, f.path))
+
+
+def newest_dump(host: Host) -> FileState:
+    """The most recent dump in ``BACKUP_DIR``; none at all fails the check.
+
+    Example: ``thresholds.check("backup_age_h", newest_dump(host).age_s / 3600)``
+    """
+    dumps = backup_dumps(host)
+    assert dumps, f"no database dump ({DUMP_PATTERN}) in {host_path('BACKUP_DIR')}"
+    return dumps[-1]
+
+
+def api_window(prometheus: Metrics, *, skip_s: int = 0, min_s: int = 30, cap_s: int = 600) -> int:
+    """Seconds of a Prometheus range that starts ``skip_s`` after the API process started (the
+    deploy restarts it; ``skip_s`` leaves its warm-up out), at most ``cap_s`` long: trends
+    never mix the release before with this one.
+
+    Right after a deployment the process may be too young for ``min_s`` seconds of samples:
+    then this waits until it is (bounded: ``skip_s + min_s`` seconds at most).
+
+    Example: ``w = api_window(prometheus); prometheus.required_value(f"deriv(x[{w}s])")``
+    """
+    query = f'time() - max(process_start_time_seconds{{job="{API_JOB}"}})'
+    deadline = time.monotonic() + skip_s + min_s
+    uptime = prometheus.required_value(query)
+    while uptime - skip_s - 2 < min_s and time.monotonic() < deadline:
+        time.sleep(1)
+        uptime = prometheus.required_value(query)
+    window = int(min(uptime - skip_s, cap_s)) - 2
+    assert window >= min_s, f"the API started {uptime:.0f} s ago: too short a window to judge"
+    return window
+
+
+def dump_tables(host: Host, dump: FileState) -> set[str]:
+    """Tables a gzip'ed ``pg_dump`` creates (``CREATE TABLE [schema.]name``), read on the host;
+    a file that is not a complete gzip stream fails the check.
+
+    Example: ``assert set(db_tables) <= dump_tables(host, newest_dump(host))``
+    """
+    assert host.gzip_ok(dump.path), f"{dump.path} is not a valid gzip file (truncated or corrupt)"
+    lines = host.gzip_lines(dump.path, r"^CREATE (UNLOGGED )?TABLE ", limit=10000)
+    names = set()
+    for line in lines:
+        name = line.split("TABLE", 1)[1].split("(", 1)[0].strip().strip('"')
+        names.add(name.rsplit(".", 1)[-1].strip('"'))
+    return names
+
+
+_MB = 1024**2
+#: CPU use is averaged over this long (``rate``): a moment of a request is not "usage".
+CPU_RATE = "30s"
+
+
+def api_memory_mb(prometheus: Metrics, over: str, window_s: int | None = None) -> float:
+    """The API process's resident memory (MB): ``over="now"``, or the ``max``/``min`` over
+    the last ``window_s`` seconds (``max_over_time``), from Prometheus's samples.
+
+    Example: ``peak = api_memory_mb(prometheus, "max", api_window(prometheus))``
+    """
+    selector = f'process_resident_memory_bytes{{job="{API_JOB}"}}'
+    if over == "now":
+        return prometheus.required_value(f"max({selector})") / _MB
+    return prometheus.required_value(f"max({over}_over_time({selector}[{window_s}s]))") / _MB
+
+
+def api_cpu_ratio(prometheus: Metrics, over: str, window_s: int) -> float:
+    """The API process's CPU use as a share of one core, averaged over ``CPU_RATE``: its
+    ``max``, ``min`` or ``avg`` over the last ``window_s`` seconds (a subquery, 5 s steps).
+
+    The window should start after the process did (:func:`api_window`); the rate's own
+    range is taken off it so that no sample of the process before counts.
+
+    Example: ``thresholds.check("api_cpu_peak_ratio", api_cpu_ratio(prometheus, "max", w))``
+    """
+    span = window_s - int(CPU_RATE.removesuffix("s"))
+    assert span >= 10, f"a window of {window_s} s is too short to average CPU over {CPU_RATE}"
+    rate = f'rate(process_cpu_seconds_total{{job="{API_JOB}"}}[{CPU_RATE}])'
+    return prometheus.required_value(f"max({over}_over_time({rate}[{span}s:5s]))")
+
+
+#: The API's first seconds (imports, pools, caches filling) are not its steady state.
+WARM_UP_S = 30
+
+
+def check_memory_stable(prometheus: Metrics, thresholds: Thresholds, evidence: Evidence) -> None:
+    """After its warm-up, the API's resident memory stayed within a band: max - min (MB) over
+    the window since, from Prometheus's samples, against ``api_memory_spread_mb``.
+
+    Example: ``check_memory_stable(prometheus, thresholds, evidence)``
+    """
+    window = api_window(prometheus, skip_s=WARM_UP_S)
+    low = api_memory_mb(prometheus, "min", window)
+    high = api_memory_mb(prometheus, "max", window)
+    evidence.add("window_s", window)
+    evidence.add("rss_mb", {"min": round(low, 1), "max": round(high, 1)})
+    thresholds.check("api_memory_spread_mb", high - low)

@@ -1,4 +1,4 @@
-"""Fixtures of this suite: the Compose stack (skipped plainly without Docker) and a test user."""
+"""Fixtures of this suite: Compose and Prometheus (skipped plainly when absent), a test user."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import cast
 
 import pytest
 
-from pytest_deployready import Api, Compose
+from pytest_deployready import Api, Compose, Metrics
 
 NO_DOCKER = "no Docker engine: compose checks cannot run here"
+NO_PROMETHEUS = "no Prometheus: the stack runs without a Prometheus server (DEMO_PROMETHEUS=0)"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,21 @@ def stack(request: pytest.FixtureRequest) -> Compose:
     if os.environ.get("DEMO_COMPOSE") == "0":
         pytest.skip(NO_DOCKER)
     return cast(Compose, request.getfixturevalue("compose"))
+
+
+@pytest.fixture
+def prometheus(request: pytest.FixtureRequest) -> Metrics:
+    """The ``metrics`` fixture for checks that query the Prometheus server, or a plain skip
+    when the stack runs without one (``DEMO_PROMETHEUS=0``).
+
+    Example::
+
+        def test_api_scraped(prometheus):
+            assert prometheus.required_value('up{job="api"}') == 1
+    """
+    if os.environ.get("DEMO_PROMETHEUS") == "0":
+        pytest.skip(NO_PROMETHEUS)
+    return cast(Metrics, request.getfixturevalue("metrics"))
 
 
 @pytest.fixture(scope="session")

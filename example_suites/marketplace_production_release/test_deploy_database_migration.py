@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from pytest_deployready import Database, Evidence
+from pytest_deployready import Api, Database, Evidence, Host, Metrics, Thresholds
 
-from ._support import OPTIMIZATION_INDEXES
+from ._support import OPTIMIZATION_INDEXES, backup_dumps, scrape
 
 pytestmark = pytest.mark.phase("deploy")
 
@@ -57,11 +59,21 @@ def _present(db: Database, kind: str, name: str) -> bool:
 
 
 @pytest.mark.severity("critical")
-@pytest.mark.manual(
-    "Database Admin", reason="backups run on the database host, not visible from any target"
-)
-def test_backup_created_before_migration() -> None:
+def test_backup_created_before_migration(
+    host: Host, api: Api, metrics: Metrics, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """Backup created before migration"""
+    # The deployment (migration, then restart) started the running API process: a dump taken
+    # before that moment, and recently, is the backup before the migration.
+    deployed_at = scrape(metrics, api).gauge("process_start_time_seconds")
+    before = [d for d in backup_dumps(host) if d.mtime and d.mtime.timestamp() <= deployed_at]
+    evidence.add("deployed_at", dt.datetime.fromtimestamp(deployed_at, dt.UTC).isoformat())
+    evidence.add("dumps_before", [d.path for d in before])
+    assert before, "no dump was taken before this deployment started"
+    dump = before[-1]
+    assert dump.mtime is not None and dump.size is not None, f"cannot stat {dump.path}"
+    thresholds.check("backup_size_bytes", dump.size)
+    thresholds.check("backup_age_h", (deployed_at - dump.mtime.timestamp()) / 3600)
 
 
 @pytest.mark.severity("critical")

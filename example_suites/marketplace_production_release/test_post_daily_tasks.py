@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from pytest_deployready import Api, Compose, Database, Evidence, Thresholds
+from pytest_deployready import Api, Compose, Database, Evidence, Host, Thresholds
 
-from ._support import slow_statements
+from ._support import BACKUP_LOG_OK, host_path, newest_dump, slow_statements
 
 pytestmark = pytest.mark.phase("post")
 
@@ -24,9 +24,16 @@ def test_check_error_logs(stack: Compose, evidence: Evidence) -> None:
 
 
 @pytest.mark.severity("critical")
-@pytest.mark.manual("Database Admin", reason="backups run on the database host")
-def test_verify_backup_success() -> None:
+def test_verify_backup_success(host: Host, thresholds: Thresholds, evidence: Evidence) -> None:
     """Verify backup success"""
+    log = host_path("BACKUP_DIR", "backup.log")
+    assert host.file_contains(log, BACKUP_LOG_OK), f"{log} records no successful backup"
+    dump = newest_dump(host)
+    evidence.add("newest_dump", {"path": dump.path, "size": dump.size, "age_s": dump.age_s})
+    assert dump.age_s is not None and dump.size is not None, f"cannot stat {dump.path}"
+    thresholds.check("backup_age_h", dump.age_s / 3600)
+    thresholds.check("backup_size_bytes", dump.size)
+    assert host.gzip_ok(dump.path), f"{dump.path} is not a valid gzip file (truncated or corrupt)"
 
 
 def test_monitor_disk_space(db: Database, thresholds: Thresholds, evidence: Evidence) -> None:

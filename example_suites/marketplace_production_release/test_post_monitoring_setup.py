@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready import Api, Compose, Database, Evidence
+from pytest_deployready import Api, Compose, Database, Evidence, Host, Metrics, Thresholds
+
+from ._support import API_JOB, host_path, scrape
 
 pytestmark = pytest.mark.phase("post")
+
+#: The application's log file, under its directory on the host.
+APP_LOG = "logs/app.log"
 
 #: Compose services that run application code (edge is a static web server without access log).
 APP_SERVICES = ("worker", "scheduler")
@@ -20,11 +25,17 @@ def test_application_logs_written(stack: Compose, evidence: Evidence) -> None:
     assert silent == [], f"services that have logged nothing: {silent}"
 
 
-@pytest.mark.manual(
-    "DevOps", reason="not provided by the demo stack: no error-log sink (logs/error-*.log)"
-)
-def test_error_logs_captured() -> None:
+def test_error_logs_captured(host: Host, api: Api, metrics: Metrics, evidence: Evidence) -> None:
     """Error logs being captured"""
+    log = host.file(host_path("APP_DIR", APP_LOG))
+    started = scrape(metrics, api).gauge("process_start_time_seconds")
+    evidence.add("log", {"path": log.path, "size": log.size, "age_s": log.age_s})
+    assert log.exists and log.is_file, f"no {log.path} on host {host.name}"
+    assert log.size, f"{log.path} is empty: the application logs nowhere"
+    # whole seconds on both sides (stat's mtime, the kernel's boot time): two seconds of slack
+    assert log.mtime is not None and log.mtime.timestamp() >= started - 2, (
+        f"{log.path} was last written before the running API started: it logs elsewhere"
+    )
 
 
 def test_slow_query_logging_enabled(db: Database, evidence: Evidence) -> None:
@@ -58,10 +69,12 @@ def test_database_monitoring_views_working(db: Database, evidence: Evidence) -> 
     assert db.scalar("SELECT count(*) FROM pg_stat_statements") is not None
 
 
-@pytest.mark.manual(
-    "On-Call",
-    reason="not provided by the demo stack: no uptime monitor or Prometheus polls the health "
-    "endpoint, and who polls it is not visible from the API",
-)
-def test_health_check_monitored() -> None:
+def test_health_check_monitored(
+    prometheus: Metrics, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """Health check endpoint monitored"""
+    up = prometheus.required_value(f'min(up{{job="{API_JOB}"}})')
+    last_s = prometheus.required_value(f'time() - max(timestamp(up{{job="{API_JOB}"}}))')
+    evidence.add("up", up)
+    assert up == 1, f"Prometheus cannot scrape the API (up{{job={API_JOB!r}}} is {up:g})"
+    thresholds.check("api_scrape_age_s", last_s)

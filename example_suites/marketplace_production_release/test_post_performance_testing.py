@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_deployready import Api, Database, Evidence, Thresholds
+from pytest_deployready import Api, Database, Evidence, Metrics, Thresholds
 
-from ._support import cached_endpoint
+from ._support import api_cpu_ratio, api_window, cached_endpoint, check_memory_stable, scrape
 
 pytestmark = pytest.mark.phase("post")
 
 #: Endpoints sampled for "most endpoints" (reads that every client uses).
 ENDPOINTS = ("/api/v1/health", cached_endpoint(1), "/api/jobs/status", "/auth/me")
-_TIME_SERIES = (
-    "not provided by the demo stack: the API exposes no process CPU/memory metrics and there "
-    "is no Prometheus time series to judge trends"
-)
 
 
 def test_response_times_acceptable(api: Api, thresholds: Thresholds, evidence: Evidence) -> None:
@@ -59,16 +55,34 @@ def test_connection_pool_not_exhausted(
     thresholds.check("db_connections_used_ratio", counts["total"] / db.max_connections)
 
 
-@pytest.mark.manual("DevOps", reason=_TIME_SERIES)
-def test_memory_usage_stable() -> None:
+def test_memory_usage_stable(
+    prometheus: Metrics, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """Memory usage stable"""
+    check_memory_stable(prometheus, thresholds, evidence)
 
 
-@pytest.mark.manual("DevOps", reason=_TIME_SERIES)
-def test_cpu_usage_reasonable() -> None:
+def test_cpu_usage_reasonable(
+    prometheus: Metrics, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """CPU usage reasonable"""
+    window = api_window(prometheus, min_s=40)
+    evidence.add("window_s", window)
+    thresholds.check("api_cpu_avg_ratio", api_cpu_ratio(prometheus, "avg", window))
 
 
-@pytest.mark.manual("DevOps", reason=_TIME_SERIES)
-def test_no_memory_leaks() -> None:
+def test_no_memory_leaks(
+    api: Api, metrics: Metrics, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """No memory leaks detected"""
+    # A leak grows with the traffic: the resident memory before and after 1000 more lookups,
+    # once the process is warm (200 first), read from the API's own /metrics.
+    warm = api.sample("GET", cached_endpoint(1), n=200, concurrency=4)
+    before = scrape(metrics, api).gauge("process_resident_memory_bytes")
+    load = api.sample("GET", cached_endpoint(1), n=1000, concurrency=4)
+    after = scrape(metrics, api).gauge("process_resident_memory_bytes")
+    evidence.add(
+        "rss_mb", {"before": round(before / 1024**2, 1), "after": round(after / 1024**2, 1)}
+    )
+    assert warm.errors == 0 and load.errors == 0, f"errors while loading: {warm}; {load}"
+    thresholds.check("api_memory_growth_mb_per_1k_requests", (after - before) / 1024**2)

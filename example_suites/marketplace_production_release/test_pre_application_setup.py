@@ -10,14 +10,18 @@ pytestmark = pytest.mark.phase("pre")
 
 
 @pytest.mark.manual(
-    "Technical Lead", reason="a build step on the build host; not provided by the demo stack"
+    "Technical Lead",
+    reason="not provided by the demo stack: a build step of a Node.js application (its API is "
+    "Python, with no node_modules); with one, automate it with host.file() on node_modules",
 )
 def test_dependencies_installed() -> None:
     """Dependencies installed: `npm install`"""
 
 
 @pytest.mark.manual(
-    "Technical Lead", reason="a build step on the build host; not provided by the demo stack"
+    "Technical Lead",
+    reason="not provided by the demo stack: a build step of a Prisma application (its API has "
+    "no Prisma client); with one, automate it with host.file() on node_modules/.prisma/client",
 )
 def test_prisma_client_generated() -> None:
     """Prisma client generated: `npx prisma generate`"""

@@ -7,9 +7,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_deployready import Api, Database, Evidence, Metrics, Thresholds
+from pytest_deployready import Api, Database, Evidence, Host, Metrics, Release, Thresholds
 
-from ._support import OPTIMIZATION_INDEXES, scrape
+from ._support import (
+    BACKUP_LOG_OK,
+    BACKUP_SCRIPT,
+    OPTIMIZATION_INDEXES,
+    host_path,
+    missing_in_release,
+    newest_dump,
+    scrape,
+)
 
 pytestmark = pytest.mark.phase("pre")
 
@@ -110,8 +118,14 @@ def test_connection_pooling_configured(
 
 
 @pytest.mark.severity("critical")
-@pytest.mark.manual(
-    "Database Admin", reason="backups run on the database host, not visible from any target"
-)
-def test_backup_script_tested() -> None:
+def test_backup_script_tested(release: Release, host: Host, evidence: Evidence) -> None:
     """Backup script tested"""
+    assert missing_in_release(release, [BACKUP_SCRIPT]) == [], (
+        f"{release.describe()} has no {BACKUP_SCRIPT}"
+    )
+    log = host_path("BACKUP_DIR", "backup.log")
+    assert host.file_contains(log, BACKUP_LOG_OK), f"{log} records no successful run"
+    dump = newest_dump(host)
+    evidence.add("newest_dump", {"path": dump.path, "size": dump.size})
+    assert dump.size, f"the script's newest dump {dump.path} is empty"
+    assert host.gzip_ok(dump.path), f"{dump.path} is not a valid gzip file (truncated or corrupt)"

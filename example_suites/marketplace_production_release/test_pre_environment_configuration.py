@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from pytest_deployready import Evidence, RedisTarget
+from pytest_deployready import Evidence, Host, RedisTarget, Release
 
-from ._support import env_missing, redis_target_matches, redis_url_parts
+from ._support import env_missing, host_path, redis_target_matches, redis_url_parts
 
 pytestmark = pytest.mark.phase("pre")
 
@@ -27,11 +27,26 @@ REQUIRED_ENV = (
 PLACEHOLDERS = {"secret", "changeme", "change-me", "your-secret", "jwt_secret", "test", "dev"}
 
 
-@pytest.mark.manual(
-    "DevOps", reason="the .env file lives on the application host, not visible from any target"
-)
-def test_env_file_created() -> None:
+def test_env_file_created(release: Release, host: Host, evidence: Evidence) -> None:
     """`.env` file created from `.env.example`"""
+    example = release.read_text(".env.example")
+    assert example, f"{release.describe()} has no .env.example"
+    wanted = [
+        line.split("=", 1)[0].removeprefix("export ").strip()
+        for line in example.splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    ]
+    env = host.file(host_path("APP_DIR", ".env"))
+    assert env.exists and env.is_file, f"no {env.path} on host {host.name}"
+    assert env.mode is not None and env.mode & 0o077 == 0, (
+        f"{env.path} has mode {oct(env.mode or 0)}: its secrets are readable by other users"
+    )
+    names = host.env_names(env.path)  # names only: the values stay on the host
+    missing = [name for name in wanted if name not in names]
+    evidence.add("variables_of_example", len(wanted))
+    evidence.add("missing", missing)
+    assert wanted, ".env.example names no variable"
+    assert missing == [], f"variables of .env.example that {env.path} does not set: {missing}"
 
 
 @pytest.mark.severity("critical")

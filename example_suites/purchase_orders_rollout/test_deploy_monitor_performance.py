@@ -16,7 +16,12 @@ ORDER BY idx_scan DESC
 """
 
 
-@pytest.mark.manual("DBA", reason="a 48-hour observation window, longer than any check run")
+@pytest.mark.manual(
+    "DBA",
+    reason="a 48-hour observation window, longer than any check run: needs 48 h of history in a "
+    "monitoring system (the demo's Prometheus has minutes); with it, automate it with "
+    "metrics.histogram_quantile_over(..., window='48h')",
+)
 def test_query_performance_monitored_48h() -> None:
     """Monitor query performance for 48 hours"""
 
