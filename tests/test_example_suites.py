@@ -24,19 +24,22 @@ SUITES = [
 
 #: The checks that must fail (and no others) when the demo runs with ``--broken``, per suite.
 #: Faults: missing idx_po_buyer_company, Redis persistence off, slow /api/purchase-orders,
-#: JWT_SECRET missing, unhealthy `worker` container. A run stops a suite at its first phase
+#: JWT_SECRET missing, unhealthy `worker` container; and, caught only by the host, release,
+#: TLS and Prometheus checks: a stale backup, a dirty checkout, a certificate expiring in 5 days
+#: and the critical alert it fires (NEW_FAULT_CHECKS). A run stops a suite at its first phase
 #: with a blocking failure (later phases are ``blocked``), so these are the first phase's.
 BROKEN = {
     "ai_chat_phase2_release": {
         "test_pre_database.py::test_indexes_deployed",
         "test_pre_database.py::test_index_count_expected",
+        "test_pre_database.py::test_database_backup_completed",
         "test_pre_environment.py::test_required_environment_variables_present",
     },
     "cache_layer_rollout": {
-        "test_indexes_created",
-        "test_redis_persistence_enabled",
-        "test_api_response_time_p95",
-        "test_all_services_running",
+        # the stale backup and the dirty checkout now stop it in pre (its deploy-phase
+        # checks of the other faults are blocked: see NEW_FAULT_CHECKS for the rest)
+        "test_database_backup_created",
+        "test_application_code_committed",
     },
     "marketplace_production_release": {
         "test_optimization_migration_applied",
@@ -46,6 +49,7 @@ BROKEN = {
         "test_all_required_variables_set",
         "test_jwt_secret_strong_and_unique",
         "test_all_workers_initialize",
+        "test_env_file_created",  # .env lacks JWT_SECRET, which .env.example names
     },
     "production_readiness": {
         "test_indexes_verified",
@@ -55,10 +59,40 @@ BROKEN = {
         "test_env_strong_secrets",
         "test_jwt_secret_secure",
         "test_docker_compose_stack_validated",
+        "test_backup_strategy",
     },
     "purchase_orders_rollout": {
         "test_five_po_indexes_present",
         "test_indexes_cover_lookup_columns",
+    },
+}
+
+#: The checks that read the host, the release's checkout, the TLS endpoint and Prometheus, in
+#: every phase (``--deploy-continue``), with what their failure must name under ``--broken``.
+_STALE, _DIRTY, _CERT, _ALERT = "backup_age_h", "src/app.py", "tls_days_left", "TlsCertificate"
+NEW_FAULT_CHECKS = {
+    "ai_chat_phase2_release": {
+        "test_database_backup_completed": _STALE,
+        "test_latest_main_pulled_locally": _DIRTY,
+        "test_manual_ssh_deployment": _DIRTY,
+        "test_application_running": _CERT,
+    },
+    "cache_layer_rollout": {
+        "test_database_backup_created": _STALE,
+        "test_application_code_committed": _DIRTY,
+    },
+    "marketplace_production_release": {
+        "test_backup_created_before_migration": _STALE,
+        "test_backup_script_scheduled": _STALE,
+        "test_verify_backup_success": _STALE,
+        "test_code_pushed_to_production_branch": _DIRTY,
+    },
+    "production_readiness": {
+        "test_backup_strategy": _STALE,
+        "test_database_backed_up_first": _STALE,
+        "test_release_tagged": _DIRTY,
+        "test_first_30_minutes_monitored": _ALERT,
+        "test_monitoring_dashboards_green": _ALERT,
     },
 }
 
@@ -198,3 +232,27 @@ def test_improvement_checks_compare_the_release_before_with_a_broken_rollout(
             assert "baseline(" in entry["rule"] and entry["baseline"] > 0, check["id"]
             if check["outcome"] == "failed":
                 assert ", baseline " in check["message"], check["message"]
+
+
+def test_new_checks_catch_the_new_faults_in_every_phase(tmp_path: Path) -> None:
+    """The stale backup, the dirty checkout, the expiring certificate and its firing alert: each
+    fails exactly the checks that read the host, the release, TLS and Prometheus, naming it,
+    when every phase runs (the demo's own --broken run stops at the first failing phase)."""
+    suites = default_suites_dir()
+    with DemoStack(previous=True, broken=True, compose=False) as stack:
+        assert stack.env["DEMO_PROMETHEUS"] == "1", "Prometheus is installed by make bootstrap"
+        stack.deploy()
+        env = {**os.environ, **stack.env, "OUT": str(tmp_path)}
+        results = {
+            name: _pytest(
+                suites / name, env, "new-faults", "--deploy-continue", "-k", " or ".join(checks)
+            )
+            for name, checks in NEW_FAULT_CHECKS.items()
+        }
+    for name, checks in NEW_FAULT_CHECKS.items():
+        record = results[name]
+        outcomes = _outcomes(record)
+        assert outcomes == dict.fromkeys(checks, "failed"), (name, outcomes)
+        for check in record["checks"]:
+            fault = checks[check["id"].split("::")[-1]]
+            assert fault in check["message"], (check["id"], check["message"])

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
-from pytest_deployready import Api, Compose, Database, Evidence, HealthResult, eventually
+from pytest_deployready import (
+    Api,
+    Compose,
+    Database,
+    Evidence,
+    HealthResult,
+    Thresholds,
+    Tls,
+    eventually,
+)
 
 from .support import ERROR_PATTERN
 
@@ -20,8 +30,17 @@ IMPORT_ERROR = r"ImportError|ModuleNotFoundError|No module named"
 
 # seed line 106
 @pytest.mark.severity("critical")
-def test_application_running(api: Api, evidence: Evidence) -> None:
+def test_application_running(
+    api: Api, tls: Tls, thresholds: Thresholds, evidence: Evidence
+) -> None:
     """Check application is running:"""
+    # The seed's `curl https://your-api-domain.com/health`: the HTTPS endpoint presents a
+    # certificate curl would accept (chain, name) for long enough (tls_days_left).
+    cert = tls.certificate(os.environ["TLS_ENDPOINT"], server_name=os.environ["TLS_SERVER_NAME"])
+    evidence.add("certificate", cert.as_evidence())
+    assert cert.chain_valid, cert.chain_error
+    assert cert.hostname_matches, cert.names
+    thresholds.check("tls_days_left", cert.days_until_expiry)
 
     def healthy() -> HealthResult:
         result = api.health("/health")
