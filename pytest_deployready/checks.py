@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
 from pytest_deployready.phases import CheckInfo
 from pytest_deployready.vocabulary import Outcome
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from pytest_deployready.thresholds import Measurement
     from pytest_deployready.waivers import WaiverMatch
 
-__all__ = ["CHECK_KEY", "ItemState", "annotate", "static_data"]
+__all__ = ["CHECK_KEY", "ItemState", "annotate", "static_data", "unreachable_is_error"]
 
 
 class ItemState:
@@ -141,3 +142,13 @@ def annotate(state: ItemState, report: pytest.TestReport, redactor: Redactor) ->
         # (A rerun of the check starts with none.)
         state.measurements = state.evidence = None
         state.last_data = None
+
+
+def unreachable_is_error(call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """A target that cannot be reached is an ``error`` of the check, told in one line."""
+    excinfo = call.excinfo
+    if excinfo is None or not isinstance(excinfo.value, TargetUnreachable | TargetNotConfigured):
+        return
+    report.longrepr = str(excinfo.value)
+    if call.when == "call":
+        report.deployready_error = True  # type: ignore[attr-defined]

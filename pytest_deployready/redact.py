@@ -35,6 +35,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
@@ -46,6 +47,7 @@ __all__ = [
     "Redactor",
     "is_secret_key",
     "is_secret_name",
+    "redact_file",
     "redact_record",
     "redact_report",
     "safe_url",
@@ -454,6 +456,26 @@ def redact_record(
         else:
             data[key] = redactor.redact_data(value, patterns=key not in _AUTHOR_RECORD_KEYS)
     return dumps(data), data
+
+
+def redact_file(redactor: Redactor, target: Path) -> str | None:
+    """Rewrite a written artefact (JUnit XML, HTML) with its secrets masked; the error, if any.
+
+    Only a regular file (or one a symlink points to) is read and replaced: a FIFO would
+    block the read, and a device node must never become a file.
+    """
+    from pytest_deployready.outputs import read_regular, rewrite_file
+
+    text = read_regular(target)
+    if text is None:
+        return None
+    clean = redactor.redact(text, patterns=False)
+    if clean != text:
+        try:
+            rewrite_file(target, clean)
+        except OSError as exc:
+            return f"could not mask secrets in {target}: {exc.strerror or exc}"
+    return None
 
 
 #: the suite author's own text in the record: titles, section, phase and marker names. Known

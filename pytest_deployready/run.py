@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from pytest_deployready.checks import CHECK_KEY, ItemState, annotate
+from pytest_deployready.checks import CHECK_KEY, ItemState, annotate, unreachable_is_error
 from pytest_deployready.config import DeployConfig, load_config
-from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
 from pytest_deployready.gate import PhaseBlocking, admit
 from pytest_deployready.phases import parse_phase_option, sort_key
 from pytest_deployready.record import CheckResults
@@ -308,15 +307,6 @@ class DeployRun:
         if self.current_check is item:
             self.current_check = None
 
-    def blocked_reason(self, item: pytest.Item) -> str | None:
-        """Why a check must not run: an earlier phase has a blocking failure."""
-        if self.continue_after_blocking:
-            return None
-        state = item.stash.get(CHECK_KEY, None)
-        if state is None or state.phase is None:
-            return None
-        return self.blocking.reason(state.phase)
-
     def prepare(self, item: pytest.Item) -> str | None:
         """Before a check runs: the reason it must not run (blocked, waived, pending), or None."""
         state = item.stash.get(CHECK_KEY, None)
@@ -326,7 +316,11 @@ class DeployRun:
         return admit(
             item,
             state,
-            blocked=self.blocked_reason(item),
+            blocked=(
+                self.blocking.reason(state.phase)
+                if state.phase is not None and not self.continue_after_blocking
+                else None
+            ),
             config=self.deploy_config,
             attestations=self.attestations,
             commit=self.git_commit if attested else None,
@@ -342,29 +336,12 @@ class DeployRun:
             self.end_check(item)
         if not self.active:
             return report
-        self.unreachable_is_error(call, report)
+        unreachable_is_error(call, report)
         report = self.redact_report(report)
         state = item.stash.get(CHECK_KEY, None)
         if state is not None:
             annotate(state, report, self.redactor)
         return report
-
-    def annotate(self, item: pytest.Item, report: pytest.TestReport) -> None:
-        """Attach what the record needs to a report (travels to the xdist controller)."""
-        state = item.stash.get(CHECK_KEY, None)
-        if state is not None:
-            annotate(state, report, self.redactor)
-
-    def unreachable_is_error(self, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
-        """A target that cannot be reached is an ``error`` of the check, told in one line."""
-        excinfo = call.excinfo
-        if excinfo is None or not isinstance(
-            excinfo.value, TargetUnreachable | TargetNotConfigured
-        ):
-            return
-        report.longrepr = str(excinfo.value)
-        if call.when == "call":
-            report.deployready_error = True  # type: ignore[attr-defined]
 
     def redact_report(self, report: R) -> R:
         """Mask secrets in everything a report carries (``redact.redact_report``)."""
@@ -380,19 +357,11 @@ class DeployRun:
         Only a regular file (or one a symlink points to) is read and replaced: a FIFO would
         block the read, and a device node must never become a file.
         """
-        from pytest_deployready.outputs import read_regular, rewrite_file
+        from pytest_deployready.redact import redact_file
 
-        target = Path(self.config.invocation_params.dir, path)
-        text = read_regular(target)
-        if text is None:
-            return
-        clean = self.redactor.redact(text, patterns=False)
-        if clean != text:
-            try:
-                rewrite_file(target, clean)
-            except OSError as exc:
-                error = f"could not mask secrets in {target}: {exc.strerror or exc}"
-                self.record_error = f"{self.record_error}; {error}" if self.record_error else error
+        error = redact_file(self.redactor, Path(self.config.invocation_params.dir, path))
+        if error is not None:
+            self.record_error = f"{self.record_error}; {error}" if self.record_error else error
 
     def observe(self, report: pytest.TestReport) -> None:
         """Fold a report into the results (controller or serial run only)."""
