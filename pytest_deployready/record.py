@@ -15,6 +15,8 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -40,6 +42,7 @@ __all__ = [
     "attestation_entries",
     "build_record",
     "dumps_record",
+    "gc_paused",
     "signoff_rows",
     "target_summary",
     "write_html",
@@ -395,6 +398,25 @@ def target_summary(results: CheckResults) -> dict[str, dict[str, int]]:
             row = summary.setdefault(c.target, {})
             row[str(c.outcome)] = row.get(str(c.outcome), 0) + 1
     return summary
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection while the record is built, encoded and written.
+
+    The record is thousands of new acyclic dicts and lists: a collection in between frees
+    nothing, but the allocations can trigger a full one over every object of the run (a third
+    of a second at 5,000 checks). Collections resume afterwards, as before.
+
+    Example: ``with gc_paused(): text = dumps_record(record)``
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def dumps_record(record: dict[str, Any]) -> str:

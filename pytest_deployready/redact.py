@@ -519,7 +519,19 @@ def _report_strings(report: pytest.TestReport | pytest.CollectReport) -> list[st
 
 def _strings(value: object, out: list[str], *, into_dataclasses: bool) -> None:
     """Append every string in ``value`` (mapping keys as ``str()``) to ``out``."""
-    if isinstance(value, str):
+    kind = type(value)  # the exact built-in types first: most of a report is made of them
+    if kind is str:
+        out.append(value)  # type: ignore[arg-type]
+    elif kind is list or kind is tuple:
+        for v in value:  # type: ignore[attr-defined]
+            _strings(v, out, into_dataclasses=into_dataclasses)
+    elif value is None or kind is int or kind is float or kind is bool:
+        return
+    elif kind is dict:
+        for k, v in value.items():  # type: ignore[attr-defined]
+            out.append(str(k))
+            _strings(v, out, into_dataclasses=into_dataclasses)
+    elif isinstance(value, str):
         out.append(value)
     elif isinstance(value, list | tuple):
         for v in value:

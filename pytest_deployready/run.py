@@ -23,7 +23,7 @@ from pytest_deployready.checks import CHECK_KEY, ItemState, annotate, unreachabl
 from pytest_deployready.config import DeployConfig, load_config
 from pytest_deployready.gate import PhaseBlocking, admit
 from pytest_deployready.phases import parse_phase_option, sort_key
-from pytest_deployready.record import CheckResults
+from pytest_deployready.record import CheckResults, gc_paused
 from pytest_deployready.redact import Redactor, redact_report
 from pytest_deployready.signals import RunSignals
 from pytest_deployready.verdict import CheckSummary, Decision, Verdict, decide
@@ -429,10 +429,12 @@ class DeployRun:
             self.decision.reasons.insert(0, f"the run was interrupted by {self.signals.received}")
         if self.record_path is None and self.html_path is None and self.summary_path is None:
             return self.decision
-        record = self.record(phases)
+        with gc_paused():
+            record = self.record(phases)
         hook.pytest_deployready_record(record=record, config=self.config)
         try:
-            self._write_outputs(record)
+            with gc_paused():
+                self._write_outputs(record)
         except (TypeError, ValueError) as exc:  # a hook put something JSON cannot hold
             self.record_error = f"could not write the record: {exc}"
         except OSError as exc:

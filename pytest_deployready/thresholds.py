@@ -194,6 +194,13 @@ def as_measurement(value: object) -> tuple[float | None, str]:
         as_measurement(12)            # (12.0, "")
         as_measurement(float("inf"))  # (None, "inf — not a finite number")
     """
+    kind = type(value)
+    if kind is float or kind is int:  # the common case, before the slower checks below
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except OverflowError:
+            return None, _invalid_reason(value)
+        return (number, "") if math.isfinite(number) else (None, _invalid_reason(value))
     if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):
         return None, _invalid_reason(value)
     try:
