@@ -42,7 +42,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from browser import Browser, chromium_version  # noqa: E402
+from browser import Browser  # noqa: E402
 from suite import (  # noqa: E402
     write_failfast_suite,
     write_io_suite,
@@ -547,7 +547,15 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             return "not installed"
 
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    def tool(*argv: str) -> str:
+        """The first line a tool prints about its version ("not installed" without it)."""
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        except OSError:
+            return "not installed"
+        lines = (out.stdout + out.stderr).strip().splitlines()
+        return lines[0] if lines else "?"
+
     cpu = "?"
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -571,10 +579,8 @@ def versions() -> dict[str, str]:
         "httpx": v("httpx"),
         "psycopg": v("psycopg"),
         "redis-py": v("redis"),
-        "chromium": chromium_version(),
-        "wrk": (wrk.stdout + wrk.stderr).strip().splitlines()[0]
-        if wrk.stdout + wrk.stderr
-        else "?",
+        "chromium": tool("chromium", "--version"),
+        "wrk": tool("wrk", "-v"),
     }
 
 

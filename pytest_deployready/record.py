@@ -1,4 +1,4 @@
-"""The deployment record: per-check results folded from test reports, and its JSON file.
+"""The deployment record: per-check results folded from reports, the record assembled, its files.
 
 Schema ``deployready.record/1`` is shipped as ``pytest_deployready/schema/record-1.schema.json``
 and documented in ``docs/record.md``. The files are written atomically (temporary files in the
