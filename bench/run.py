@@ -590,20 +590,24 @@ def table(figures: list[Figure]) -> str:
     return "\n".join("| " + " | ".join(r) + " |" for r in rows)
 
 
-def _previous_results() -> tuple[str, dict[str, str], dict[str, str]]:
-    """The date, table rows and comparison lines of the last ``RESULTS.md``, by figure number."""
+def _previous_results() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The last ``RESULTS.md``: each figure's run date, table row and comparison line."""
     path = BENCH / "RESULTS.md"
     if not path.exists():
-        return "", {}, {}
-    date, rows, compared = "", {}, {}
+        return {}, {}, {}
+    date, dates, rows, compared = "?", {}, {}, {}
+    carried = "- figures carried over from the run of "
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("- date: "):
             date = line.removeprefix("- date: ")
+        elif line.startswith(carried):
+            when, numbers = line.removeprefix(carried).rsplit(": ", 1)
+            dates.update((n.strip(), when) for n in numbers.split(","))
         elif line.startswith("| ") and not line.startswith(("| #", "| ---")):
             rows[line.split("|")[1].strip()] = line
         elif line.startswith("- **"):
             compared[line.removeprefix("- **").split(" ", 1)[0]] = line
-    return date, rows, compared
+    return {n: dates.get(n, date) for n in rows}, rows, compared
 
 
 def write_results(
@@ -617,15 +621,15 @@ def write_results(
     }
     carried: list[str] = []
     if keep_others:
-        date, old_rows, old_compared = _previous_results()
+        dates, old_rows, old_compared = _previous_results()
         carried = [n for n in old_rows if n not in rows]
         rows = {**{n: old_rows[n] for n in carried}, **rows}
         compared = {**{n: old_compared[n] for n in carried if n in old_compared}, **compared}
-        if carried:
-            info = {
-                **info,
-                "figures carried over from the run of " + (date or "?"): ", ".join(carried),
-            }
+        by_date: dict[str, list[str]] = {}
+        for n in carried:
+            by_date.setdefault(dates[n], []).append(n)
+        for when, numbers in by_date.items():
+            info = {**info, f"figures carried over from the run of {when}": ", ".join(numbers)}
     order = sorted(rows, key=lambda n: (int("".join(c for c in n if c.isdigit()) or 0), n))
     head = ["#", "figure", "median", "min-max", "runs", "bar", "met"]
     table_text = "\n".join(
