@@ -42,7 +42,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from browser import Browser, chromium_version  # noqa: E402
+from browser import Browser  # noqa: E402
 from suite import (  # noqa: E402
     write_failfast_suite,
     write_io_suite,
@@ -231,12 +231,13 @@ def figure_rendering(runs: int) -> list[Figure]:
 
 
 def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
+    """Figure 2: ``runs`` pairs (plain, plugin, plain, plugin, ...) and figure 2b."""
     suite = write_mixed_suite(WORK / "mixed-overhead", n=5000)
     plain: list[float] = []
     plugin: list[float] = []
     plain_cpu: list[float] = []
     plugin_cpu: list[float] = []
-    log(f"2: 5,000 checks, {runs} alternating runs with and without the plugin")
+    log(f"2: 5,000 checks, {runs} alternating pairs of runs without and with the plugin")
     for _ in range(runs):
         wall, _, _ = pytest_run(suite, "-q", "-p", "no:deployready")
         plain.append(wall)
@@ -265,7 +266,8 @@ def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
         Figure(
             "2",
             "overhead, 5,000 checks",
-            "wall time with plugin + JSON record vs plain pytest -p no:deployready, ratio",
+            "wall time with plugin + JSON record vs plain pytest -p no:deployready, ratio per "
+            "pair of runs (plain, then plugin), runs = pairs",
             over,
             "x",
             "<= 1.10x",
@@ -545,7 +547,15 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             return "not installed"
 
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    def tool(*argv: str) -> str:
+        """The first line a tool prints about its version ("not installed" without it)."""
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        except OSError:
+            return "not installed"
+        lines = (out.stdout + out.stderr).strip().splitlines()
+        return lines[0] if lines else "?"
+
     cpu = "?"
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -569,10 +579,8 @@ def versions() -> dict[str, str]:
         "httpx": v("httpx"),
         "psycopg": v("psycopg"),
         "redis-py": v("redis"),
-        "chromium": chromium_version(),
-        "wrk": (wrk.stdout + wrk.stderr).strip().splitlines()[0]
-        if wrk.stdout + wrk.stderr
-        else "?",
+        "chromium": tool("chromium", "--version"),
+        "wrk": tool("wrk", "-v"),
     }
 
 
@@ -582,7 +590,52 @@ def table(figures: list[Figure]) -> str:
     return "\n".join("| " + " | ".join(r) + " |" for r in rows)
 
 
-def write_results(info: dict[str, str], figures: list[Figure], started: float) -> str:
+def _previous_results() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The last ``RESULTS.md``: each figure's run date, table row and comparison line."""
+    path = BENCH / "RESULTS.md"
+    if not path.exists():
+        return {}, {}, {}
+    date, dates, rows, compared = "?", {}, {}, {}
+    carried = "- figures carried over from the run of "
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("- date: "):
+            date = line.removeprefix("- date: ")
+        elif line.startswith(carried):
+            when, numbers = line.removeprefix(carried).rsplit(": ", 1)
+            dates.update((n.strip(), when) for n in numbers.split(","))
+        elif line.startswith("| ") and not line.startswith(("| #", "| ---")):
+            rows[line.split("|")[1].strip()] = line
+        elif line.startswith("- **"):
+            compared[line.removeprefix("- **").split(" ", 1)[0]] = line
+    return {n: dates.get(n, date) for n in rows}, rows, compared
+
+
+def write_results(
+    info: dict[str, str], figures: list[Figure], started: float, *, keep_others: bool = False
+) -> str:
+    """Write ``RESULTS.md``; with ``keep_others`` (a partial run, ``--only``), the figures not
+    run this time keep their lines from the previous file, and the header says from when."""
+    rows = {f.number: "| " + " | ".join(f.row()) + " |" for f in figures}
+    compared = {
+        f.number: f"- **{f.number} {f.name}**: {f.compared}. {f.detail}".rstrip() for f in figures
+    }
+    carried: list[str] = []
+    if keep_others:
+        dates, old_rows, old_compared = _previous_results()
+        carried = [n for n in old_rows if n not in rows]
+        rows = {**{n: old_rows[n] for n in carried}, **rows}
+        compared = {**{n: old_compared[n] for n in carried if n in old_compared}, **compared}
+        by_date: dict[str, list[str]] = {}
+        for n in carried:
+            by_date.setdefault(dates[n], []).append(n)
+        for when, numbers in by_date.items():
+            info = {**info, f"figures carried over from the run of {when}": ", ".join(numbers)}
+    order = sorted(rows, key=lambda n: (int("".join(c for c in n if c.isdigit()) or 0), n))
+    head = ["#", "figure", "median", "min-max", "runs", "bar", "met"]
+    table_text = "\n".join(
+        ["| " + " | ".join(head) + " |", "| " + " | ".join(["---"] * len(head)) + " |"]
+        + [rows[n] for n in order]
+    )
     lines = [
         "# Benchmark results",
         "",
@@ -597,14 +650,13 @@ def write_results(info: dict[str, str], figures: list[Figure], started: float) -
         "",
         "## Figures",
         "",
-        table(figures),
+        table_text,
         "",
         "## What was compared",
         "",
+        *(compared[n] for n in order if n in compared),
+        "",
     ]
-    for f in figures:
-        lines.append(f"- **{f.number} {f.name}**: {f.compared}. {f.detail}".rstrip())
-    lines.append("")
     text = "\n".join(lines)
     (BENCH / "RESULTS.md").write_text(text, encoding="utf-8")
     return text
@@ -615,6 +667,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (heavy ones: 3)")
     parser.add_argument("--only", default="1,2,3,4,5", help="comma list of figures to run")
+    parser.add_argument(
+        "--pairs", type=int, default=7, help="alternating pairs of runs for figure 2 (at least 7)"
+    )
     opts = parser.parse_args()
     started = time.monotonic()
     info = versions()
@@ -623,7 +678,7 @@ def main() -> int:
     heavy = max(2, min(3, opts.runs))
     steps: dict[str, Callable[[], list[Figure]]] = {
         "1": lambda: figure_rendering(opts.runs),
-        "2": lambda: figure_overhead(heavy, 3 * opts.runs),
+        "2": lambda: figure_overhead(max(7, opts.pairs), 3 * opts.runs),
         "3": lambda: figure_failfast(heavy),
         "4": lambda: figure_sampler(opts.runs),
         "5": lambda: figure_parallel(heavy),
@@ -636,7 +691,8 @@ def main() -> int:
             log(f"figure {key} failed: {exc}")
             figures.append(Figure(key, f"figure {key}", str(exc), [], "", "-", False))
         print(table(figures), flush=True)
-    text = write_results(info, figures, started)
+    partial = {k.strip() for k in opts.only.split(",")} != {"1", "2", "3", "4", "5"}
+    text = write_results(info, figures, started, keep_others=partial)
     print()
     print(text)
     missed = [f.number for f in figures if f.met is False]

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import pytest
 
+from pytest_deployready.checks import CHECK_KEY
 from pytest_deployready.errors import DeployReadyError, TargetNotConfigured
-from pytest_deployready.run import CHECK_KEY, RUN_KEY, DeployRun
+from pytest_deployready.run import RUN_KEY, DeployRun
 
 if TYPE_CHECKING:
     from pytest_deployready.compose import Compose
@@ -116,7 +117,7 @@ class CheckFixtures:
         state = item.stash.get(CHECK_KEY, None) if item is not None else None
         return Thresholds(
             run.deploy_config.thresholds,
-            state.measurements if state else None,
+            state.measurement_list() if state else None,
             baseline=run.baseline,
             check_id=item.nodeid if item is not None else "",
         )
@@ -134,7 +135,7 @@ class CheckFixtures:
 
         item = self._run.current_check
         state = item.stash.get(CHECK_KEY, None) if item is not None else None
-        return Evidence(state.evidence if state else None)
+        return Evidence(state.evidence_dict() if state else None)
 
 
 @pytest.fixture(scope="session")

@@ -220,6 +220,20 @@ def check_info(
 
 
 def _first_doc_line(obj: object) -> str | None:
+    """The first line of ``obj``'s docstring: read once per function, class or module (the
+    thousands of parametrized checks of one test function share it)."""
+    try:
+        return _cached_doc_line(obj)
+    except TypeError:  # unhashable
+        return _doc_line(obj)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_doc_line(obj: object) -> str | None:
+    return _doc_line(obj)
+
+
+def _doc_line(obj: object) -> str | None:
     doc = inspect.getdoc(obj) if obj is not None else None
     if doc:
         line = doc.strip().splitlines()[0].strip()

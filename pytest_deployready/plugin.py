@@ -166,8 +166,8 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
-    """Check ids must not depend on where outputs go: see ``run.settle_rootdir``."""
-    from pytest_deployready.run import settle_rootdir
+    """Check ids must not depend on where outputs go: see ``rootdir.settle_rootdir``."""
+    from pytest_deployready.rootdir import settle_rootdir
 
     settle_rootdir(early_config, args)
 
@@ -183,7 +183,7 @@ def pytest_configure(config: pytest.Config) -> None:
         run.load()  # a config file opts in: known from here on
     run.register_markers()
     if run.explicit:
-        run.signals.install()  # SIGTERM and SIGHUP end the run with a record, as SIGINT does
+        run.install_signals()  # SIGTERM and SIGHUP end the run with a record, as SIGINT does
     from pytest_deployready import fixtures
 
     config.pluginmanager.register(fixtures, "deployready-fixtures")
@@ -277,7 +277,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     run = session.config.stash[RUN_KEY]
     if run.is_worker or not run.active:
         return
-    run.signals.install()  # a run that markers alone made a deployment run
+    run.install_signals()  # a run that markers alone made a deployment run
     run.check_collected([item.path for item in session.items])
     if not session.config.option.collectonly:
         run.write_placeholder()
@@ -333,31 +333,21 @@ def pytest_configure_node(node: Any) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    run = item.config.stash[RUN_KEY]
-    run.start_check(item)  # before pytest sets up its fixtures (we run first)
-    reason = run.prepare(item) if run.active else None
+    # Before pytest sets up its fixtures (we run first): the per-check fixtures write into it.
+    reason = item.config.stash[RUN_KEY].start_check(item)
     if reason is not None:
         # Reported at the check's own location, as @pytest.mark.skip would be.
         raise pytest.skip.Exception(reason, _use_item_location=True)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_teardown(item: pytest.Item) -> None:
-    """After the check's fixtures are torn down: no per-check fixture writes into it any more."""
-    item.config.stash[RUN_KEY].end_check(item)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Secrets masked and the record's data attached; the teardown report ends the check
+    (made after its fixtures are torn down: no per-check fixture writes into it any more)."""
     report = yield
-    run = item.config.stash[RUN_KEY]
-    if run.active:
-        run.unreachable_is_error(call, report)
-        report = run.redact_report(report)
-        run.annotate(item, report)
-    return report
+    return item.config.stash[RUN_KEY].report_made(item, call, report)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -378,8 +368,7 @@ class RunObserver:
         self.run = run
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if self.run.explicit and report.failed:
-            self.run.results.add_collect_error(report)
+        self.run.observe_collect_error(report)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.run.observe(report)
@@ -391,7 +380,7 @@ class RunObserver:
             return  # not a deployment run: the project's warnings are its own business
         message = warning_message.message
         text = str(message)
-        clean = self.run.redactor.redact(text)
+        clean = self.run.redact_text(text)
         if clean != text:
             try:
                 warning_message.message = type(message)(clean)
@@ -412,7 +401,7 @@ def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str)
     run = config.stash.get(RUN_KEY, None)
     if run is None or not run.explicit or not isinstance(val, str):
         return None
-    clean = run.redactor.redact(val)
+    clean = run.redact_text(val)
     return clean if clean != val else None
 
 
@@ -422,11 +411,7 @@ def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash[RUN_KEY]
     if run.is_worker:
-        session.config.workeroutput["deployready"] = {  # type: ignore[attr-defined]
-            "deselected": dict(run.deselected),
-            "active": run.active,
-            "usage_error": run.usage_error,
-        }
+        session.config.workeroutput["deployready"] = run.worker_output()  # type: ignore[attr-defined]
         return
     if run.usage_error is not None:  # raised on an xdist worker: report it as pytest would
         sys.stderr.write(f"ERROR: {run.usage_error}\n\n")
@@ -458,11 +443,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
     if run is not None:
-        run.signals.restore()
-    if run is not None and not run.is_worker and run.shared_dir is not None:
-        import shutil
-
-        shutil.rmtree(run.shared_dir, ignore_errors=True)
+        run.restore_signals()
+        run.remove_shared_directory()
     if run is None or run.is_worker or not run.active:
         return
     # Last line of defence: JUnit XML and the pytest-html page may hold text that never went

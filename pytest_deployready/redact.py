@@ -33,11 +33,26 @@ import json
 import os
 import re
 import string
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
-__all__ = ["MASK", "Redactor", "is_secret_key", "is_secret_name", "safe_url", "url_host"]
+if TYPE_CHECKING:
+    import pytest
+
+__all__ = [
+    "MASK",
+    "Redactor",
+    "is_secret_key",
+    "is_secret_name",
+    "redact_file",
+    "redact_record",
+    "redact_report",
+    "safe_url",
+    "url_host",
+]
 
 MASK = "***"
 
@@ -389,3 +404,150 @@ def _mask_basic(match: re.Match[str]) -> str:
     except (binascii.Error, ValueError):
         return match.group(0)
     return _mask_value(match) if b":" in decoded else match.group(0)
+
+
+# -- whole structures: a pytest report, the deployment record ------------------------------
+
+R = TypeVar("R", "pytest.TestReport", "pytest.CollectReport")
+
+
+def redact_report(redactor: Redactor, report: R, config: pytest.Config) -> R:
+    """Mask secrets in everything a report carries to the terminal, HTML and JUnit.
+
+    The report goes through pytest's own (xdist) serialisation, is redacted as data and
+    rebuilt, so a failure keeps its structure (crash line, traceback entries, sections).
+    """
+    if (
+        report.longrepr is None
+        and not report.sections
+        and not getattr(report, "user_properties", None)
+    ):
+        return report  # nothing that could hold a secret (the common passing check)
+    if not redactor.may_redact("\n".join(_report_strings(report))):
+        return report  # one search over every string it carries found nothing to mask
+    hook = config.hook
+    data = hook.pytest_report_to_serializable(config=config, report=report)
+    if data is None:
+        return report
+    clean = redactor.redact_data(data)
+    if clean == data:
+        return report
+    rebuilt: R = hook.pytest_report_from_serializable(config=config, data=clean)
+    return rebuilt
+
+
+def redact_record(
+    redactor: Redactor, text: str, record: dict[str, Any], dumps: Callable[[dict[str, Any]], str]
+) -> tuple[str, dict[str, Any]]:
+    """The record's JSON text and data with every secret masked (``dumps`` renders it).
+
+    One search over the whole text decides whether anything could need masking (most
+    records: nothing); then the record is masked value by value, so a secret-named key
+    masks its value (``{"password": "..."}`` in evidence) and the suite author's own text
+    (titles, section and phase names) is masked for known secret values only, never by
+    pattern: "refuses requests without a bearer token" stays as written.
+    """
+    if not redactor.may_redact(text):
+        return text, record
+    data: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "checks" and isinstance(value, list):
+            data[key] = [_redacted_check(redactor, check) for check in value]
+        else:
+            data[key] = redactor.redact_data(value, patterns=key not in _AUTHOR_RECORD_KEYS)
+    return dumps(data), data
+
+
+def redact_file(redactor: Redactor, target: Path) -> str | None:
+    """Rewrite a written artefact (JUnit XML, HTML) with its secrets masked; the error, if any.
+
+    Only a regular file (or one a symlink points to) is read and replaced: a FIFO would
+    block the read, and a device node must never become a file.
+    """
+    from pytest_deployready.outputs import read_regular, rewrite_file
+
+    text = read_regular(target)
+    if text is None:
+        return None
+    clean = redactor.redact(text, patterns=False)
+    if clean != text:
+        try:
+            rewrite_file(target, clean)
+        except OSError as exc:
+            return f"could not mask secrets in {target}: {exc.strerror or exc}"
+    return None
+
+
+#: the suite author's own text in the record: titles, section, phase and marker names. Known
+#: secret values are masked in them, secret-looking patterns are not (they are not output).
+_AUTHOR_RECORD_KEYS = frozenset({"title", "phases"})
+_AUTHOR_CHECK_KEYS = frozenset({"title", "section", "phase", "phases", "severity", "manual_role"})
+
+
+def _redacted_check(redactor: Redactor, check: object) -> object:
+    """One check of the record, masked; its author's text by known values only."""
+    if not isinstance(check, Mapping):
+        return redactor.redact_data(check)
+    return {
+        redactor.redact(str(key)): redactor.redact_data(
+            value, patterns=key not in _AUTHOR_CHECK_KEYS
+        )
+        for key, value in check.items()
+    }
+
+
+def _report_strings(report: pytest.TestReport | pytest.CollectReport) -> list[str]:
+    """Every string of a report's serialised form (pytest's ``_report_to_json``), without it.
+
+    The same attributes, and the same dataclass fields of an exception's representation, read
+    where they are instead of copied, so the redactor can search them first: a report whose
+    strings hold nothing to mask is not serialised at all.
+    """
+    out: list[str] = [report.nodeid]
+    attrs = dict(vars(report))
+    attrs.pop("_id", None)  # the nodeid above
+    longrepr = attrs.pop("longrepr", None)
+    if hasattr(longrepr, "toterminal") and not (
+        hasattr(longrepr, "reprtraceback") and hasattr(longrepr, "reprcrash")
+    ):
+        out.append(str(longrepr))  # serialised as its text
+    else:
+        _strings(longrepr, out, into_dataclasses=True)  # serialised with dataclasses.asdict
+    _strings(attrs, out, into_dataclasses=False)  # serialised as they are
+    return out
+
+
+def _strings(value: object, out: list[str], *, into_dataclasses: bool) -> None:
+    """Append every string in ``value`` (mapping keys as ``str()``) to ``out``."""
+    kind = type(value)  # the exact built-in types first: most of a report is made of them
+    if kind is str:
+        out.append(value)  # type: ignore[arg-type]
+    elif kind is list or kind is tuple:
+        for v in value:  # type: ignore[attr-defined]
+            _strings(v, out, into_dataclasses=into_dataclasses)
+    elif value is None or kind is int or kind is float or kind is bool:
+        return
+    elif kind is dict:
+        for k, v in value.items():  # type: ignore[attr-defined]
+            out.append(str(k))
+            _strings(v, out, into_dataclasses=into_dataclasses)
+    elif isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _strings(v, out, into_dataclasses=into_dataclasses)
+    elif value is None or isinstance(value, int | float):
+        return  # the common scalars, before the slower checks below
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            out.append(str(k))
+            _strings(v, out, into_dataclasses=into_dataclasses)
+    elif into_dataclasses and is_dataclass(value) and not isinstance(value, type):
+        # Its fields (what dataclasses.asdict copies): the instance's attributes hold them all.
+        if hasattr(value, "__dict__"):
+            attrs = list(vars(value).values())
+        else:
+            attrs = [getattr(value, f.name) for f in fields(value)]
+        _strings(attrs, out, into_dataclasses=True)
+    elif isinstance(value, os.PathLike):
+        out.append(os.fspath(value))

@@ -134,7 +134,6 @@ class Thresholds:
         if self._baseline is not None:
             occurrence = sum(1 for m in self.measurements if m.name == name)
             previous = self._baseline.lookup(self._check_id, wanted, occurrence=occurrence)
-        shown = format_measured(number, name, rule.text)  # units and precision, as the pages
         if rule.uses_baseline and previous is None:
             of = "it" if wanted == name else wanted
             where = (
@@ -144,14 +143,16 @@ class Thresholds:
             )
             self._fail(
                 Measurement(name, rule.text, number, False, spec.source),
-                f"{name}: measured {shown}, required {rule.text} ({spec.source}); {where}",
+                f"{name}: measured {_shown(number, name, rule.text)}, required {rule.text} "
+                f"({spec.source}); {where}",
             )
         compared = compare(number, previous) if previous is not None else None
         limit = rule.limit_for(name, previous)
         if not math.isfinite(limit):
             self._fail(
                 Measurement(name, rule.text, number, False, spec.source, compared),
-                f"{name}: measured {shown}, required {rule.text}, baseline "
+                f"{name}: measured {_shown(number, name, rule.text)}, required {rule.text}, "
+                "baseline "
                 f"{format_measured(previous, name) if previous is not None else '-'} "
                 f"({spec.source}); "
                 "the limit computed from the baseline is not a finite number",
@@ -164,6 +165,7 @@ class Thresholds:
                 if rule.uses_baseline and previous is not None
                 else ""
             )
+            shown = _shown(number, name, rule.text)
             message = f"{name}: measured {shown}, required {rule.text}{against} ({spec.source})"
             self._fail(m, message)
         self.measurements.append(m)
@@ -173,6 +175,12 @@ class Thresholds:
         __tracebackhide__ = True
         self.measurements.append(measurement)
         raise ThresholdFailed(message)
+
+
+def _shown(number: float, name: str, rule: str) -> str:
+    """The measured value in a failure message: units and precision, as the pages show it
+    (formatted only for a message: a passing check needs none)."""
+    return format_measured(number, name, rule)
 
 
 def as_measurement(value: object) -> tuple[float | None, str]:
@@ -186,6 +194,13 @@ def as_measurement(value: object) -> tuple[float | None, str]:
         as_measurement(12)            # (12.0, "")
         as_measurement(float("inf"))  # (None, "inf — not a finite number")
     """
+    kind = type(value)
+    if kind is float or kind is int:  # the common case, before the slower checks below
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except OverflowError:
+            return None, _invalid_reason(value)
+        return (number, "") if math.isfinite(number) else (None, _invalid_reason(value))
     if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):
         return None, _invalid_reason(value)
     try:
@@ -252,6 +267,11 @@ class Evidence:
             self.items[name] = value
             return
         try:
+            self.items[name] = _plain_copy(value)  # the common case, without a JSON round trip
+            return
+        except (_NotPlain, RecursionError):
+            pass  # anything else: JSON decides, and says what is wrong
+        try:
             text = json.dumps(value, allow_nan=False)
         except ValueError:  # an out-of-range float: NaN or infinity, somewhere in it
             what = "is" if isinstance(value, float) else "holds a number that is"
@@ -265,3 +285,33 @@ class Evidence:
                 f"({exc}); convert it to str, int, float, bool, None, list or dict first"
             ) from None
         self.items[name] = json.loads(text)  # a copy, as JSON will hold it
+
+
+class _NotPlain(Exception):
+    """A value :func:`_plain_copy` leaves to the JSON round trip."""
+
+
+def _plain_copy(value: Any) -> Any:
+    """``json.loads(json.dumps(value))`` for plain JSON values, without the text in between.
+
+    Only exact ``dict`` (string keys), ``list``, ``tuple`` (a list, as JSON has it), ``str``,
+    ``int``, ``bool``, finite ``float`` and ``None``; anything else (a subclass, a non-string
+    key, NaN) raises :class:`_NotPlain` and goes through JSON, which converts or refuses it.
+    """
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        if math.isfinite(value):
+            return value
+        raise _NotPlain
+    if kind is dict:
+        copy: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            copy[key] = _plain_copy(item)
+        return copy
+    if kind is list or kind is tuple:
+        return [_plain_copy(item) for item in value]
+    raise _NotPlain

@@ -1,0 +1,154 @@
+"""One check's state while it runs, and the data its reports carry to the record.
+
+A selected item gets an :class:`ItemState` in ``item.stash[CHECK_KEY]``; the per-check
+fixtures write its measurements and evidence, and :func:`annotate` puts what the record needs
+on each of its reports (``report.deployready``, which travels to the xdist controller).
+
+Example::
+
+    state = ItemState(info=check_info(item, phases, "major"), phase="pre")
+    item.stash[CHECK_KEY] = state
+    annotate(state, report, redactor)  # report.deployready == {"title": ..., ...}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
+from pytest_deployready.phases import CheckInfo
+from pytest_deployready.vocabulary import Outcome
+
+if TYPE_CHECKING:
+    from pytest_deployready.attest import Attestation
+    from pytest_deployready.redact import Redactor
+    from pytest_deployready.thresholds import Measurement
+    from pytest_deployready.waivers import WaiverMatch
+
+__all__ = ["CHECK_KEY", "ItemState", "annotate", "static_data", "unreachable_is_error"]
+
+
+class ItemState:
+    """What a check accumulates while it runs (kept in ``item.stash[CHECK_KEY]``).
+
+    Slots, and its lists and dicts made only when a fixture asks for them and let go once the
+    check's teardown report carries them: a run of thousands of checks keeps one small object
+    per check, not a handful.
+    """
+
+    __slots__ = (
+        "attestation",
+        "attestation_rejected",
+        "evidence",
+        "forced_message",
+        "forced_outcome",
+        "info",
+        "last_data",
+        "measurements",
+        "phase",
+        "static",
+        "target",
+        "waiver",
+    )
+
+    def __init__(self, info: CheckInfo, phase: str | None, target: str | None = None) -> None:
+        self.info = info
+        self.phase = phase
+        self.target = target
+        #: written by the ``thresholds`` and ``evidence`` fixtures (see :meth:`measurement_list`)
+        self.measurements: list[Measurement] | None = None
+        self.evidence: dict[str, Any] | None = None
+        self.forced_outcome: Outcome | None = None
+        self.forced_message = ""
+        self.waiver: WaiverMatch | None = None
+        self.attestation: Attestation | None = None
+        self.attestation_rejected: Sequence[str] = ()
+        #: the report data that never changes, built once
+        self.static: dict[str, Any] | None = None
+        #: the last report data beyond the static part
+        self.last_data: dict[str, Any] | None = None
+
+    def measurement_list(self) -> list[Measurement]:
+        """The list the ``thresholds`` fixture appends this check's measurements to."""
+        if self.measurements is None:
+            self.measurements = []
+        return self.measurements
+
+    def evidence_dict(self) -> dict[str, Any]:
+        """The dict the ``evidence`` fixture writes this check's evidence into."""
+        if self.evidence is None:
+            self.evidence = {}
+        return self.evidence
+
+
+CHECK_KEY = pytest.StashKey[ItemState]()
+
+
+def static_data(state: ItemState) -> dict[str, Any]:
+    """The part of a check's report data that never changes."""
+    info = state.info
+    return {
+        "title": info.title,
+        "section": info.section,
+        "phase": state.phase,
+        "phases": info.phases,
+        "severity": info.severity,
+        "rollback_trigger": info.rollback_trigger,
+        "rollback_reason": info.rollback_reason,
+        "manual_role": info.manual_role,
+        "target": state.target,
+    }
+
+
+def annotate(state: ItemState, report: pytest.TestReport, redactor: Redactor) -> None:
+    """Attach what the record needs to a report (travels to the xdist controller)."""
+    if state.static is None:
+        state.static = static_data(state)
+    data: dict[str, Any] = {}
+    # Measurements and evidence only once there are some (setup has none). They reach no
+    # output on their way: the record is redacted as a whole before it is written.
+    if state.measurements:
+        data["thresholds"] = [m.as_dict() for m in state.measurements]
+    if state.evidence:
+        data["evidence"] = dict(state.evidence)
+    if state.forced_outcome is not None:
+        data["outcome"] = str(state.forced_outcome)
+        data["message"] = state.forced_message
+    waiver = state.waiver
+    if waiver is not None and (waiver.active or waiver.expired):
+        data["waiver"] = waiver.describe()
+        if report.failed and waiver.active is not None:
+            data["outcome"] = str(Outcome.WAIVED)
+            data["message"] = f"waived: {waiver.active.justification}"
+    if state.attestation is not None:
+        data["attestation"] = redactor.redact_data(state.attestation.as_dict())
+    if state.attestation_rejected:
+        data["attestation_rejected"] = state.attestation_rejected
+    # Read-only, so shared where nothing changed: a report with nothing of its own gets
+    # the check's static part, and a teardown the data of the call before it.
+    if not data:
+        shared = state.static
+    else:
+        shared = {**state.static, **data}
+        if shared == state.last_data:
+            shared = state.last_data
+        state.last_data = shared
+    report.deployready = shared  # type: ignore[attr-defined]
+    if report.when == "teardown":
+        # Nothing writes into the check any more; its report holds copies of what it had.
+        # (A rerun of the check starts with none.)
+        state.measurements = state.evidence = None
+        state.last_data = None
+
+
+def unreachable_is_error(call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """A target that cannot be reached is an ``error`` of the check, told in one line."""
+    excinfo = call.excinfo
+    if excinfo is None or not isinstance(excinfo.value, TargetUnreachable | TargetNotConfigured):
+        return
+    report.longrepr = str(excinfo.value)
+    if call.when == "call":
+        report.deployready_error = True  # type: ignore[attr-defined]
