@@ -310,7 +310,7 @@ def newest_dump(host: Host) -> FileState:
     return dumps[-1]
 
 
-def api_window(prometheus: Metrics, *, skip_s: int = 0, min_s: int = 30, cap_s: int = 600) -> int:
+def api_window(prometheus: Metrics, *, skip_s: int = 0, min_s: int = 20, cap_s: int = 600) -> int:
     """Seconds of a Prometheus range that starts ``skip_s`` after the API process started (the
     deploy restarts it; ``skip_s`` leaves its warm-up out), at most ``cap_s`` long: trends
     never mix the release before with this one.
@@ -384,7 +384,7 @@ def api_memory_mb(prometheus: Metrics, over: str, window_s: int | None = None) -
 
 
 #: The API's first seconds (imports, pools, caches filling) are not its steady state.
-WARM_UP_S = 30
+WARM_UP_S = 10
 
 
 def check_memory_stable(prometheus: Metrics, thresholds: Thresholds, evidence: Evidence) -> None:
