@@ -164,7 +164,7 @@ def figure_rendering(runs: int) -> list[Figure]:
     _, code, tail = pytest_run(suite, "-q", *args)
     if not rec.exists() or not ph.exists():
         raise RuntimeError(f"suite run wrote no record/report (exit {code}):\n{tail}")
-    from pytest_deployready.html_record import render_record_html
+    from pytest_deployready._html_record import render_record_html
 
     record = json.loads(rec.read_text())
     if not ours.exists():
@@ -280,7 +280,7 @@ def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
         Figure(
             "2b",
             "plugin import cost, unrelated run",
-            "python -X importtime: cumulative import time of pytest_deployready.plugin and "
+            "python -X importtime: cumulative import time of pytest_deployready._plugin and "
             ".fixtures (both imported in every run where the plugin is installed), after "
             "pytest and the other installed plugins",
             imports,
@@ -296,7 +296,7 @@ def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
 
 def importtime_ms() -> float:
     """Import time (ms) of the plugin and its fixtures once pytest and its plugins are in."""
-    modules = ("pytest_deployready.plugin", "pytest_deployready.fixtures")
+    modules = ("pytest_deployready._plugin", "pytest_deployready._fixtures")
     code = "import pytest, pytest_html, pytest_metadata.plugin, xdist.plugin; " + "; ".join(
         f"import {m}" for m in modules
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from pytest_deployready._verdict import EXIT_CODES, Outcome, Verdict
 from pytest_deployready.errors import (
     AuthenticationFailed,
     DeployReadyError,
@@ -24,7 +25,6 @@ from pytest_deployready.errors import (
     TargetTimeout,
     TargetUnreachable,
 )
-from pytest_deployready.verdict import EXIT_CODES, Outcome, Verdict
 
 if TYPE_CHECKING:  # the same names as _LAZY below, for type checkers and readers
     from pytest_deployready.compose import Compose, ContainerState, ExecResult, ServiceState

@@ -2,7 +2,7 @@
 
 httpx's own timeouts bound each read; :func:`bound_by_deadlines` makes every connect, read and
 write of a client wait no longer than the running
-:class:`~pytest_deployready.deadlines.Deadline`, so a server that drips its answer a byte at
+:class:`~pytest_deployready._deadlines.Deadline`, so a server that drips its answer a byte at
 a time still ends there. :func:`transport_reason` turns an ``httpx.TransportError`` into the
 "why" of a one-line message (``connection refused``, ``could not resolve host``).
 
@@ -22,8 +22,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from pytest_deployready._deadlines import current, fmt_seconds
 from pytest_deployready._target import exception_chain
-from pytest_deployready.deadlines import current, fmt_seconds
 
 __all__ = [
     "BODY_DONE_EVENT_SUFFIX",

@@ -5,7 +5,7 @@ failure, so fifty checks on a dead database cost one connection attempt: every l
 raises the remembered error again at once. :func:`~pytest_deployready.retry.eventually` is
 the one exception: while it runs (:func:`retrying` is true) remembered failures are tried
 again, so a check can wait for a target to come up. Each network operation has an overall
-:class:`~pytest_deployready.deadlines.Deadline` named after the target.
+:class:`~pytest_deployready._deadlines.Deadline` named after the target.
 
 The clients (``db``, ``redis``, ``api``/``metrics``, ``compose``) derive from :class:`Target`;
 ``tls`` and ``host`` keep a :class:`FailureMemory` of their own. :func:`exception_chain` is
@@ -32,7 +32,7 @@ import copy
 import threading
 from collections.abc import Hashable, Iterator
 
-from pytest_deployready.deadlines import Deadline
+from pytest_deployready._deadlines import Deadline
 from pytest_deployready.errors import DeployReadyError
 
 __all__ = ["FailureMemory", "Target", "exception_chain", "retry_attempt", "retrying"]

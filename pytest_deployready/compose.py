@@ -47,9 +47,9 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
+from pytest_deployready._redact import Redactor, safe_url
 from pytest_deployready._target import Target, exception_chain
 from pytest_deployready.errors import DeployReadyError, TargetTimeout, TargetUnreachable
-from pytest_deployready.redact import Redactor, safe_url
 
 __all__ = [
     "DEFAULT_DOCKER_HOST",

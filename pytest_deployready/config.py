@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_deployready._redact import Redactor
+from pytest_deployready._rules import Rule, RuleError, parse_rule
+from pytest_deployready._vocabulary import DEFAULT_PHASES, SEVERITIES
 from pytest_deployready.errors import UsageProblem
-from pytest_deployready.redact import Redactor
-from pytest_deployready.rules import Rule, RuleError, parse_rule
-from pytest_deployready.vocabulary import DEFAULT_PHASES, SEVERITIES
 
 __all__ = [
     "CONFIG_FILE_NAME",

@@ -1,7 +1,7 @@
 """Exceptions shared by the plugin and its service fixtures.
 
 Every error the package raises derives from :class:`DeployReadyError`; pytest's own types are
-used only at the plugin boundary (``plugin.py`` turns a :class:`UsageProblem` into
+used only at the plugin boundary (``_plugin.py`` turns a :class:`UsageProblem` into
 ``pytest.UsageError``, exit 4). The tree::
 
     DeployReadyError

@@ -58,6 +58,7 @@ from typing import Any, Self
 import httpx
 
 from pytest_deployready import sampling
+from pytest_deployready._deadlines import Deadline
 from pytest_deployready._http_transport import (
     CONNECT_EVENTS,
     bound_by_deadlines,
@@ -66,10 +67,9 @@ from pytest_deployready._http_transport import (
     transport_reason,
 )
 from pytest_deployready._http_transport import origin as origin_of
+from pytest_deployready._redact import safe_url, url_host
 from pytest_deployready._target import Target
-from pytest_deployready.deadlines import Deadline
 from pytest_deployready.errors import TargetUnreachable
-from pytest_deployready.redact import safe_url, url_host
 from pytest_deployready.retry import eventually
 from pytest_deployready.sampling import MAX_SAMPLE_CONCURRENCY, MAX_SAMPLE_REQUESTS, SampleResult
 

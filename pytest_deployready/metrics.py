@@ -37,9 +37,9 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
+from pytest_deployready._redact import safe_url
 from pytest_deployready.errors import DeployReadyError, TargetNotConfigured
 from pytest_deployready.http import HttpTarget
-from pytest_deployready.redact import safe_url
 
 __all__ = [
     "Alert",

@@ -62,9 +62,10 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
+from pytest_deployready._deadlines import Deadline, shutdown_socket
+from pytest_deployready._redact import Redactor, url_host
 from pytest_deployready._sqlguard import check_read_only, is_one_query
 from pytest_deployready._target import Target
-from pytest_deployready.deadlines import Deadline, shutdown_socket
 from pytest_deployready.errors import (
     AuthenticationFailed,
     DeployReadyError,
@@ -73,7 +74,6 @@ from pytest_deployready.errors import (
     TargetUnreachable,
 )
 from pytest_deployready.postgres_results import Archiver, Index, Migrations, Plan, sql_snippet
-from pytest_deployready.redact import Redactor, url_host
 
 __all__ = [
     "Archiver",

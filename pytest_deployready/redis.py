@@ -59,6 +59,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
+from pytest_deployready._redact import MASK, Redactor, is_secret_name, safe_url, url_host
 from pytest_deployready._redisguard import CommandSpec, as_text, command_spec, refusal
 from pytest_deployready._target import Target, exception_chain
 from pytest_deployready.errors import (
@@ -68,7 +69,6 @@ from pytest_deployready.errors import (
     TargetTimeout,
     TargetUnreachable,
 )
-from pytest_deployready.redact import MASK, Redactor, is_secret_name, safe_url, url_host
 from pytest_deployready.stats import percentile
 
 __all__ = ["Memory", "Persistence", "RedisTarget"]
@@ -138,7 +138,7 @@ class RedisTarget(Target):
     """A read-only view of one Redis server, reached lazily through ``url``.
 
     Connecting (TCP, AUTH, first PING) has an overall deadline of ``connect_timeout``, every
-    later command one of ``command_timeout`` (:mod:`pytest_deployready.deadlines`: a server
+    later command one of ``command_timeout`` (:mod:`pytest_deployready._deadlines`: a server
     that drips its answer a byte at a time still ends there). A command that times out fails
     that one call with :class:`~pytest_deployready.errors.TargetTimeout`, a connection lost
     after connecting with :class:`~pytest_deployready.errors.TargetUnreachable`; the next call

@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from pytest_deployready._deadlines import fmt_seconds
 from pytest_deployready._target import retry_attempt
-from pytest_deployready.deadlines import fmt_seconds
 from pytest_deployready.errors import TargetUnreachable
 
 __all__ = ["eventually"]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from pytest_deployready._deadlines import Deadline, fmt_seconds
 from pytest_deployready._http_transport import (
     BODY_DONE_EVENT_SUFFIX,
     CONNECT_EVENTS,
@@ -31,7 +32,6 @@ from pytest_deployready._http_transport import (
     origin,
     transport_reason,
 )
-from pytest_deployready.deadlines import Deadline, fmt_seconds
 from pytest_deployready.stats import percentile
 
 if TYPE_CHECKING:

@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from pytest_deployready.baseline import Baseline, compare
+from pytest_deployready._baseline import Baseline, compare
+from pytest_deployready._formatting import format_measured
 from pytest_deployready.config import ThresholdSpec
 from pytest_deployready.errors import DeployReadyError
-from pytest_deployready.formatting import format_measured
 
 __all__ = ["Evidence", "Measurement", "ThresholdFailed", "Thresholds", "UnknownThreshold"]
 

@@ -22,7 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
     Some tests build marked functions outside pytester (e.g. exec of a scaffolded module);
     without this they passed only when an earlier in-process run had registered the markers.
     """
-    from pytest_deployready.vocabulary import MARKERS
+    from pytest_deployready._vocabulary import MARKERS
 
     for name in MARKERS:
         config.addinivalue_line("markers", f"{name}: pytest-deployready's marker (for tests)")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.attest import (
+from pytest_deployready._attest import (
     Attestation,
     AttestationError,
     Attestations,
@@ -223,7 +223,7 @@ def test_append_round_trips(tmp_path: Path) -> None:
 def test_attest_command_appends_and_the_run_counts_it(
     pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pytest_deployready.cli import main
+    from pytest_deployready._cli import main
 
     pytester.makepyfile(SUITE)
     path = str(pytester.path / "attestations.toml")

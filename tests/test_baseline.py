@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.baseline import Baseline, BaselineError, compare, load_baseline
-from pytest_deployready.rules import BaselineMissing, RuleError, parse_rule
+from pytest_deployready._baseline import Baseline, BaselineError, compare, load_baseline
+from pytest_deployready._rules import BaselineMissing, RuleError, parse_rule
 
 # -- rules -------------------------------------------------------------------------------------
 

@@ -868,7 +868,7 @@ def _exports(lines: list[str]) -> dict[str, str]:
 
 
 def test_serve_previous_deploys_on_enter(tmp_path: Path) -> None:
-    code = "import sys; from pytest_deployready.cli import main; sys.exit(main())"
+    code = "import sys; from pytest_deployready._cli import main; sys.exit(main())"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "demo", "--serve", "--previous"],
         cwd=tmp_path,
@@ -917,7 +917,7 @@ def test_serve_previous_deploys_on_enter(tmp_path: Path) -> None:
 
 
 def test_previous_needs_serve(capsys: pytest.CaptureFixture[str]) -> None:
-    from pytest_deployready.cli import main
+    from pytest_deployready._cli import main
 
     assert main(["demo", "--previous"]) == 4
     assert capsys.readouterr().err == "deployready demo: error: --previous goes with --serve\n"
@@ -927,7 +927,7 @@ def test_installed_without_the_checkout_says_where_the_demo_lives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import pytest_deployready
-    from pytest_deployready.cli import main
+    from pytest_deployready._cli import main
 
     installed = tmp_path / "site-packages" / "pytest_deployready" / "__init__.py"
     monkeypatch.setattr(pytest_deployready, "__file__", str(installed))

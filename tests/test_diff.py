@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.cli import main
-from pytest_deployready.diff import OutcomeChange, diff_records, format_diff
+from pytest_deployready._cli import main
+from pytest_deployready._diff import OutcomeChange, diff_records, format_diff
 from tests.runner import DeployRunner
 
 pytest_plugins = "pytester"

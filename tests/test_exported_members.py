@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import subprocess
 import sys
 
@@ -10,51 +11,13 @@ import pytest
 
 import pytest_deployready
 
-MODULES = [
-    "attest",
-    "baseline",
-    "checks",
-    "cli",
-    "compose",
-    "config",
-    "deadlines",
-    "diff",
-    "errors",
-    "fixtures",
-    "formatting",
-    "gate",
-    "host",
-    "hooks",
-    "html_record",
-    "http",
-    "metadata",
-    "metrics",
-    "phases",
-    "postgres",
-    "postgres_results",
-    "record",
-    "redact",
-    "redis",
-    "release",
-    "report",
-    "retry",
-    "rules",
-    "rootdir",
-    "run",
-    "run_options",
-    "sampling",
-    "scaffold",
-    "selection",
-    "signing",
-    "stats",
-    "summary",
-    "thresholds",
-    "tls",
-    "verdict",
-    "verify",
-    "vocabulary",
-    "waivers",
-]
+#: Every module of the package, public or internal (``_name``), declares its names; but the
+#: plugin module, whose names are pytest's hooks.
+MODULES = sorted(
+    info.name
+    for info in pkgutil.iter_modules(pytest_deployready.__path__)
+    if info.name != "_plugin"
+)
 
 
 def test_package_exports() -> None:
@@ -121,7 +84,7 @@ def test_root_names_are_the_defining_modules_objects() -> None:
 def test_importing_the_package_loads_no_service_client() -> None:
     """pytest imports the plugin in every run: the fixture types load only when used."""
     code = (
-        "import sys, pytest_deployready, pytest_deployready.plugin\n"
+        "import sys, pytest_deployready, pytest_deployready._plugin\n"
         "heavy = ['psycopg', 'redis', 'httpx', 'docker', 'prometheus_client', 'yaml']\n"
         "print(','.join(m for m in heavy if m in sys.modules))"
     )
@@ -141,7 +104,7 @@ def test_every_module_declares_and_has_its_public_names(module: str) -> None:
 
 
 def test_public_fixtures_are_the_designed_ones() -> None:
-    from pytest_deployready import fixtures
+    from pytest_deployready import _fixtures as fixtures
 
     assert sorted(fixtures.__all__) == sorted(
         [
@@ -167,7 +130,7 @@ def test_plugin_provides_the_designed_fixtures(pytester: pytest.Pytester) -> Non
     ours = [
         line.split(" ", 1)[0]
         for line in result.stdout.lines
-        if "pytest_deployready/fixtures.py:" in line
+        if "pytest_deployready/_fixtures.py:" in line
     ]
     assert sorted(ours) == sorted(
         [
@@ -187,7 +150,7 @@ def test_plugin_provides_the_designed_fixtures(pytester: pytest.Pytester) -> Non
     pytester.makefile(".toml", deployready="[thresholds]\n")
     opted_in = pytester.runpytest("--fixtures")
     assert any(
-        line.startswith("host ") and "pytest_deployready/fixtures.py:" in line
+        line.startswith("host ") and "pytest_deployready/_fixtures.py:" in line
         for line in opted_in.stdout.lines
     )
 
@@ -197,7 +160,7 @@ def test_the_page_style_sheet_uses_the_vocabularys_outcome_colours() -> None:
     import re
     from importlib.resources import files
 
-    from pytest_deployready.vocabulary import OUTCOME_COLOURS
+    from pytest_deployready._vocabulary import OUTCOME_COLOURS
 
     css = (files("pytest_deployready") / "resources" / "record.css").read_text(encoding="utf-8")
     for outcome, colour in OUTCOME_COLOURS.items():
@@ -207,7 +170,9 @@ def test_the_page_style_sheet_uses_the_vocabularys_outcome_colours() -> None:
 
 def test_one_definition_of_each_word() -> None:
     """The modules that show or decide with the vocabulary use vocabulary.py's objects."""
-    from pytest_deployready import config, verdict, vocabulary
+    from pytest_deployready import _verdict as verdict
+    from pytest_deployready import _vocabulary as vocabulary
+    from pytest_deployready import config
 
     assert verdict.Outcome is vocabulary.Outcome and verdict.Verdict is vocabulary.Verdict
     assert verdict.EXIT_CODES is vocabulary.EXIT_CODES

@@ -7,7 +7,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from pytest_deployready.html_record import MAX_LISTED, render_record_html
+from pytest_deployready._html_record import MAX_LISTED, render_record_html
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&'
 

@@ -328,7 +328,7 @@ def test_the_current_check_is_cleared_after_its_teardown(pytester: pytest.Pytest
         """
 import pytest
 
-from pytest_deployready.run import RUN_KEY
+from pytest_deployready._run import RUN_KEY
 
 SEEN = []
 

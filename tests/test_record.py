@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_deployready.record import SCHEMA_PATH, write_record
+from pytest_deployready._record import SCHEMA_PATH, write_record
 
 SUITE = """
 import pytest

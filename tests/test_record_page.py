@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.cli import main
-from pytest_deployready.formatting import format_measured, format_number, unit_of
-from pytest_deployready.metadata import git_dirty
-from pytest_deployready.verify import verify_page
+from pytest_deployready._cli import main
+from pytest_deployready._formatting import format_measured, format_number, unit_of
+from pytest_deployready._metadata import git_dirty
+from pytest_deployready._verify import verify_page
 
 pytest_plugins = ["pytester"]
 

@@ -1,4 +1,4 @@
-"""Unit tests of ``pytest_deployready.redact``: what is masked, what is kept."""
+"""Unit tests of ``pytest_deployready._redact``: what is masked, what is kept."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pytest_deployready.redact import (
+from pytest_deployready._redact import (
     MASK,
     Redactor,
     is_secret_key,
@@ -248,7 +248,7 @@ def test_may_redact_agrees_with_a_case_insensitive_search(text: str) -> None:
     every secret and secret pattern finds, non-ASCII letters that match ASCII ones included."""
     import re
 
-    from pytest_deployready.redact import _QUICK
+    from pytest_deployready._redact import _QUICK
 
     r = Redactor(_ODD_SECRETS)
     reference = re.compile("|".join([*map(re.escape, r.secrets), _QUICK]), re.IGNORECASE)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.cli import main
+from pytest_deployready._cli import main
 from pytest_deployready.config import load_config
 from pytest_deployready.scaffold import (
     Checklist,

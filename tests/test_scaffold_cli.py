@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deployready.cli import main
+from pytest_deployready._cli import main
 
 CHECKLIST = "# Release\n## Pre-deployment\n- [ ] Backup taken ✅\n- [ ] Tag pushed\n"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_deployready._rules import parse_rule
 from pytest_deployready.config import load_config
-from pytest_deployready.rules import parse_rule
 from pytest_deployready.scaffold import parse_checklist, read_checklist, write_suite
 from tests.runner import DeployRunner
 

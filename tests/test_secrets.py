@@ -584,7 +584,7 @@ def _pytest_names() -> set[str]:
 def test_report_strings_hold_every_serialised_string(pytester: pytest.Pytester, tb: str) -> None:
     """A report is only serialised for redaction when the redactor finds something in its
     strings: those must include every string the serialised report would carry."""
-    from pytest_deployready.redact import _report_strings
+    from pytest_deployready._redact import _report_strings
 
     pytester.makepyfile(
         test_precheck=PRECHECK_MODULE, test_broken_import="raise RuntimeError('import-error')"

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
 
-from pytest_deployready.signing import (
+from pytest_deployready._signing import (
     PAYLOAD_TYPE,
     PREDICATE_TYPE,
     SignatureError,

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.baseline import Baseline
+from pytest_deployready._baseline import Baseline
+from pytest_deployready._rules import RuleError, parse_rule
 from pytest_deployready.config import ThresholdSpec
-from pytest_deployready.rules import RuleError, parse_rule
 from pytest_deployready.thresholds import Evidence, ThresholdFailed, Thresholds, UnknownThreshold
 from tests.runner import DeployRunner
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.verdict import EXIT_CODES, CheckSummary, Outcome, Verdict, decide
+from pytest_deployready._verdict import EXIT_CODES, CheckSummary, Outcome, Verdict, decide
 from tests.runner import DeployRunner
 
 
@@ -247,7 +247,7 @@ INFO = {"phase": "pre", "phases": ["pre"], "severity": "minor", "rollback_trigge
 
 
 def test_an_unannotated_failure_of_a_known_check_is_an_error() -> None:
-    from pytest_deployready.record import CheckResults
+    from pytest_deployready._record import CheckResults
 
     results = CheckResults()
     results.add_report(report("t.py::a", "passed", "setup", INFO))
@@ -258,7 +258,7 @@ def test_an_unannotated_failure_of_a_known_check_is_an_error() -> None:
 
 
 def test_an_unannotated_report_never_counts_as_passed() -> None:
-    from pytest_deployready.record import CheckResults
+    from pytest_deployready._record import CheckResults
 
     results = CheckResults()
     assert results.add_report(report("t.py::a", "passed", "call", None), ours=True) is None
@@ -273,7 +273,7 @@ def test_an_unannotated_report_never_counts_as_passed() -> None:
 
 
 def test_a_check_without_teardown_is_an_error() -> None:
-    from pytest_deployready.record import CheckResults
+    from pytest_deployready._record import CheckResults
 
     results = CheckResults()
     results.add_report(report("t.py::a", "passed", "setup", INFO))

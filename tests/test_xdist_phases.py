@@ -1,5 +1,5 @@
 """Under ``-n 2`` the phases keep their order and a blocking failure blocks later phases on every
-worker, as in a serial run (pytest_deployready.xdist_phases)."""
+worker, as in a serial run (pytest_deployready._xdist_phases)."""
 
 from __future__ import annotations
 

@@ -34,11 +34,11 @@ from typing import Any
 
 import pytest_deployready
 from _demo.stack import DemoError, DemoStack
-from pytest_deployready.html_record import render_record_html
-from pytest_deployready.redact import url_host
-from pytest_deployready.rules import RuleError, parse_rule
-from pytest_deployready.verdict import EXIT_CODES, Verdict
-from pytest_deployready.vocabulary import OUTCOME_ORDER, VERDICT_ORDER
+from pytest_deployready._html_record import render_record_html
+from pytest_deployready._redact import url_host
+from pytest_deployready._rules import RuleError, parse_rule
+from pytest_deployready._verdict import EXIT_CODES, Verdict
+from pytest_deployready._vocabulary import OUTCOME_ORDER, VERDICT_ORDER
 
 __all__ = [
     "BASELINE_ARGS",

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from pytest_deployready import Evidence, Host, RedisTarget
-from pytest_deployready.redact import url_host
+from pytest_deployready._redact import url_host
 
 from .support import env_present
 

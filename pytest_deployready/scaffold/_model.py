@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pytest_deployready.vocabulary import DEFAULT_PHASES
+from pytest_deployready._vocabulary import DEFAULT_PHASES
 
 __all__ = [
     "Checklist",

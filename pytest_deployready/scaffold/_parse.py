@@ -303,7 +303,7 @@ def threshold_of(metric: str, rule_text: str, *, trigger: bool = False) -> Thres
     name += "_rollback" if trigger else ""
     name += {"ms": "_ms", "s": "_s"}.get(unit, "")
     rule = f"{op} {m.group('num').replace(',', '.')}{unit}"
-    from pytest_deployready.rules import RuleError, parse_rule
+    from pytest_deployready._rules import RuleError, parse_rule
 
     try:
         parse_rule(rule)

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.deadlines import Deadline
+from pytest_deployready._deadlines import Deadline
 from pytest_deployready.errors import TargetTimeout
 from pytest_deployready.postgres import Database
 from pytest_deployready.redis import RedisTarget

@@ -13,8 +13,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_deployready import cli
-from pytest_deployready.attest import AttestationError, load_attestations
+from pytest_deployready import _cli as cli
+from pytest_deployready._attest import AttestationError, load_attestations
 from tests.servers.redis import RedisServer, RedisServerFactory
 
 SCHEMA_PATH = Path(__file__).parents[2] / "pytest_deployready/schema/record-1.schema.json"

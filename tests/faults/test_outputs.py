@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deployready.outputs import (
+from pytest_deployready._outputs import (
     OutputPathError,
     OutputPaths,
     holds_record,
@@ -24,7 +24,7 @@ from pytest_deployready.outputs import (
     rewrite_file,
     write_files,
 )
-from pytest_deployready.record import write_record_files
+from pytest_deployready._record import write_record_files
 
 CHECK = """
 import pathlib
@@ -310,7 +310,7 @@ def test_pair_is_replaced_together_or_not_at_all(
     def interrupted(record: object, text: str | None = None) -> str:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("pytest_deployready.html_record.render_record_html", interrupted)
+    monkeypatch.setattr("pytest_deployready._html_record.render_record_html", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_record_files({}, "new json", json_path=rec, html_path=html)
     assert (rec.read_text(), html.read_text()) == ("old json", "old html")

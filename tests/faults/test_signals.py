@@ -22,8 +22,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_deployready.record import SCHEMA_PATH
-from pytest_deployready.run import PLACEHOLDER_REASON
+from pytest_deployready._record import SCHEMA_PATH
+from pytest_deployready._run import PLACEHOLDER_REASON
 
 PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider")
 WAIT_S = 60  # upper bound for every wait: a run reaches its gate in a second or two

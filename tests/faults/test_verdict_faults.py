@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deployready.verdict import EXIT_CODES, Verdict
+from pytest_deployready._verdict import EXIT_CODES, Verdict
 from tests.runner import DeployRunner
 
 pytest_plugins = ["pytester"]

@@ -17,8 +17,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pytest_deployready.formatting import format_measured
-from pytest_deployready.vocabulary import OUTCOME_ORDER
+from pytest_deployready._formatting import format_measured
+from pytest_deployready._vocabulary import OUTCOME_ORDER
 
 __all__ = ["MAX_ITEMS", "render_summary"]
 

@@ -464,7 +464,7 @@ def redact_file(redactor: Redactor, target: Path) -> str | None:
     Only a regular file (or one a symlink points to) is read and replaced: a FIFO would
     block the read, and a device node must never become a file.
     """
-    from pytest_deployready.outputs import read_regular, rewrite_file
+    from pytest_deployready._outputs import read_regular, rewrite_file
 
     text = read_regular(target)
     if text is None:

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pytest_deployready.vocabulary import (
+from pytest_deployready._vocabulary import (
     BLOCKING_SEVERITIES,
     EXIT_CODES,
     SEVERITIES,

@@ -15,8 +15,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from pytest_deployready._redact import url_host
 from pytest_deployready.config import DeployConfig
-from pytest_deployready.redact import url_host
 
 __all__ = ["git_commit", "git_dirty", "plugin_version", "run_metadata", "target_hosts"]
 

@@ -4,7 +4,7 @@ The JSON record keeps every value at full precision; the HTML pages and the term
 ``396.2 ms``, ``9.2 %``, ``512`` instead of ``396.2418710499037``, ``0.0916…`` and ``512.0``.
 The unit comes from the rule (``< 5%`` compares a ratio in per cent, ``< 1.5s`` a duration) or
 from the threshold's name (``*_ms`` milliseconds, ``*_s``/``*_seconds`` seconds,
-``*_pct``/``*_percent`` a percentage), as :mod:`pytest_deployready.rules` reads them.
+``*_pct``/``*_percent`` a percentage), as :mod:`pytest_deployready._rules` reads them.
 
 Example::
 

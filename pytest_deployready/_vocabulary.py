@@ -1,13 +1,13 @@
 """The product's words, defined once: verdicts, outcomes, severities, phases, exit codes, colours.
 
-Every other module imports them from here (``verdict.py`` decides with them, the record, the
+Every other module imports them from here (``_verdict.py`` decides with them, the record, the
 pages, the terminal and the summary show them), so an order, a name or a colour cannot drift
 between outputs. The page's style sheet (``resources/record.css``) repeats the outcome colours;
 a test holds it to :data:`OUTCOME_COLOURS`.
 
 Example::
 
-    from pytest_deployready.vocabulary import EXIT_CODES, Verdict
+    from pytest_deployready._vocabulary import EXIT_CODES, Verdict
 
     EXIT_CODES[Verdict.ROLLBACK]  # 6
 """

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.record import CheckResult
-from pytest_deployready.run import DeployRun
-from pytest_deployready.verdict import Outcome, Verdict
-from pytest_deployready.vocabulary import OUTCOME_ORDER, VERDICT_COLOURS
+from pytest_deployready._record import CheckResult
+from pytest_deployready._run import DeployRun
+from pytest_deployready._verdict import Outcome, Verdict
+from pytest_deployready._vocabulary import OUTCOME_ORDER, VERDICT_COLOURS
 
 __all__ = ["HtmlReport", "add_metadata", "header_lines", "terminal_summary", "verdict_line"]
 
@@ -218,7 +218,7 @@ def _e(text: object) -> str:
 
 def _measured_vs_rule(thresholds: list[dict[str, Any]]) -> str:
     """``✓ api_p95_ms: 231.4 ms (< 200)``: units and precision as on the record page."""
-    from pytest_deployready.formatting import format_measured
+    from pytest_deployready._formatting import format_measured
 
     parts = []
     for t in thresholds:

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from pytest_deployready._record import SCHEMA
 from pytest_deployready.errors import UsageProblem
-from pytest_deployready.record import SCHEMA
 
 __all__ = ["Baseline", "BaselineError", "compare", "load_baseline"]
 

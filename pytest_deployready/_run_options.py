@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_deployready._outputs import OutputPathError, OutputPaths
+from pytest_deployready._redact import Redactor
 from pytest_deployready.config import DeployConfig
-from pytest_deployready.outputs import OutputPathError, OutputPaths
-from pytest_deployready.redact import Redactor
 
 __all__ = ["OutputSettings", "check_outputs", "register_target_secrets", "selected_targets"]
 
@@ -97,7 +97,7 @@ def check_outputs(config: pytest.Config, cfg: DeployConfig) -> OutputSettings:
         if opt.deploy_sign_key:
             out.sign_key = _check_sign_key(Path(base, opt.deploy_sign_key), out.record_path)
             guard.protect("the signing key", out.sign_key)
-            from pytest_deployready.signing import envelope_path
+            from pytest_deployready._signing import envelope_path
 
             assert out.record_path is not None
             guard.output("the record's signature", str(envelope_path(out.record_path)))
@@ -111,7 +111,7 @@ def _check_sign_key(key: Path, record_path: Path | None) -> Path:
     if record_path is None:
         raise pytest.UsageError("--deploy-sign-key signs the JSON record: give --deploy-record too")
     try:
-        from pytest_deployready.signing import SignatureError, check_key
+        from pytest_deployready._signing import SignatureError, check_key
     except ImportError:  # pragma: no cover - cryptography is the sign extra
         raise pytest.UsageError(
             "--deploy-sign-key needs the cryptography package: "

@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_deployready._phases import CheckInfo
+from pytest_deployready._vocabulary import Outcome
 from pytest_deployready.errors import TargetNotConfigured, TargetUnreachable
-from pytest_deployready.phases import CheckInfo
-from pytest_deployready.vocabulary import Outcome
 
 if TYPE_CHECKING:
-    from pytest_deployready.attest import Attestation
-    from pytest_deployready.redact import Redactor
+    from pytest_deployready._attest import Attestation
+    from pytest_deployready._redact import Redactor
+    from pytest_deployready._waivers import WaiverMatch
     from pytest_deployready.thresholds import Measurement
-    from pytest_deployready.waivers import WaiverMatch
 
 __all__ = ["CHECK_KEY", "ItemState", "annotate", "static_data", "unreachable_is_error"]
 

@@ -35,8 +35,8 @@ import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from pytest_deployready._signals import deferred
 from pytest_deployready.errors import DeployReadyError
-from pytest_deployready.signals import deferred
 
 __all__ = [
     "TMP_MARK",
@@ -293,7 +293,7 @@ def holds_record(path: Path) -> bool:
 
     Such a file may be replaced before collection ends: it cannot be a collected test file.
     """
-    from pytest_deployready.record import SCHEMA
+    from pytest_deployready._record import SCHEMA
 
     if not path.exists():
         return True

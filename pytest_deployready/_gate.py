@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_deployready.checks import ItemState
-from pytest_deployready.phases import sort_key
-from pytest_deployready.vocabulary import BLOCKING_SEVERITIES, Outcome
+from pytest_deployready._checks import ItemState
+from pytest_deployready._phases import sort_key
+from pytest_deployready._vocabulary import BLOCKING_SEVERITIES, Outcome
 
 if TYPE_CHECKING:
-    from pytest_deployready.attest import Attestations
+    from pytest_deployready._attest import Attestations
+    from pytest_deployready._record import CheckResult
     from pytest_deployready.config import DeployConfig
-    from pytest_deployready.record import CheckResult
 
 __all__ = ["PhaseBlocking", "admit"]
 
@@ -78,7 +78,7 @@ class PhaseBlocking:
         until the next phase opens: one read serves every check of the phase.
         """
         if self._read is None or self._read[0] != phase:
-            from pytest_deployready.xdist_phases import read_blocking
+            from pytest_deployready._xdist_phases import read_blocking
 
             assert self.shared_dir is not None
             self._read = (phase, read_blocking(self.shared_dir))
@@ -104,7 +104,7 @@ def admit(
         state.forced_outcome, state.forced_message = Outcome.BLOCKED, blocked
         return blocked
     if config.waivers:
-        from pytest_deployready.waivers import find_waiver
+        from pytest_deployready._waivers import find_waiver
 
         state.waiver = find_waiver(config.waivers, item.nodeid, today)
     active = state.waiver.active if state.waiver is not None else None

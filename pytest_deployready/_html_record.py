@@ -11,7 +11,7 @@ and every piece of text from the record is HTML-escaped.
 
 Example::
 
-    from pytest_deployready.html_record import render_record_html
+    from pytest_deployready._html_record import render_record_html
 
     Path("record.html").write_text(render_record_html(record), encoding="utf-8")
 """
@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping
 from importlib.resources import files
 from typing import Any
 
-from pytest_deployready.formatting import format_measured, format_number
-from pytest_deployready.vocabulary import OUTCOMES_WORST_FIRST, VERDICT_COLOURS
+from pytest_deployready._formatting import format_measured, format_number
+from pytest_deployready._vocabulary import OUTCOMES_WORST_FIRST, VERDICT_COLOURS
 
 __all__ = ["embedded_record_text", "render_record_html"]
 
@@ -202,7 +202,7 @@ def _nav(record: Mapping[str, Any], out: list[str]) -> None:
 def _embedded(record: Mapping[str, Any], record_text: str | None, out: list[str]) -> None:
     """The JSON record this page was rendered from, and its sha256 (``deployready verify``)."""
     if record_text is None:
-        from pytest_deployready.record import dumps_record
+        from pytest_deployready._record import dumps_record
 
         record_text = dumps_record(dict(record))
     digest = hashlib.sha256(record_text.encode("utf-8")).hexdigest()
@@ -616,7 +616,7 @@ def render_record_html(record: dict[str, Any], record_text: str | None = None) -
     """The deployment record as a self-contained, server-side rendered HTML page.
 
     The page embeds the JSON record it shows (``record_text``, default: the record as
-    :func:`~pytest_deployready.record.dumps_record` writes it) and its sha256 digest, which
+    :func:`~pytest_deployready._record.dumps_record` writes it) and its sha256 digest, which
     ``deployready verify PAGE.html`` checks.
 
     Example::

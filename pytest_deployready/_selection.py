@@ -1,7 +1,7 @@
 """Which collected items are checks of this run, and in what order they run.
 
 :func:`select` reads every item's markers, keeps the selected phases' checks (each gets its
-:class:`~pytest_deployready.checks.ItemState`), counts the others by reason and orders the
+:class:`~pytest_deployready._checks.ItemState`), counts the others by reason and orders the
 rest by phase; under pytest-xdist, :func:`check_distribution` refuses a distribution that
 could not keep phases in order and :func:`share_phases` tells the controller each check's
 phase.
@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.checks import CHECK_KEY, ItemState, static_data
+from pytest_deployready._checks import CHECK_KEY, ItemState, static_data
+from pytest_deployready._phases import check_info, sort_key
+from pytest_deployready._vocabulary import ACTIVATING_MARKER
 from pytest_deployready.config import DeployConfig
-from pytest_deployready.phases import check_info, sort_key
-from pytest_deployready.vocabulary import ACTIVATING_MARKER
 
 __all__ = ["check_distribution", "select", "share_phases", "uses_plugin"]
 
@@ -98,7 +98,7 @@ def check_distribution(
 
 def share_phases(items: list[pytest.Item], shared_dir: Path, phases: Sequence[str]) -> None:
     """xdist worker: tell the controller's scheduler each check's phase rank and data."""
-    from pytest_deployready.xdist_phases import CHECKS_FILE, PHASES_FILE, write_json
+    from pytest_deployready._xdist_phases import CHECKS_FILE, PHASES_FILE, write_json
 
     states = [(item.nodeid, s) for item in items if (s := item.stash.get(CHECK_KEY, None))]
     write_json(

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pytest_deployready import __version__
-from pytest_deployready.vocabulary import EXIT_USAGE_ERROR
+from pytest_deployready._vocabulary import EXIT_USAGE_ERROR
 
 __all__ = ["main"]
 
@@ -171,7 +171,7 @@ def _verify(page: str, record: str | None, key: str | None, signature: str | Non
     import json
     from pathlib import Path
 
-    from pytest_deployready.verify import verify_page
+    from pytest_deployready._verify import verify_page
 
     if key is not None and record is None:
         print("deployready verify: error: --key needs the JSON record too", file=sys.stderr)
@@ -179,7 +179,7 @@ def _verify(page: str, record: str | None, key: str | None, signature: str | Non
     texts: list[str] = []
     envelope_file: str | None = None
     if key is not None and record is not None:
-        from pytest_deployready.signing import envelope_path
+        from pytest_deployready._signing import envelope_path
 
         envelope_file = signature or str(envelope_path(Path(record)))
     for path in (page, record, envelope_file):
@@ -194,7 +194,7 @@ def _verify(page: str, record: str | None, key: str | None, signature: str | Non
     problems = verify_page(texts[0], texts[1] if len(texts) > 1 else None)
     signed = ""
     if key is not None and len(texts) == 3:
-        from pytest_deployready.signing import SignatureError, verify_envelope
+        from pytest_deployready._signing import SignatureError, verify_envelope
 
         try:
             envelope = json.loads(texts[2])
@@ -220,8 +220,8 @@ def _diff(before: str, after: str) -> int:
     """``deployready diff BEFORE AFTER``: print the changes; exit 4 on an unusable record."""
     from pathlib import Path
 
-    from pytest_deployready.baseline import BaselineError, load_baseline
-    from pytest_deployready.diff import diff_records, format_diff
+    from pytest_deployready._baseline import BaselineError, load_baseline
+    from pytest_deployready._diff import diff_records, format_diff
 
     try:
         records = [load_baseline(Path(before)).record, load_baseline(Path(after)).record]
@@ -252,7 +252,7 @@ def _attest(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 
-    from pytest_deployready.attest import (
+    from pytest_deployready._attest import (
         Attestation,
         AttestationError,
         append_attestation,

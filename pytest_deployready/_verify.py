@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from pytest_deployready.html_record import OUTCOMES, embedded_record_text
+from pytest_deployready._html_record import OUTCOMES, embedded_record_text
 
 __all__ = ["verify_page"]
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from pytest_deployready.vocabulary import SEVERITIES
+from pytest_deployready._vocabulary import SEVERITIES
 
 __all__ = [
     "MARKERS",

@@ -1,4 +1,4 @@
-"""Hooks, in lifecycle order; the work is done in ``run.py`` and ``report.py``."""
+"""Hooks, in lifecycle order; the work is done in ``_run.py`` and ``_report.py``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_deployready import hooks
-from pytest_deployready.run import RUN_KEY, DeployRun
+from pytest_deployready._run import RUN_KEY, DeployRun
 
 # -- options and hooks ---------------------------------------------------------------------
 
@@ -167,7 +167,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
     """Check ids must not depend on where outputs go: see ``rootdir.settle_rootdir``."""
-    from pytest_deployready.rootdir import settle_rootdir
+    from pytest_deployready._rootdir import settle_rootdir
 
     settle_rootdir(early_config, args)
 
@@ -184,7 +184,7 @@ def pytest_configure(config: pytest.Config) -> None:
     run.register_markers()
     if run.explicit:
         run.install_signals()  # SIGTERM and SIGHUP end the run with a record, as SIGINT does
-    from pytest_deployready import fixtures
+    from pytest_deployready import _fixtures as fixtures
 
     config.pluginmanager.register(fixtures, "deployready-fixtures")
     config.pluginmanager.register(fixtures.CheckFixtures(run), "deployready-check-fixtures")
@@ -193,7 +193,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not run.is_worker:
         config.pluginmanager.register(RunObserver(run), "deployready-observer")
     if run.explicit and not run.is_worker:
-        from pytest_deployready.report import HtmlReport, add_metadata
+        from pytest_deployready._report import HtmlReport, add_metadata
 
         if config.pluginmanager.hasplugin("html"):
             config.pluginmanager.register(HtmlReport(run), "deployready-html")
@@ -207,7 +207,7 @@ def _late_html(config: pytest.Config, run: DeployRun) -> None:
     """Markers alone made this a deployment run, after pytest-html built its table header."""
     if run.is_worker or not config.pluginmanager.hasplugin("html"):
         return
-    from pytest_deployready.report import HtmlReport, adopt_html_report
+    from pytest_deployready._report import HtmlReport, adopt_html_report
 
     html = HtmlReport(run)
     if adopt_html_report(config, html):
@@ -218,7 +218,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     run = config.stash[RUN_KEY]
     if not run.explicit:
         return None
-    from pytest_deployready.report import header_lines
+    from pytest_deployready._report import header_lines
 
     return header_lines(run)
 
@@ -314,7 +314,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """A deployment run under ``-n N``: one phase at a time, blocking across workers."""
     if not _orders_phases(config):
         return None
-    from pytest_deployready.xdist_phases import PhaseScheduling
+    from pytest_deployready._xdist_phases import PhaseScheduling
 
     run = config.stash[RUN_KEY]
     return PhaseScheduling(config, log, _shared_dir(config), blocking=lambda: run.blocking_phases)
@@ -418,7 +418,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         exitstatus = session.exitstatus = pytest.ExitCode.USAGE_ERROR
     if not run.active or session.config.option.collectonly:
         return  # --collect-only lists checks: nothing ran, so there is no verdict to give
-    from pytest_deployready.signals import deferred
+    from pytest_deployready._signals import deferred
 
     with deferred(redeliver=False) as received:  # the record is finished first
         run.finish(exitstatus, session)
@@ -435,7 +435,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash[RUN_KEY]
     if run.active and not run.is_worker:
-        from pytest_deployready.report import terminal_summary
+        from pytest_deployready._report import terminal_summary
 
         terminal_summary(run, terminalreporter)
 
@@ -455,7 +455,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             run.redact_file(path)
     if run.decision is None:
         return
-    from pytest_deployready.report import verdict_line
+    from pytest_deployready._report import verdict_line
 
     tr = config.pluginmanager.getplugin("terminalreporter")
     if tr is not None:

@@ -21,8 +21,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_deployready.baseline import compare
-from pytest_deployready.formatting import format_number as _fmt
+from pytest_deployready._baseline import compare
+from pytest_deployready._formatting import format_number as _fmt
 
 __all__ = ["MeasurementChange", "OutcomeChange", "RecordDiff", "diff_records", "format_diff"]
 

@@ -1,7 +1,7 @@
 """Per-run state: what pytest-deployready knows about the current run, from start to verdict.
 
 One :class:`DeployRun` lives in ``config.stash[RUN_KEY]`` for the whole pytest run; the hooks
-in ``plugin.py`` call its methods, and it hands each job to the module that does it: the
+in ``_plugin.py`` call its methods, and it hands each job to the module that does it: the
 configuration (``config``, ``run_options``), selection (``selection``), whether a check runs
 (``gate``), a check's report data (``checks``), the results and the record (``record``),
 masking (``redact``) and the verdict (``verdict``). Under pytest-xdist the workers annotate
@@ -19,20 +19,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from pytest_deployready.checks import CHECK_KEY, ItemState, annotate, unreachable_is_error
+from pytest_deployready._checks import CHECK_KEY, ItemState, annotate, unreachable_is_error
+from pytest_deployready._gate import PhaseBlocking, admit
+from pytest_deployready._phases import parse_phase_option, sort_key
+from pytest_deployready._record import CheckResults, gc_paused
+from pytest_deployready._redact import Redactor, redact_report
+from pytest_deployready._signals import RunSignals
+from pytest_deployready._verdict import CheckSummary, Decision, Verdict, decide
+from pytest_deployready._vocabulary import BLOCKING_SEVERITIES
 from pytest_deployready.config import DeployConfig, load_config
-from pytest_deployready.gate import PhaseBlocking, admit
-from pytest_deployready.phases import parse_phase_option, sort_key
-from pytest_deployready.record import CheckResults, gc_paused
-from pytest_deployready.redact import Redactor, redact_report
-from pytest_deployready.signals import RunSignals
-from pytest_deployready.verdict import CheckSummary, Decision, Verdict, decide
-from pytest_deployready.vocabulary import BLOCKING_SEVERITIES
 
 if TYPE_CHECKING:  # the rest is imported where it is used: an unrelated run never needs it
-    from pytest_deployready.attest import Attestations
-    from pytest_deployready.baseline import Baseline
-    from pytest_deployready.outputs import OutputPaths
+    from pytest_deployready._attest import Attestations
+    from pytest_deployready._baseline import Baseline
+    from pytest_deployready._outputs import OutputPaths
 
 __all__ = ["CHECK_KEY", "PLACEHOLDER_REASON", "RUN_KEY", "DeployRun", "ItemState"]
 
@@ -65,7 +65,7 @@ class DeployRun:
         self.results = CheckResults()
         self.results.unknown_check = self.unknown_check
         # pytest-xdist: a directory the controller's scheduler and the workers share
-        # (pytest_deployready.xdist_phases); None in a serial run.
+        # (pytest_deployready._xdist_phases); None in a serial run.
         self.shared_dir: Path | None = None
         shared = getattr(config, "workerinput", {}).get("deployready_shared")
         if shared:
@@ -99,7 +99,7 @@ class DeployRun:
 
     def load(self) -> None:
         """Read the configuration; a config file makes the run a deployment run."""
-        from pytest_deployready.run_options import (
+        from pytest_deployready._run_options import (
             check_outputs,
             register_target_secrets,
             selected_targets,
@@ -125,13 +125,13 @@ class DeployRun:
         if opt.deploy_phase:
             self.selected_phases = parse_phase_option(opt.deploy_phase, cfg.phases)
         if opt.deploy_baseline:
-            from pytest_deployready.baseline import load_baseline
+            from pytest_deployready._baseline import load_baseline
 
             self.baseline = load_baseline(
                 Path(self.config.invocation_params.dir, opt.deploy_baseline)
             )
         if opt.deploy_attest:
-            from pytest_deployready.attest import load_attestations
+            from pytest_deployready._attest import load_attestations
 
             self.attestations = load_attestations(
                 Path(self.config.invocation_params.dir, opt.deploy_attest)
@@ -153,14 +153,14 @@ class DeployRun:
     @functools.cached_property
     def git_commit(self) -> str | None:
         """The commit of the checkout under test (read once)."""
-        from pytest_deployready.metadata import git_commit
+        from pytest_deployready._metadata import git_commit
 
         return git_commit(self.config.rootpath)
 
     @functools.cached_property
     def metadata(self) -> dict[str, Any]:
         """Git commit and branch, who ran it, versions, targets: read once per run."""
-        from pytest_deployready.metadata import run_metadata
+        from pytest_deployready._metadata import run_metadata
 
         return run_metadata(self.config.rootpath, self.deploy_config, commit=self.git_commit)
 
@@ -168,7 +168,7 @@ class DeployRun:
 
     def register_markers(self) -> None:
         """Register our markers (only ``phase`` in a run that did not opt in)."""
-        from pytest_deployready.phases import register_markers
+        from pytest_deployready._phases import register_markers
 
         self.foreign_markers = register_markers(self.config, opted_in=self.explicit)
 
@@ -228,7 +228,7 @@ class DeployRun:
 
     def check_collected(self, modules: list[Path]) -> None:
         """End of collection, before any check: no output is a collected test module."""
-        from pytest_deployready.outputs import OutputPathError
+        from pytest_deployready._outputs import OutputPathError
 
         if self.outputs is None:
             return
@@ -242,13 +242,13 @@ class DeployRun:
 
     def uses_plugin(self, items: list[pytest.Item]) -> bool:
         """True when a collected test carries our ``phase`` marker: the suite opted in."""
-        from pytest_deployready.selection import uses_plugin
+        from pytest_deployready._selection import uses_plugin
 
         return uses_plugin(items, self.foreign_markers)
 
     def select(self, items: list[pytest.Item]) -> list[pytest.Item]:
         """Annotate every item, drop the ones outside the selected phases, order by phase."""
-        from pytest_deployready.selection import check_distribution, select
+        from pytest_deployready._selection import check_distribution, select
 
         cfg = self.deploy_config
         keep, dropped = select(
@@ -272,7 +272,7 @@ class DeployRun:
         """xdist worker: tell the controller's scheduler each check's phase rank."""
         if self.shared_dir is None:
             return
-        from pytest_deployready.selection import share_phases
+        from pytest_deployready._selection import share_phases
 
         share_phases(items, self.shared_dir, self.deploy_config.phases)
 
@@ -284,7 +284,7 @@ class DeployRun:
         ``major``, so an unknown crash always blocks.
         """
         if self.shared_dir is not None:
-            from pytest_deployready.xdist_phases import read_checks
+            from pytest_deployready._xdist_phases import read_checks
 
             info = read_checks(self.shared_dir).get(nodeid)
             if info is not None:
@@ -357,7 +357,7 @@ class DeployRun:
         Only a regular file (or one a symlink points to) is read and replaced: a FIFO would
         block the read, and a device node must never become a file.
         """
-        from pytest_deployready.redact import redact_file
+        from pytest_deployready._redact import redact_file
 
         error = redact_file(self.redactor, Path(self.config.invocation_params.dir, path))
         if error is not None:
@@ -383,7 +383,7 @@ class DeployRun:
         """xdist controller: the workers selected this check (a deployment run's check)."""
         if self.shared_dir is None:
             return False
-        from pytest_deployready.xdist_phases import read_checks
+        from pytest_deployready._xdist_phases import read_checks
 
         return nodeid in read_checks(self.shared_dir)
 
@@ -456,7 +456,7 @@ class DeployRun:
             self.record_path is None and self.html_path is None and self.summary_path is None
         ):
             return
-        from pytest_deployready.outputs import holds_record, remove_stale_temp_files
+        from pytest_deployready._outputs import holds_record, remove_stale_temp_files
 
         paths = [p for p in (self.record_path, self.html_path) if p is not None]
         if over_records_only and not all(holds_record(p) for p in paths):
@@ -477,7 +477,7 @@ class DeployRun:
 
     def _write_outputs(self, record: dict[str, Any]) -> None:
         """The JSON record and the HTML page, from the same record, replaced together."""
-        from pytest_deployready.record import write_outputs
+        from pytest_deployready._record import write_outputs
 
         write_outputs(
             record,
@@ -490,7 +490,7 @@ class DeployRun:
 
     def record(self, phases: list[str]) -> dict[str, Any]:
         """The deployment record as a JSON-ready dict (assembled by ``record.build_record``)."""
-        from pytest_deployready.record import build_record, target_summary
+        from pytest_deployready._record import build_record, target_summary
 
         assert self.decision is not None
         cfg = self.deploy_config
@@ -525,20 +525,20 @@ class DeployRun:
 
     def waiver_statuses(self) -> list[dict[str, Any]]:
         """Every configured waiver: whether it applied, expired, or matched nothing."""
-        from pytest_deployready.waivers import waiver_report
+        from pytest_deployready._waivers import waiver_report
 
         checks = [(c.id, str(c.outcome)) for c in self.results]
         return waiver_report(self.deploy_config.waivers, checks, self.today)
 
     def signoff_table(self) -> list[dict[str, Any]]:
         """One row per configured sign-off role (``record.signoff_rows``)."""
-        from pytest_deployready.record import signoff_rows
+        from pytest_deployready._record import signoff_rows
 
         return signoff_rows(self.deploy_config.signoff, self.attestations, self.git_commit)
 
     def attestation_entries(self) -> list[dict[str, Any]]:
         """Every attestation read (``record.attestation_entries``)."""
-        from pytest_deployready.record import attestation_entries
+        from pytest_deployready._record import attestation_entries
 
         if self.attestations is None:
             return []

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_deployready.outputs import write_files
-from pytest_deployready.verdict import Decision, Outcome, is_blocking
-from pytest_deployready.vocabulary import OUTCOME_RANK
+from pytest_deployready._outputs import write_files
+from pytest_deployready._verdict import Decision, Outcome, is_blocking
+from pytest_deployready._vocabulary import OUTCOME_RANK
 
 if TYPE_CHECKING:
-    from pytest_deployready.attest import Attestations
-    from pytest_deployready.redact import Redactor
+    from pytest_deployready._attest import Attestations
+    from pytest_deployready._redact import Redactor
 
 __all__ = [
     "SCHEMA",
@@ -451,7 +451,7 @@ def write_text(path: Path, text: str) -> None:
 
 def write_html(path: Path, record: dict[str, Any]) -> None:
     """Write the deployment record as a self-contained HTML page (``--deploy-html``)."""
-    from pytest_deployready.html_record import render_record_html
+    from pytest_deployready._html_record import render_record_html
 
     write_files({path: render_record_html(record)})
 
@@ -473,7 +473,7 @@ def write_record_files(
     if json_path is not None:
         files[json_path] = text
     if html_path is not None:
-        from pytest_deployready.html_record import render_record_html
+        from pytest_deployready._html_record import render_record_html
 
         files[html_path] = render_record_html(record, text)  # embeds exactly the JSON written
     files.update(extra or {})  # the summary and the signature: of the same record
@@ -494,17 +494,17 @@ def write_outputs(
     Example: ``write_outputs(record, Redactor.from_environ(), json_path=Path("r.json"),
     html_path=None)``
     """
-    from pytest_deployready.redact import redact_record
+    from pytest_deployready._redact import redact_record
 
     text, record = redact_record(redactor, dumps_record(record), record, dumps_record)
     extra: dict[Path, str] = {}
     if summary_path is not None:
-        from pytest_deployready.summary import render_summary
+        from pytest_deployready._summary import render_summary
 
         shown = json_path or html_path
         extra[summary_path] = render_summary(record, str(shown) if shown else None)
     if sign_key is not None and json_path is not None:
-        from pytest_deployready.signing import envelope_path, sign_record
+        from pytest_deployready._signing import envelope_path, sign_record
 
         envelope = sign_record(text, sign_key, json_path.name)
         extra[envelope_path(json_path)] = json.dumps(envelope, indent=2) + "\n"

@@ -4,7 +4,7 @@ Service fixtures are session-scoped and connect when the first check asks for th
 target cannot be reached, the check errors with one line (what, where, why) and pytest caches
 that error for the session, so fifty checks against a dead target cost one timeout. Every
 network operation of every fixture has an overall deadline from ``[timeouts]``
-(:mod:`pytest_deployready.deadlines`): ``connect_s`` to connect, ``statement_s`` (+
+(:mod:`pytest_deployready._deadlines`): ``connect_s`` to connect, ``statement_s`` (+
 ``connect_s``) per SQL query, ``http_s`` per HTTP request, ``command_s`` per Redis command
 and Docker API call.
 """
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import pytest
 
-from pytest_deployready.checks import CHECK_KEY
+from pytest_deployready._checks import CHECK_KEY
+from pytest_deployready._run import RUN_KEY, DeployRun
 from pytest_deployready.errors import DeployReadyError, TargetNotConfigured
-from pytest_deployready.run import RUN_KEY, DeployRun
 
 if TYPE_CHECKING:
     from pytest_deployready.compose import Compose
