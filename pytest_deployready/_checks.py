@@ -36,7 +36,9 @@ class ItemState:
 
     Slots, and its lists and dicts made only when a fixture asks for them and let go once the
     check's teardown report carries them: a run of thousands of checks keeps one small object
-    per check, not a handful.
+    per check, not a handful. What collection learnt of the check (its :class:`CheckInfo`) is
+    kept as the static part of its report data only, a dict of strings the garbage collector
+    stops visiting after one full collection.
     """
 
     __slots__ = (
@@ -45,7 +47,6 @@ class ItemState:
         "evidence",
         "forced_message",
         "forced_outcome",
-        "info",
         "last_data",
         "measurements",
         "phase",
@@ -55,7 +56,6 @@ class ItemState:
     )
 
     def __init__(self, info: CheckInfo, phase: str | None, target: str | None = None) -> None:
-        self.info = info
         self.phase = phase
         self.target = target
         #: written by the ``thresholds`` and ``evidence`` fixtures (see :meth:`measurement_list`)
@@ -66,10 +66,21 @@ class ItemState:
         self.waiver: WaiverMatch | None = None
         self.attestation: Attestation | None = None
         self.attestation_rejected: Sequence[str] = ()
-        #: the report data that never changes, built once
-        self.static: dict[str, Any] | None = None
+        #: the report data that never changes (:func:`static_data`)
+        self.static: dict[str, Any] = _static(info, phase, target)
         #: the last report data beyond the static part
         self.last_data: dict[str, Any] | None = None
+
+    @property
+    def title(self) -> str:
+        """The check's title (docstring or name, and its parameter id)."""
+        return str(self.static["title"])
+
+    @property
+    def manual_role(self) -> str | None:
+        """The role that attests this manual check (``@pytest.mark.manual``), or None."""
+        role: str | None = self.static["manual_role"]
+        return role
 
     def measurement_list(self) -> list[Measurement]:
         """The list the ``thresholds`` fixture appends this check's measurements to."""
@@ -88,25 +99,26 @@ CHECK_KEY = pytest.StashKey[ItemState]()
 
 
 def static_data(state: ItemState) -> dict[str, Any]:
-    """The part of a check's report data that never changes."""
-    info = state.info
+    """The part of a check's report data that never changes (shared: do not modify)."""
+    return state.static
+
+
+def _static(info: CheckInfo, phase: str | None, target: str | None) -> dict[str, Any]:
     return {
         "title": info.title,
         "section": info.section,
-        "phase": state.phase,
+        "phase": phase,
         "phases": info.phases,
         "severity": info.severity,
         "rollback_trigger": info.rollback_trigger,
         "rollback_reason": info.rollback_reason,
         "manual_role": info.manual_role,
-        "target": state.target,
+        "target": target,
     }
 
 
 def annotate(state: ItemState, report: pytest.TestReport, redactor: Redactor) -> None:
     """Attach what the record needs to a report (travels to the xdist controller)."""
-    if state.static is None:
-        state.static = static_data(state)
     data: dict[str, Any] = {}
     # Measurements and evidence only once there are some (setup has none). They reach no
     # output on their way: the record is redacted as a whole before it is written.

@@ -112,11 +112,11 @@ def admit(
         state.forced_outcome = Outcome.WAIVED
         state.forced_message = f"waived (not run): {active.justification}"
         return state.forced_message
-    role = state.info.manual_role
+    role = state.manual_role
     if role is None:
         return None
     if attestations is not None:
-        match = attestations.for_check(item.nodeid, state.info.title, commit, role)
+        match = attestations.for_check(item.nodeid, state.title, commit, role)
         state.attestation, state.attestation_rejected = match.attestation, match.rejected
     if state.attestation is None:
         state.forced_outcome = Outcome.PENDING

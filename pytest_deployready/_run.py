@@ -312,7 +312,7 @@ class DeployRun:
         state = item.stash.get(CHECK_KEY, None)
         if state is None:
             return None
-        attested = self.attestations is not None and state.info.manual_role is not None
+        attested = self.attestations is not None and state.manual_role is not None
         return admit(
             item,
             state,

@@ -104,5 +104,5 @@ def share_phases(items: list[pytest.Item], shared_dir: Path, phases: Sequence[st
     write_json(
         shared_dir / PHASES_FILE, {nodeid: sort_key(s.phase, phases) for nodeid, s in states}
     )
-    checks = {nodeid: {**static_data(s), "severity": s.info.severity} for nodeid, s in states}
+    checks = {nodeid: dict(static_data(s)) for nodeid, s in states}
     write_json(shared_dir / CHECKS_FILE, checks)
