@@ -1,4 +1,4 @@
-"""The fixtures of pytest-deployready (registered as a plugin by ``plugin.pytest_configure``).
+"""The fixtures of pytest-deployready (registered as a plugin by ``_plugin.pytest_configure``).
 
 Service fixtures are session-scoped and connect when the first check asks for them. When a
 target cannot be reached, the check errors with one line (what, where, why) and pytest caches
