@@ -9,10 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
+import pytest
+from _demo import runner
 from _demo.runner import BASELINE_ARGS, DemoStack, default_suites_dir, run_demo
+
+from pytest_deployready._redact import url_host
 
 SUITES = [
     "ai_chat_phase2_release",
@@ -144,8 +149,46 @@ def matches(expected: set[str], actual: set[str]) -> bool:
     )
 
 
-def test_healthy_demo_is_go(tmp_path: Path) -> None:
+def _stack_secrets(env: dict[str, str]) -> dict[str, str]:
+    """What the demo stack must never let reach an output: passwords, keys, tokens."""
+    found = {
+        name: env[name]
+        for name in ("JWT_SECRET", "API_TOKEN", "OPENAI_API_KEY", "TWILIO_AUTH_TOKEN")
+        if env.get(name)
+    }
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        password = urlsplit(env[name]).password
+        assert password, name
+        found[f"{name} password"] = password
+    identity = env.get("DEMO_HOST_IDENTITY")
+    if identity:  # the SSH private key's first line of key material
+        found["ssh key"] = Path(identity).read_text().splitlines()[1]
+    return found
+
+
+def test_healthy_demo_is_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    stacks: list[tuple[dict[str, str], str]] = []
+
+    class RecordingStack(runner.DemoStack):
+        def start(self) -> None:
+            super().start()
+            stacks.append((_stack_secrets(self.env), url_host(self.env["DATABASE_URL"])))
+
+    monkeypatch.setattr(runner, "DemoStack", RecordingStack)
     code, record = demo(tmp_path, broken=False)
+    # Secrets never reach an output: every file the demo wrote (records, pages, JUnit, logs of
+    # the five suites, whose checks read the host's .env) and what it printed.
+    ((secrets, db_host),) = stacks
+    printed = "".join(capfd.readouterr())
+    texts = [printed] + [
+        p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()
+    ]
+    leaks = {name for name, value in secrets.items() for text in texts if value in text}
+    assert len(secrets) >= 6 and leaks == set()
+    # the scan reads what was written: the database's host:port (no secret) is in it
+    assert db_host in printed and any(db_host in text for text in texts[1:])
     problems = [c["id"] for c in record["checks"] if c["outcome"] not in ("passed",)]
     assert record["verdict"] == "GO", problems
     assert code == 0
