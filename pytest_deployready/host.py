@@ -58,6 +58,8 @@ CONFIG_TESTS: tuple[tuple[str, ...], ...] = (
     ("postfix", "check"),
     ("docker", "compose", "config", "--quiet"),
 )
+#: ``stat -c`` fields of a :class:`FileState`, parsed by :func:`_file_state`.
+_STAT_FORMAT = "%F|%a|%U|%G|%s|%Y"
 _SAFE_ARG = re.compile(r"^[A-Za-z0-9_./:=@%+,-]+$")
 
 
@@ -248,28 +250,12 @@ class Host:
         """
         quoted = shlex.quote(path)
         result = self._output(
-            f"stat -c '%F|%a|%U|%G|%s|%Y' -- {quoted} 2>/dev/null; echo \"now=$(date +%s)\""
+            f"stat -c '{_STAT_FORMAT}' -- {quoted} 2>/dev/null; echo \"now=$(date +%s)\""
         )
-        lines = result.stdout.strip().splitlines()
-        now_line = next((ln for ln in lines if ln.startswith("now=")), "now=")
-        checked = _epoch(now_line[4:]) or dt.datetime.now(dt.UTC)
-        stat_lines = [ln for ln in lines if not ln.startswith("now=")]
+        checked, stat_lines = _stat_lines(result.stdout)
         if not stat_lines:
             return FileState(path, exists=False, checked_at=checked)
-        kind, mode, user, group, size, mtime = stat_lines[0].split("|")
-        return FileState(
-            path,
-            exists=True,
-            is_file=kind.startswith("regular"),
-            is_directory=kind == "directory",
-            is_symlink=kind == "symbolic link",
-            mode=int(mode, 8),
-            user=user,
-            group=group,
-            size=int(size),
-            mtime=_epoch(mtime),
-            checked_at=checked,
-        )
+        return _file_state(path, stat_lines[0].split("|"), checked)
 
     def file_contains(self, path: str, pattern: str) -> bool:
         """True when a line of the file matches the (extended) regular expression.
@@ -370,35 +356,17 @@ class Host:
         """
         result = self._output(
             f"cd -- {shlex.quote(directory)} && find . -mindepth 1 -maxdepth 1 -name "
-            f"{shlex.quote(pattern)} -exec stat -c '%F|%a|%U|%G|%s|%Y|%n' -- {{}} + ; "
+            f"{shlex.quote(pattern)} -exec stat -c '{_STAT_FORMAT}|%n' -- {{}} + ; "
             'echo "now=$(date +%s)"'
         )
-        lines = result.stdout.strip().splitlines()
-        now_line = next((ln for ln in lines if ln.startswith("now=")), "now=")
-        checked = _epoch(now_line[4:]) or dt.datetime.now(dt.UTC)
+        checked, lines = _stat_lines(result.stdout)
         if not result.ok or result.stderr.strip():
-            why = (result.stderr.strip().splitlines() or ["failed"])[-1]
-            raise DeployReadyError(f"host {self.name}: cannot list {directory}: {why}")
+            raise self._cannot("list", directory, result.stderr)
         found = []
         for line in lines:
-            if line.startswith("now="):
-                continue
-            kind, mode, user, group, size, mtime, name = line.split("|", 6)
-            found.append(
-                FileState(
-                    f"{directory.rstrip('/')}/{name.removeprefix('./')}",
-                    exists=True,
-                    is_file=kind.startswith("regular"),
-                    is_directory=kind == "directory",
-                    is_symlink=kind == "symbolic link",
-                    mode=int(mode, 8),
-                    user=user,
-                    group=group,
-                    size=int(size),
-                    mtime=_epoch(mtime),
-                    checked_at=checked,
-                )
-            )
+            *fields, name = line.split("|", 6)
+            path = f"{directory.rstrip('/')}/{name.removeprefix('./')}"
+            found.append(_file_state(path, fields, checked))
         return sorted(found, key=lambda f: f.path)
 
     def env_names(self, path: str) -> list[str]:
@@ -412,8 +380,7 @@ class Host:
             f"/\\2/p' -- {shlex.quote(path)}"
         )
         if not result.ok:
-            why = (result.stderr.strip().splitlines() or ["failed"])[-1]
-            raise DeployReadyError(f"host {self.name}: cannot read {path}: {why}")
+            raise self._cannot("read", path, result.stderr)
         return [line.strip() for line in result.stdout.splitlines() if line.strip()]
 
     def gzip_ok(self, path: str) -> bool:
@@ -435,9 +402,39 @@ class Host:
             f"| sed -n '1,{max(1, int(limit))}p'"
         )
         if result.stderr.strip():
-            why = result.stderr.strip().splitlines()[-1]
-            raise DeployReadyError(f"host {self.name}: cannot read {path}: {why}")
+            raise self._cannot("read", path, result.stderr)
         return result.stdout.splitlines()
+
+    def _cannot(self, action: str, path: str, stderr: str) -> DeployReadyError:
+        """``host web1: cannot read /srv/app/.env: Permission denied`` (stderr's last line)."""
+        why = (stderr.strip().splitlines() or ["failed"])[-1]
+        return DeployReadyError(f"host {self.name}: cannot {action} {path}: {why}")
+
+
+def _stat_lines(stdout: str) -> tuple[dt.datetime, list[str]]:
+    """The host's clock (the ``now=EPOCH`` line) and the other lines of a stat command."""
+    lines = stdout.strip().splitlines()
+    now_line = next((ln for ln in lines if ln.startswith("now=")), "now=")
+    checked = _epoch(now_line[4:]) or dt.datetime.now(dt.UTC)
+    return checked, [ln for ln in lines if not ln.startswith("now=")]
+
+
+def _file_state(path: str, fields: list[str], checked: dt.datetime) -> FileState:
+    """A :class:`FileState` from the fields of one line of ``stat -c`` :data:`_STAT_FORMAT`."""
+    kind, mode, user, group, size, mtime = fields
+    return FileState(
+        path,
+        exists=True,
+        is_file=kind.startswith("regular"),
+        is_directory=kind == "directory",
+        is_symlink=kind == "symbolic link",
+        mode=int(mode, 8),
+        user=user,
+        group=group,
+        size=int(size),
+        mtime=_epoch(mtime),
+        checked_at=checked,
+    )
 
 
 def _epoch(text: str) -> dt.datetime | None:
