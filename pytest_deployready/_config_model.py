@@ -72,7 +72,8 @@ class HostTarget:
     """One machine for the ``host`` fixture: ``HostTarget("web1", "ssh://deploy@web1:22")``.
 
     ``url`` is a pytest-testinfra host spec (``local://``, ``ssh://user@host:port``,
-    ``docker://container``); ``allow_commands`` lets checks run arbitrary commands there.
+    ``docker://container``); ``allow_commands`` lets checks run arbitrary commands there;
+    ``known_hosts`` pins the SSH host keys (a known_hosts file, checked strictly).
     """
 
     name: str
@@ -80,6 +81,7 @@ class HostTarget:
     identity_file: str | None = None
     allow_commands: bool = False
     sudo: bool = False
+    known_hosts: str | None = None
 
     def __repr__(self) -> str:
         return _masked_repr(self)

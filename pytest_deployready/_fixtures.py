@@ -368,6 +368,7 @@ class HostFixture:
             target.name,
             target.url,
             identity_file=target.identity_file,
+            known_hosts=target.known_hosts,
             timeout_s=deploy_config.timeouts.command_s,
             allow_commands=target.allow_commands,
             sudo=target.sudo,

@@ -84,7 +84,7 @@ _TOP_KEYS = (
 )
 _TARGET_KEYS = (*_TARGET_STR_KEYS, "apis", "hosts")
 _API_KEYS = ("name", "base_url", "token_env")
-_HOST_KEYS = ("name", "url", "identity_file", "allow_commands", "sudo")
+_HOST_KEYS = ("name", "url", "identity_file", "known_hosts", "allow_commands", "sudo")
 _HOST_FLAGS = ("allow_commands", "sudo")
 _TIMEOUT_KEYS = ("connect_s", "statement_s", "http_s", "command_s")
 _REPORT_KEYS = ("title", "record", "html", "summary")
@@ -699,6 +699,7 @@ def _build_targets(data: Mapping[str, Any], where: _Where) -> Targets:
                 item.get("identity_file") or None,
                 bool(item.get("allow_commands", False)),
                 bool(item.get("sudo", False)),
+                item.get("known_hosts") or None,
             )
         )
     return Targets(**values, apis=tuple(apis), hosts=tuple(hosts))
@@ -764,7 +765,11 @@ def _resolve_paths(cfg: DeployConfig, base: Path) -> DeployConfig:
             tls_ca_file=resolve(cfg.targets.tls_ca_file),
             release_repo=resolve(cfg.targets.release_repo),
             hosts=tuple(
-                dataclasses.replace(h, identity_file=resolve(h.identity_file))
+                dataclasses.replace(
+                    h,
+                    identity_file=resolve(h.identity_file),
+                    known_hosts=resolve(h.known_hosts),
+                )
                 for h in cfg.targets.hosts
             ),
         ),

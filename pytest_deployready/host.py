@@ -114,8 +114,10 @@ class Host:
     """One machine, read through a testinfra backend (the ``host`` fixture).
 
     ``url`` is a testinfra host spec: ``local://``, ``ssh://user@host:22``,
-    ``docker://container``. ``identity_file`` is the SSH key; ``timeout_s`` the overall
-    deadline of each operation; ``allow_commands`` enables :meth:`run`.
+    ``docker://container``. ``identity_file`` is the SSH key; ``known_hosts`` a known_hosts
+    file holding the host's key (checked strictly; without it, OpenSSH's own configuration
+    decides and nothing is added to ``~/.ssh/known_hosts``); ``timeout_s`` the overall deadline
+    of each operation; ``allow_commands`` enables :meth:`run`.
     """
 
     def __init__(
@@ -124,6 +126,7 @@ class Host:
         url: str,
         *,
         identity_file: str | None = None,
+        known_hosts: str | None = None,
         timeout_s: float = 30.0,
         allow_commands: bool = False,
         sudo: bool = False,
@@ -131,6 +134,7 @@ class Host:
         self.name = name
         self.url = url
         self.identity_file = identity_file
+        self.known_hosts = known_hosts
         self.timeout_s = timeout_s
         self.allow_commands = allow_commands
         self.sudo = sudo
@@ -176,9 +180,18 @@ class Host:
         kwargs: dict[str, Any] = {"sudo": self.sudo}
         if self.url.startswith(("ssh://", "paramiko://")):
             connect = max(1, int(min(self.timeout_s, 30)))
+            # The host's key is checked, never learnt: a key OpenSSH does not know is an error
+            # (BatchMode), and the plugin writes nothing to the user's known_hosts.
+            pinned = (
+                f"-o UserKnownHostsFile={shlex.quote(self.known_hosts)} "
+                "-o GlobalKnownHostsFile=/dev/null "
+                if self.known_hosts
+                else ""
+            )
             kwargs["ssh_extra_args"] = (
                 f"-o ConnectTimeout={connect} -o BatchMode=yes -o ServerAliveInterval=5 "
-                "-o ServerAliveCountMax=2 -o StrictHostKeyChecking=accept-new "
+                f"-o ServerAliveCountMax=2 -o StrictHostKeyChecking=yes -o UpdateHostKeys=no "
+                f"{pinned}"
                 f"-o ControlMaster=auto -o ControlPersist=60 -o ControlPath={self._control_path}"
             )
             if self.identity_file:
@@ -192,6 +205,16 @@ class Host:
     def _unreachable(self, text: str) -> TargetUnreachable:
         lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
         why = lines[-1] if lines else "the connection failed"
+        if "Host key verification failed" in why:
+            changed = "REMOTE HOST IDENTIFICATION HAS CHANGED" in str(text)
+            where = self.known_hosts or "~/.ssh/known_hosts"
+            return TargetUnreachable(
+                f"host {self.name} ({self.where}): host key verification failed: "
+                + (f"the key differs from the one in {where}" if changed
+                   else f"its key is not in {where}")
+                + " (check the fingerprint, then add the key or set known_hosts in "
+                "[[targets.hosts]])"
+            )  # fmt: skip
         if "Permission denied" in why or "authentication" in why.lower():
             return TargetUnreachable(
                 f"host {self.name} ({self.where}): authentication failed: {why}"
@@ -228,8 +251,10 @@ class Host:
                 self._failures.remember(exc)
             raise
         except Exception as exc:  # a backend error: one line, what and where
-            text = str(exc).strip().splitlines()
-            error = self._unreachable(text[-1] if text else type(exc).__name__)
+            # testinfra's SSH backend raises RuntimeError(CommandResult) when ssh exits 255.
+            result = exc.args[0] if exc.args else None
+            text = str(getattr(result, "stderr", "") or exc).strip()
+            error = self._unreachable(text or type(exc).__name__)
             if self._backend is None:
                 self._failures.remember(error)
             raise error from None

@@ -695,6 +695,25 @@ def test_relative_paths_resolve_against_config_dir(tmp_path: Path) -> None:
     assert cfg.report.html is None
 
 
+def test_host_key_files_resolve_against_config_dir(tmp_path: Path) -> None:
+    text = (
+        "[[targets.hosts]]\nname = 'web'\nurl = 'ssh://deploy@web:22'\n"
+        "identity_file = 'keys/deploy'\nknown_hosts = 'keys/known_hosts'\n"
+        "[[targets.hosts]]\nname = 'db'\nurl = 'ssh://deploy@db:22'\n"
+        "known_hosts = '${DEMO_HOST_KNOWN_HOSTS:-}'\n"
+    )
+    write(tmp_path / "suites" / "deployready.toml", text)
+    cfg = load(tmp_path, start_dirs=[tmp_path / "suites"])
+    base = (tmp_path / "suites").resolve()
+    web, db = cfg.targets.hosts
+    assert web.identity_file == str(base / "keys" / "deploy")
+    assert web.known_hosts == str(base / "keys" / "known_hosts")
+    assert db.known_hosts is None  # empty: OpenSSH's own known_hosts files
+    wrong = error_of(tmp_path / "w", "[[targets.hosts]]\nname = 'a'\nurl = 'local://'\n"
+                     "known_host = 'x'\n")  # fmt: skip
+    assert "did you mean 'known_hosts'" in wrong
+
+
 def test_release_repo_is_a_path_relative_to_the_config_file(tmp_path: Path) -> None:
     write(tmp_path / "suites" / "deployready.toml", "[targets]\nrelease_repo = '../app'\n")
     cfg = load(tmp_path, start_dirs=[tmp_path / "suites"])

@@ -137,7 +137,7 @@ def test_environment_variables(stack: DemoStack) -> None:
     for name in ("OPENAI_API_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "API_TOKEN"):
         assert env[name]
     for name in ("APP_REPO", "APP_DIR", "BACKUP_DIR", "WAL_ARCHIVE_DIR", "TLS_CA_FILE",
-                 "DEMO_HOST_IDENTITY"):  # fmt: skip
+                 "DEMO_HOST_IDENTITY", "DEMO_HOST_KNOWN_HOSTS"):  # fmt: skip
         assert Path(env[name]).is_absolute() and Path(env[name]).exists(), name
     assert env["DEMO_PROMETHEUS"] == "1" and stack.parts() == {"prometheus": True, "ssh": True}
     assert env["PROMETHEUS_URL"].startswith("http://127.0.0.1:")
@@ -448,7 +448,8 @@ def test_tls_certificate_90_days_and_5_when_broken(
 
 def test_the_host_over_ssh_has_the_application_directory(stack: DemoStack) -> None:
     env = stack.env
-    host = Host("app", env["DEMO_HOST_URL"], identity_file=env["DEMO_HOST_IDENTITY"])
+    host = Host("app", env["DEMO_HOST_URL"], identity_file=env["DEMO_HOST_IDENTITY"],
+                known_hosts=env["DEMO_HOST_KNOWN_HOSTS"])  # fmt: skip
     try:
         app_dir = env["APP_DIR"]
         for name in (".env", ".env.backup"):
@@ -557,7 +558,8 @@ def test_optional_parts_that_cannot_run_are_switched_off_with_a_reason(
         demo.start()
         env = demo.env
         assert env["DEMO_PROMETHEUS"] == "0" and env["DEMO_HOST_URL"] == "local://"
-        for name in ("PROMETHEUS_URL", "ALERTMANAGER_URL", "DEMO_HOST_IDENTITY"):
+        for name in ("PROMETHEUS_URL", "ALERTMANAGER_URL", "DEMO_HOST_IDENTITY",
+                     "DEMO_HOST_KNOWN_HOSTS"):  # fmt: skip
             assert name not in env
         assert demo.parts() == {"prometheus": False, "ssh": False}
         notes = demo.notes()
@@ -572,7 +574,8 @@ def test_optional_parts_that_cannot_run_are_switched_off_with_a_reason(
 
 def test_health_503_and_stop_leaves_nothing() -> None:
     demo = _start(broken=False, compose=True, compose_project="deployready-demo-test-stop")
-    session = Host("app", demo.env["DEMO_HOST_URL"], identity_file=demo.env["DEMO_HOST_IDENTITY"])
+    session = Host("app", demo.env["DEMO_HOST_URL"], identity_file=demo.env["DEMO_HOST_IDENTITY"],
+                   known_hosts=demo.env["DEMO_HOST_KNOWN_HOSTS"])  # fmt: skip
     try:
         assert session.file(demo.env["APP_DIR"] + "/.env").exists  # an SSH session stays open
         pids = demo.all_pids()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import time
 import uuid
 from collections.abc import Iterator
@@ -36,7 +37,11 @@ def machine(request: pytest.FixtureRequest, ssh_server: SshServer) -> Iterator[H
         host = Host("local", "local://", timeout_s=20)
     else:
         host = Host(
-            "ssh", ssh_server.url, identity_file=str(ssh_server.identity_file), timeout_s=20
+            "ssh",
+            ssh_server.url,
+            identity_file=str(ssh_server.identity_file),
+            known_hosts=str(ssh_server.known_hosts),
+            timeout_s=20,
         )
     yield host
     host.close()
@@ -78,7 +83,7 @@ def test_config_tests_only_read_and_commands_need_an_opt_in(
         machine.run(f"touch {marker}")
     assert not marker.exists()
     opted_in = Host(machine.name, machine.url, identity_file=machine.identity_file,
-                    allow_commands=True)  # fmt: skip
+                    known_hosts=machine.known_hosts, allow_commands=True)  # fmt: skip
     try:
         assert opted_in.run("echo hello").stdout.strip() == "hello"
     finally:
@@ -107,7 +112,7 @@ def test_wrong_key_closed_port_and_silent_server_are_one_line(
     ssh_server: SshServer, silent_port: int
 ) -> None:
     wrong = Host("web", ssh_server.url, identity_file=str(ssh_server.wrong_identity_file),
-                 timeout_s=15)  # fmt: skip
+                 known_hosts=str(ssh_server.known_hosts), timeout_s=15)  # fmt: skip
     with pytest.raises(
         TargetUnreachable, match=r"host web \(ssh://root@127.0.0.1:\d+\): authentication failed"
     ):
@@ -128,6 +133,41 @@ def test_wrong_key_closed_port_and_silent_server_are_one_line(
     assert time.monotonic() - started < 2
 
 
+def _users_known_hosts() -> bytes | None:
+    """The current user's ~/.ssh/known_hosts as OpenSSH finds it (the passwd home, not $HOME)."""
+    path = Path(pwd.getpwuid(os.getuid()).pw_dir) / ".ssh" / "known_hosts"
+    return path.read_bytes() if path.exists() else None
+
+
+def test_host_keys_are_checked_never_learnt(ssh_server: SshServer) -> None:
+    """A key that is not pinned, or differs from the pinned one, is an error; nothing is
+    written to the user's known_hosts (a server's key is never accepted on first sight)."""
+    before = _users_known_hosts()
+    key = str(ssh_server.identity_file)
+    unknown = Host("new", ssh_server.url, identity_file=key, timeout_s=15)
+    with pytest.raises(
+        TargetUnreachable, match=r"^host new \(ssh://root@127.0.0.1:\d+\): host key verification "
+        r"failed: its key (is not in|differs from the one in) ~/.ssh/known_hosts \(check"
+    ):  # fmt: skip
+        unknown.file("/etc/hostname")
+    unknown.close()
+    changed = Host("moved", ssh_server.url, identity_file=key,
+                   known_hosts=str(ssh_server.wrong_known_hosts), timeout_s=15)  # fmt: skip
+    with pytest.raises(TargetUnreachable) as raised:
+        changed.file("/etc/hostname")
+    changed.close()
+    message = str(raised.value)
+    assert "\n" not in message and "CommandResult" not in message and "@@@" not in message
+    assert f"the key differs from the one in {ssh_server.wrong_known_hosts}" in message
+    pinned = Host("pinned", ssh_server.url, identity_file=key,
+                  known_hosts=str(ssh_server.known_hosts), timeout_s=15)  # fmt: skip
+    try:
+        assert pinned.file("/etc/hostname").exists
+    finally:
+        pinned.close()
+    assert _users_known_hosts() == before
+
+
 def test_several_hosts_in_a_suite(pytester: pytest.Pytester, ssh_server: SshServer) -> None:
     pytester.makefile(
         ".toml",
@@ -143,6 +183,7 @@ url = "local://"
 name = "over-ssh"
 url = "{ssh_server.url}"
 identity_file = "{ssh_server.identity_file}"
+known_hosts = "{ssh_server.known_hosts}"
 """,
     )
     pytester.makepyfile(

@@ -96,6 +96,7 @@ class SshDaemon:
     port: int
     user: str
     identity_file: Path
+    known_hosts: Path  # the daemon's host key, pinned: nothing is learnt into ~/.ssh
 
     @property
     def url(self) -> str:
@@ -131,6 +132,8 @@ def prepare_sshd(directory: Path, port: int) -> SshDaemon:
     for name in ("host_key", "client_key"):
         _keygen(directory / name)
     (directory / "authorized_keys").write_text((directory / "client_key.pub").read_text())
+    public = " ".join((directory / "host_key.pub").read_text().split()[:2])
+    (directory / "known_hosts").write_text(f"[{HOST}]:{port} {public}\n")
     config = directory / "sshd_config"
     config.write_text(
         f"Port {port}\nListenAddress {HOST}\nHostKey {directory / 'host_key'}\n"
@@ -146,6 +149,7 @@ def prepare_sshd(directory: Path, port: int) -> SshDaemon:
         port=port,
         user=SSH_USER,
         identity_file=directory / "client_key",
+        known_hosts=directory / "known_hosts",
     )
 
 

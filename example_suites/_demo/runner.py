@@ -53,7 +53,7 @@ __all__ = [
 
 #: What the stack exports only when the optional part runs: never taken from the caller's
 #: environment (a stale PROMETHEUS_URL would point the suites at some other Prometheus).
-OPTIONAL_ENV = ("PROMETHEUS_URL", "ALERTMANAGER_URL", "DEMO_HOST_IDENTITY")
+OPTIONAL_ENV = ("PROMETHEUS_URL", "ALERTMANAGER_URL", "DEMO_HOST_IDENTITY", "DEMO_HOST_KNOWN_HOSTS")
 #: Exit code when the demo stack could not start (no verdict was reached).
 DEMO_ERROR = 3
 USAGE_ERROR = 4  # nothing to run: a usage error, before any server is started

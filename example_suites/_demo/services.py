@@ -324,6 +324,7 @@ class Services:
             env["ALERTMANAGER_URL"] = f"http://{HOST}:{self.ports['alertmanager']}"
         if self.ssh is not None:
             env["DEMO_HOST_IDENTITY"] = str(self.ssh.identity_file)
+            env["DEMO_HOST_KNOWN_HOSTS"] = str(self.ssh.known_hosts)
         return env
 
 

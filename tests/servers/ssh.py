@@ -31,6 +31,8 @@ class SshServer:
     user: str
     identity_file: Path
     wrong_identity_file: Path
+    known_hosts: Path  # the server's host key, pinned (nothing learnt into ~/.ssh)
+    wrong_known_hosts: Path  # another key for the same address
 
     @property
     def url(self) -> str:
@@ -63,6 +65,9 @@ def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
         _keygen(directory / name)
     (directory / "authorized_keys").write_text((directory / "client_key.pub").read_text())
     port = _free_port()
+    for known, key in (("known_hosts", "host_key"), ("wrong_known_hosts", "wrong_key")):
+        public = " ".join((directory / f"{key}.pub").read_text().split()[:2])
+        (directory / known).write_text(f"[{HOST}]:{port} {public}\n")
     config = directory / "sshd_config"
     config.write_text(
         f"Port {port}\nListenAddress {HOST}\nHostKey {directory / 'host_key'}\n"
@@ -91,6 +96,8 @@ def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
             user="root",
             identity_file=directory / "client_key",
             wrong_identity_file=directory / "wrong_key",
+            known_hosts=directory / "known_hosts",
+            wrong_known_hosts=directory / "wrong_known_hosts",
         )
     finally:
         proc.terminate()
