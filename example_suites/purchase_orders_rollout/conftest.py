@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import time
 
 import pytest
 
@@ -86,9 +87,12 @@ def po_query_ms(db: Database, buyer_ids: list[int]) -> float:
             thresholds.check("po_query_after_ms", po_query_ms)
     """
     # A first pass reads the table into PostgreSQL's buffers (a cold pass would flatter
-    # whichever run comes second); then each buyer's best of three, and the median of those.
+    # whichever run comes second); then each buyer's best of five passes spread over about a
+    # second (a burst of other work on the server slows a pass, not all five), and the median.
     best: dict[int, float] = {}
-    for timed in (False, True, True, True):
+    for n, timed in enumerate((False, True, True, True, True, True)):
+        if n > 1:
+            time.sleep(0.25)
         for buyer in buyer_ids:
             plan = db.explain(BUYER_QUERY, [buyer], analyze=True)
             ms = plan.execution_time_ms
