@@ -113,6 +113,20 @@ _QUICK = (
     r"://|authoriz|bearer|basic|token|secret|passw|passphrase|pwd|auth|cookie|credential"
     r"|api[_-]?key|access[_-]?key|private[_-]?key|signing[_-]?key|session[_-]?id"
 )
+# The same search for lower-cased ASCII text, as plain substrings (``str.__contains__`` scans
+# megabytes several times faster than a regex alternation does): every match of _QUICK holds
+# one of the words ("authoriz" holds "auth"), or is one of _QUICK_KEYS, looked for only in
+# text that holds "key" or "session" (a report's "keywords" holds no secret).
+_QUICK_WORDS = (
+    "://", "auth", "bearer", "basic", "token", "secret", "passw", "passphrase", "pwd",
+    "cookie", "credential",
+)  # fmt: skip
+_QUICK_KEYS = tuple(
+    f"{word}{sep}{end}"
+    for word, end in (("api", "key"), ("access", "key"), ("private", "key"), ("signing", "key"),
+                      ("session", "id"))
+    for sep in ("", "_", "-")
+)  # fmt: skip
 # Values of secret-named variables that are settings, not secrets (TOKEN_TTL=3600,
 # REQUIRE_AUTH=true): masking them would mask every "3600" and "true" in the output.
 _SETTING_WORDS = frozenset({"true", "false", "yes", "no", "none", "null", "on", "off"})
@@ -178,7 +192,7 @@ class Redactor:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._quick: re.Pattern[str] | None = None
-        self._quick_ascii: re.Pattern[str] | None = None
+        self._quick_ascii: tuple[str, ...] | None = None
         for s in secrets:
             self.add(s)
 
@@ -267,12 +281,13 @@ class Redactor:
             self._quick = re.compile(
                 "|".join([*(re.escape(s) for s in secrets), _QUICK]), re.IGNORECASE
             )
-            folded = (_ascii_fold(s) for s in secrets)
-            self._quick_ascii = re.compile(
-                "|".join([*(re.escape(s) for s in folded if s is not None), _QUICK])
-            )
-        if text.isascii():  # most text: the same search, several times faster without IGNORECASE
-            return self._quick_ascii.search(text.lower()) is not None
+            folded = {f for s in secrets if (f := _ascii_fold(s)) is not None}
+            self._quick_ascii = (*sorted(folded), *_QUICK_WORDS)
+        if text.isascii():  # most text: substring tests on the lower-cased text, no regex
+            low = text.lower()
+            if any(word in low for word in self._quick_ascii):
+                return True
+            return ("key" in low or "session" in low) and any(k in low for k in _QUICK_KEYS)
         return self._quick.search(text) is not None
 
     def redact(self, text: str, *, patterns: bool = True) -> str:

@@ -240,6 +240,10 @@ _ODD_SECRETS = [
         "a URL: https://host/x",
         "Authorization header",
         "the API-KEY is",
+        "Private_Key and SIGNINGKEY",
+        "session-id=1",
+        "keywords and sessions hold no secret word",
+        "monkey business",
         "",
     ],
 )
