@@ -12,13 +12,22 @@ import getpass
 import os
 import platform
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_deployready._redact import url_host
 from pytest_deployready.config import DeployConfig
 
-__all__ = ["git_commit", "git_dirty", "plugin_version", "run_metadata", "target_hosts"]
+__all__ = [
+    "GitState",
+    "git_commit",
+    "git_dirty",
+    "git_state",
+    "plugin_version",
+    "run_metadata",
+    "target_hosts",
+]
 
 # CI systems name the person or bot that started the pipeline in these variables.
 _ACTOR_VARIABLES = (
@@ -51,29 +60,47 @@ def _run_git(rootdir: Path, *args: str) -> subprocess.CompletedProcess[str] | No
         return None
 
 
-def _git(rootdir: Path, *args: str) -> str | None:
-    out = _run_git(rootdir, *args)
-    if out is None:
-        return None
-    value = out.stdout.strip()
-    return value if out.returncode == 0 and value else None
+@dataclass(frozen=True)
+class GitState:
+    """The checkout at a rootdir: commit, branch (None when detached) and whether tracked
+    files differ from the commit; all None outside a git checkout."""
+
+    commit: str | None = None
+    branch: str | None = None
+    dirty: bool | None = None
+
+
+def git_state(rootdir: Path) -> GitState:
+    """Commit, branch and dirtiness from one ``git status`` (one process, not three).
+
+    Untracked files are not counted as changes: the run's own outputs (a record written next
+    to the suite) would otherwise make every second run "dirty".
+    """
+    out = _run_git(rootdir, "status", "--porcelain=v2", "--branch", "--untracked-files=no")
+    if out is None or out.returncode != 0:
+        return GitState()
+    commit = branch = None
+    dirty = False
+    for line in out.stdout.splitlines():
+        if line.startswith("# branch.oid "):
+            oid = line.removeprefix("# branch.oid ").strip()
+            commit = None if oid == "(initial)" else oid
+        elif line.startswith("# branch.head "):
+            head = line.removeprefix("# branch.head ").strip()
+            branch = None if head == "(detached)" else head
+        elif line and not line.startswith("#"):
+            dirty = True
+    return GitState(commit, branch, dirty)
 
 
 def git_commit(rootdir: Path) -> str | None:
     """The commit checked out at ``rootdir``, or None outside a git checkout."""
-    return _git(rootdir, "rev-parse", "HEAD")
+    return git_state(rootdir).commit
 
 
 def git_dirty(rootdir: Path) -> bool | None:
-    """True when tracked files at ``rootdir`` differ from the commit; None outside git.
-
-    Untracked files are not counted: the run's own outputs (a record written next to the
-    suite) would otherwise make every second run "dirty".
-    """
-    out = _run_git(rootdir, "status", "--porcelain", "--untracked-files=no")
-    if out is None or out.returncode != 0:
-        return None
-    return bool(out.stdout.strip())
+    """True when tracked files at ``rootdir`` differ from the commit; None outside git."""
+    return git_state(rootdir).dirty
 
 
 def _who() -> str:
@@ -107,14 +134,14 @@ def target_hosts(config: DeployConfig) -> dict[str, str]:
 
 
 def run_metadata(
-    rootdir: Path, config: DeployConfig, *, commit: str | None = None
+    rootdir: Path, config: DeployConfig, *, git: GitState | None = None
 ) -> dict[str, Any]:
-    """Everything the record's ``metadata`` holds (``commit``: already read by the caller)."""
-    branch = _git(rootdir, "rev-parse", "--abbrev-ref", "HEAD")
+    """Everything the record's ``metadata`` holds (``git``: already read by the caller)."""
+    state = git if git is not None else git_state(rootdir)
     return {
-        "git_commit": commit if commit is not None else git_commit(rootdir),
-        "git_branch": None if branch == "HEAD" else branch,
-        "git_dirty": git_dirty(rootdir),
+        "git_commit": state.commit,
+        "git_branch": state.branch,
+        "git_dirty": state.dirty,
         "run_by": _who(),
         "host": platform.node(),
         "plugin_version": plugin_version(),

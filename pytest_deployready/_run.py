@@ -32,6 +32,7 @@ from pytest_deployready.config import DeployConfig, load_config
 if TYPE_CHECKING:  # the rest is imported where it is used: an unrelated run never needs it
     from pytest_deployready._attest import Attestations
     from pytest_deployready._baseline import Baseline
+    from pytest_deployready._metadata import GitState
     from pytest_deployready._outputs import OutputPaths
 
 __all__ = ["CHECK_KEY", "PLACEHOLDER_REASON", "RUN_KEY", "DeployRun", "ItemState"]
@@ -151,18 +152,23 @@ class DeployRun:
         return self._deploy_config
 
     @functools.cached_property
-    def git_commit(self) -> str | None:
-        """The commit of the checkout under test (read once)."""
-        from pytest_deployready._metadata import git_commit
+    def git(self) -> GitState:
+        """The checkout under test: commit, branch, uncommitted changes (read once)."""
+        from pytest_deployready._metadata import git_state
 
-        return git_commit(self.config.rootpath)
+        return git_state(self.config.rootpath)
+
+    @property
+    def git_commit(self) -> str | None:
+        """The commit of the checkout under test."""
+        return self.git.commit
 
     @functools.cached_property
     def metadata(self) -> dict[str, Any]:
         """Git commit and branch, who ran it, versions, targets: read once per run."""
         from pytest_deployready._metadata import run_metadata
 
-        return run_metadata(self.config.rootpath, self.deploy_config, commit=self.git_commit)
+        return run_metadata(self.config.rootpath, self.deploy_config, git=self.git)
 
     # -- lifecycle: what the hooks in plugin.py ask of the run ----------------------------
 
@@ -527,6 +533,8 @@ class DeployRun:
         """Every configured waiver: whether it applied, expired, or matched nothing."""
         from pytest_deployready._waivers import waiver_report
 
+        if not self.deploy_config.waivers:
+            return []
         checks = [(c.id, str(c.outcome)) for c in self.results]
         return waiver_report(self.deploy_config.waivers, checks, self.today)
 

@@ -16,7 +16,7 @@ import pytest
 
 from pytest_deployready._cli import main
 from pytest_deployready._formatting import format_measured, format_number, unit_of
-from pytest_deployready._metadata import git_dirty
+from pytest_deployready._metadata import GitState, git_dirty, git_state
 from pytest_deployready._verify import verify_page
 
 pytest_plugins = ["pytester"]
@@ -202,6 +202,21 @@ def test_git_dirty_says_whether_tracked_files_changed(tmp_path: Path) -> None:
     assert git_dirty(tmp_path) is False
     (tmp_path / "test_a.py").write_text("def test_a(): assert 0\n")
     assert git_dirty(tmp_path) is True
+
+
+def test_git_state_reads_commit_branch_and_changes_from_one_status(tmp_path: Path) -> None:
+    assert git_state(tmp_path) == GitState()  # not a checkout: nothing known
+    _git(tmp_path, "init", "-q", "-b", "release/2.0")
+    assert git_state(tmp_path) == GitState(None, "release/2.0", False)  # no commit yet
+    (tmp_path / "a.txt").write_text("a\n")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "a")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True,
+                          text=True, check=True).stdout.strip()  # fmt: skip
+    assert git_state(tmp_path) == GitState(head, "release/2.0", False)
+    _git(tmp_path, "checkout", "-q", "--detach")
+    (tmp_path / "a.txt").write_text("b\n")
+    assert git_state(tmp_path) == GitState(head, None, True)
 
 
 def test_the_record_and_page_say_the_checkout_is_dirty(pytester: pytest.Pytester) -> None:
