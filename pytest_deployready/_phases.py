@@ -99,9 +99,10 @@ def register_markers(config: pytest.Config, *, opted_in: bool) -> frozenset[str]
     return foreign
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CheckInfo:
-    """What the plugin knows about a collected check."""
+    """What the plugin knows about a collected check (made once per check at collection:
+    slots, not frozen, as a frozen dataclass sets each field through ``object.__setattr__``)."""
 
     id: str
     title: str
@@ -175,11 +176,9 @@ def check_info(
     for mark in item.iter_markers():  # closest first: function, class, module
         if mark.name in MARKERS and mark.name not in foreign:
             closest.setdefault(mark.name, mark)
+    get = closest.get
 
-    def bind(name: str) -> Any | None:
-        return _bind(item, name, closest.get(name))
-
-    names: tuple[str, ...] = bind("phase") or ()
+    names: tuple[str, ...] = _bind(item, "phase", get("phase")) or ()
     if "phase" in closest and not names:
         raise pytest.UsageError(
             f"{item.nodeid}: @pytest.mark.phase needs at least one phase name; "
@@ -191,21 +190,23 @@ def check_info(
                 f"{item.nodeid}: unknown phase {name!r} in @pytest.mark.phase; "
                 f"valid phases: {', '.join(phases)}"
             )
-    severity = bind("severity") or default_severity
+    severity = _bind(item, "severity", get("severity")) or default_severity
     if severity not in SEVERITIES:
         raise pytest.UsageError(
             f"{item.nodeid}: unknown severity {severity!r} in @pytest.mark.severity; "
             f"valid severities: {', '.join(SEVERITIES)}"
         )
     rollback = "rollback_trigger" in closest
-    rollback_reason = str(bind("rollback_trigger") or "") if rollback else ""
-    manual = bind("manual")
+    rollback_reason = (
+        str(_bind(item, "rollback_trigger", get("rollback_trigger")) or "") if rollback else ""
+    )
+    manual = _bind(item, "manual", get("manual"))
     if manual is not None and (not isinstance(manual[0], str) or not manual[0].strip()):
         raise pytest.UsageError(
             f"{item.nodeid}: @pytest.mark.manual needs the role that attests the item, "
             f"e.g. manual('Team lead'), got {manual[0]!r}"
         )
-    section = bind("section") or _default_section(item)
+    section = _bind(item, "section", get("section")) or _default_section(item)
     ordered = tuple(p for p in phases if p in names)  # canonical order, no duplicates
     return CheckInfo(
         id=item.nodeid,

@@ -184,9 +184,11 @@ class CheckResults:
         if check is None:
             check = self._new_check(nodeid, info)
         check.duration_s += report.duration
-        if report.when == "teardown":
+        # The outcome as a string: report.passed/.failed/.skipped are properties comparing it.
+        result, when = report.outcome, report.when
+        if when == "teardown":
             check.finished = True
-        if report.failed or (report.passed and report.when == "call"):
+        if result == "failed" or (result == "passed" and when == "call"):
             check.ran = True
         if info is not check.last_info:  # a report sharing the previous one's data adds nothing
             check.last_info = info
@@ -206,16 +208,16 @@ class CheckResults:
         forced = info.get("outcome")
         if forced:  # decided by the plugin: blocked, pending, waived
             check._set_outcome(Outcome(forced), info.get("message") or _short_message(report))
-        elif report.passed:
-            if report.when == "call" and hasattr(report, "wasxfail"):
+        elif result == "passed":
+            if when == "call" and hasattr(report, "wasxfail"):
                 check._set_outcome(Outcome.FAILED, "unexpectedly passed (strict xfail)")
-        elif report.skipped:
+        elif result == "skipped":
             reason = _short_message(report)
             if hasattr(report, "wasxfail"):
                 reason = f"expected failure: {report.wasxfail}".rstrip(": ")
             check._set_outcome(Outcome.SKIPPED, reason)
-        elif report.failed:
-            in_call = report.when == "call" and not getattr(report, "deployready_error", False)
+        elif result == "failed":
+            in_call = when == "call" and not getattr(report, "deployready_error", False)
             outcome = Outcome.FAILED if in_call else Outcome.ERROR
             check._set_outcome(outcome, _short_message(report))
         return check
