@@ -119,6 +119,20 @@ def _static(info: CheckInfo, phase: str | None, target: str | None) -> dict[str,
 
 def annotate(state: ItemState, report: pytest.TestReport, redactor: Redactor) -> None:
     """Attach what the record needs to a report (travels to the xdist controller)."""
+    last = state.last_data
+    if (
+        report.when == "teardown"
+        and last is not None
+        and not report.failed
+        and state.forced_outcome is None
+        and state.waiver is None
+        and _unchanged_since(state, last)
+    ):
+        # A passing teardown that added nothing carries its call report's data, as is.
+        report.deployready = last  # type: ignore[attr-defined]
+        state.measurements = state.evidence = None
+        state.last_data = None
+        return
     data: dict[str, Any] = {}
     # Measurements and evidence only once there are some (setup has none). They reach no
     # output on their way: the record is redacted as a whole before it is written.
@@ -154,6 +168,24 @@ def annotate(state: ItemState, report: pytest.TestReport, redactor: Redactor) ->
         # (A rerun of the check starts with none.)
         state.measurements = state.evidence = None
         state.last_data = None
+
+
+def _unchanged_since(state: ItemState, last: dict[str, Any]) -> bool:
+    """No measurement or evidence was added since ``last`` was built from the check's state.
+
+    Measurements are only appended (and frozen); evidence values are the objects stored by
+    ``evidence.add``, which ``last`` shares: the same objects mean the same evidence.
+    """
+    if len(state.measurements or ()) != len(last.get("thresholds", ())):
+        return False
+    evidence = state.evidence or {}
+    carried = last.get("evidence", {})
+    if len(evidence) != len(carried):
+        return False
+    return all(carried.get(name, _ABSENT) is value for name, value in evidence.items())
+
+
+_ABSENT = object()
 
 
 def unreachable_is_error(call: pytest.CallInfo[None], report: pytest.TestReport) -> None:

@@ -113,6 +113,24 @@ def test_evidence_and_thresholds_land_on_their_own_check(pytester: pytest.Pytest
         def test_nothing():
             pass
 
+        @pytest.fixture
+        def reopened(evidence):
+            evidence.add("state", "open")
+            yield
+            evidence.add("state", "closed")  # same name, same count: the teardown carries it
+
+        def test_changed_at_teardown(reopened):
+            pass
+
+        @pytest.fixture
+        def measured_last(evidence, thresholds):
+            evidence.add("before", 1)
+            yield
+            thresholds.check("latency_ms", 30)
+
+        def test_measured_at_teardown(measured_last):
+            pass
+
         class TestGroup:
             def test_method(self, evidence, thresholds):
                 evidence.add("body", 3)
@@ -120,8 +138,10 @@ def test_evidence_and_thresholds_land_on_their_own_check(pytester: pytest.Pytest
         """
     )
     result = pytester.runpytest("--deploy-continue", "--deploy-record=record.json")
-    result.assert_outcomes(passed=3, failed=1)
+    result.assert_outcomes(passed=5, failed=1)
     checks = {c["id"].rsplit("::", 1)[-1]: c for c in load(pytester.path / "record.json")["checks"]}
+    assert checks["test_changed_at_teardown"]["evidence"] == {"state": "closed"}
+    assert [t["measured"] for t in checks["test_measured_at_teardown"]["thresholds"]] == [30.0]
     assert checks["test_through_fixture"]["evidence"] == {
         "seeded_by": "fixture",
         "body": 1,
