@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -299,6 +300,71 @@ def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
             f"-p no:deployready: {statistics.median(diffs):.0f} ms "
             f"({min(diffs):.0f} to {max(diffs):.0f})",
         ),
+    ]
+
+
+_IREFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def figure_instructions() -> list[Figure]:
+    """Figure 2c: figure 2's two runs counted in instructions under valgrind (cachegrind).
+
+    Deterministic where wall time on a shared machine is not: the plugin's own work, without
+    the memory effects (a bigger heap for the garbage collector to walk) that figure 2 sees.
+    Both runs go at once (one per CPU); each takes a few minutes.
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise RuntimeError("valgrind not installed (bench/setup.sh installs it)")
+    suite = write_mixed_suite(WORK / "mixed-overhead", n=5000)
+    log("2c: the 5,000 checks under valgrind's cachegrind, plain and with the plugin at once")
+    sides = {
+        "plain": ["-q", "-p", "no:deployready"],
+        "plugin": ["-q", "--deploy-continue", "--deploy-record", "record-2c.json"],
+    }
+    procs = {
+        name: subprocess.Popen(
+            [
+                valgrind,
+                "--tool=cachegrind",
+                "--cache-sim=no",
+                f"--cachegrind-out-file={WORK / f'cachegrind-{name}.out'}",
+                sys.executable,
+                "-m",
+                "pytest",
+                *args,
+            ],
+            cwd=suite,
+            env=clean_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, args in sides.items()
+    }
+    counts: dict[str, int] = {}
+    for name, proc in procs.items():
+        _, err = proc.communicate(timeout=3600)
+        found = _IREFS.findall(err)
+        if not found:
+            raise RuntimeError(f"2c: no instruction count from valgrind ({name}):\n{err[-500:]}")
+        counts[name] = int(found[-1].replace(",", ""))
+    ratio = counts["plugin"] / counts["plain"]
+    return [
+        Figure(
+            "2c",
+            "overhead in instructions, 5,000 checks",
+            "instructions executed (valgrind --tool=cachegrind), figure 2's suite with the "
+            "plugin and the JSON record vs -p no:deployready, one run each: the plugin's work "
+            "without the machine's noise (and without memory effects, which figure 2 includes)",
+            [ratio],
+            "x",
+            "- (figure 2 is the bar)",
+            None,
+            f"plain {counts['plain'] / 1e9:.2f} G, plugin {counts['plugin'] / 1e9:.2f} G "
+            "instructions",
+        )
     ]
 
 
@@ -674,7 +740,7 @@ def main() -> int:
     """Run the selected figures, print the table, write bench/RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (heavy ones: 3)")
-    parser.add_argument("--only", default="1,2,3,4,5", help="comma list of figures to run")
+    parser.add_argument("--only", default="1,2,2c,3,4,5", help="comma list of figures to run")
     parser.add_argument(
         "--pairs", type=int, default=7, help="alternating pairs of runs for figure 2 (at least 7)"
     )
@@ -687,6 +753,7 @@ def main() -> int:
     steps: dict[str, Callable[[], list[Figure]]] = {
         "1": lambda: figure_rendering(opts.runs),
         "2": lambda: figure_overhead(max(7, opts.pairs), 3 * opts.runs),
+        "2c": figure_instructions,
         "3": lambda: figure_failfast(heavy),
         "4": lambda: figure_sampler(opts.runs),
         "5": lambda: figure_parallel(heavy),
@@ -699,7 +766,7 @@ def main() -> int:
             log(f"figure {key} failed: {exc}")
             figures.append(Figure(key, f"figure {key}", str(exc), [], "", "-", False))
         print(table(figures), flush=True)
-    partial = {k.strip() for k in opts.only.split(",")} != {"1", "2", "3", "4", "5"}
+    partial = {k.strip() for k in opts.only.split(",")} != set(steps)
     text = write_results(info, figures, started, keep_others=partial)
     print()
     print(text)

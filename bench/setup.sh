@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Benchmark prerequisites (idempotent): Debian's chromium (headless page timing) and wrk (the
-# reference load generator). Called by `make bench` after `make bootstrap services`.
+# Benchmark prerequisites (idempotent): Debian's chromium (headless page timing), wrk (the
+# reference load generator) and valgrind (instruction counts, figure 2c). Called by `make bench` after `make bootstrap services`.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(chromium wrk fonts-dejavu-core)
+packages=(chromium wrk fonts-dejavu-core valgrind)
 missing=()
 for pkg in "${packages[@]}"; do
     status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
@@ -25,3 +25,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 command -v chromium >/dev/null || { echo "bench/setup.sh: chromium not on PATH" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "bench/setup.sh: wrk not on PATH" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "bench/setup.sh: valgrind not on PATH" >&2; exit 1; }
