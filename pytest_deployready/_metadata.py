@@ -21,7 +21,6 @@ from pytest_deployready.config import DeployConfig
 
 __all__ = [
     "GitState",
-    "git_commit",
     "git_dirty",
     "git_state",
     "plugin_version",
@@ -91,11 +90,6 @@ def git_state(rootdir: Path) -> GitState:
         elif line and not line.startswith("#"):
             dirty = True
     return GitState(commit, branch, dirty)
-
-
-def git_commit(rootdir: Path) -> str | None:
-    """The commit checked out at ``rootdir``, or None outside a git checkout."""
-    return git_state(rootdir).commit
 
 
 def git_dirty(rootdir: Path) -> bool | None:

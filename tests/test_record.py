@@ -87,6 +87,35 @@ def test_record_fields_and_schema(pytester: pytest.Pytester) -> None:
     assert rec["summary"]["passed"] == 2 and rec["summary"]["total"] == 2
 
 
+def test_a_teardown_that_fails_after_a_passing_call_is_an_error(
+    pytester: pytest.Pytester,
+) -> None:
+    """The teardown report may reuse its call's data only when it passed: a failing teardown
+    after a passing, measured call makes the check an error and the run NO_GO."""
+    pytester.makefile(".toml", deployready='[thresholds]\nlatency_ms = "< 100"\n')
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def leaky(evidence):
+            evidence.add("opened", True)
+            yield
+            raise RuntimeError("could not close the connection")
+
+        @pytest.mark.phase("pre")
+        def test_measured(leaky, thresholds):
+            thresholds.check("latency_ms", 10)
+        """
+    )
+    result = pytester.runpytest("--deploy-record=record.json")
+    record = load(pytester.path / "record.json")
+    (check,) = record["checks"]
+    assert check["outcome"] == "error" and "could not close" in check["message"]
+    assert check["evidence"] == {"opened": True} and check["thresholds"][0]["passed"] is True
+    assert record["verdict"] == "NO_GO" and result.ret != 0
+
+
 def test_evidence_and_thresholds_land_on_their_own_check(pytester: pytest.Pytester) -> None:
     """Through a fixture of the user's, getfixturevalue in the body and a test class alike."""
     pytester.makefile(".toml", deployready='[thresholds]\nlatency_ms = "< 100"\n')
