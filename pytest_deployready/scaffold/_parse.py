@@ -1,9 +1,8 @@
 """Read a Markdown checklist as a person does: its items, the phase of each and why.
 
-Two passes. :func:`_lex` turns lines into blocks (ATX and setext headings, list entries, text,
-tables, fenced and 4-space indented code; ``>`` quotes are read as their content). The
-:class:`_Reader` then walks the blocks with a context stack of headings and group labels and
-decides, for each block, whether it is a check:
+Two passes. :func:`._blocks.lex` turns lines into blocks (headings, list entries, text, tables,
+code). The :class:`_Reader` then walks the blocks with a context stack of headings and group
+labels and decides, for each block, whether it is a check:
 
 * **checkbox items** (``- [ ]``, ``1. [x]``, at any depth): always, except placeholders
   (``Using branch: ______``) and items inside troubleshooting, sample-output or GO/NO-GO blocks;
@@ -33,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pytest_deployready.scaffold._blocks import EMPTY_CELL, Block, lex
 from pytest_deployready.scaffold._model import (
     Checklist,
     CodeBlock,
@@ -58,11 +58,6 @@ from pytest_deployready.scaffold._phases import (
 
 __all__ = ["parse_checklist", "threshold_of"]
 
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`\s]*)")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*$")
-_LIST = re.compile(r"^(\s*)([-*+•]|\d+[.)])\s+(?:\[([ xX✓✔])\]\s+(?=\S))?(\S.*?)\s*$")
-_QUOTE = re.compile(r"^\s{0,3}>\s?")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _PLACEHOLDER = re.compile(r"_{3,}|\.{5,}|…{2,}|\[\s*(?:tbd|todo|fill in)\s*\]", re.I)
 _OR_LINE = re.compile(r"^\W*(?:or|oder|ou|o)\W*$", re.I)
 _CHECK_WORDS = re.compile(
@@ -93,158 +88,6 @@ _ROLLBACK_COL = re.compile(
     r"|reversion|zuruck\w*|retour)\b"
 )
 _PHASE_COL = re.compile(r"^(?:phase|when|stage|fase|etape|zeitpunkt|momento|quand)$")
-_EMPTY_CELL = re.compile(r"^(?:[-\u2013\u2014]*|n/?a|none|no|nein|non|nao|ninguno)$", re.I)
-
-
-# -- lexing ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Block:
-    kind: str  # heading, list, text, table, code, blank, rule
-    line: int
-    indent: int = 0
-    text: str = ""
-    level: int = 0
-    box: str | None = None  # " " or "x" for a checkbox, None for a plain list entry
-    numbered: bool = False
-    code: CodeBlock | None = None
-    rows: list[list[str]] = field(default_factory=list)
-    header: list[str] = field(default_factory=list)
-    row_lines: list[int] = field(default_factory=list)
-    children: bool = False  # a list entry with deeper list entries right below it
-    boxed_children: bool = False
-
-
-def _unquote(line: str) -> str:
-    while _QUOTE.match(line):
-        line = _QUOTE.sub("", line, count=1)
-    return line
-
-
-def _cells(line: str) -> list[str]:
-    body = line.strip()
-    body = body.removeprefix("|").removesuffix("|")
-    return [c.strip() for c in re.split(r"(?<!\\)\|", body)]
-
-
-def _lex(text: str) -> list[_Block]:
-    lines = [_unquote(x) for x in text.expandtabs(4).splitlines()]
-    out: list[_Block] = []
-    list_open = False
-    prev_blank = True
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        stripped = line.strip()
-        indent = len(line) - len(line.lstrip())
-        fence = _FENCE.match(line)
-        if fence:
-            f_indent, marks, lang = len(fence.group(1)), fence.group(2), fence.group(3).lower()
-            body: list[str] = []
-            j = i + 1
-            while j < len(lines):
-                closing = lines[j].strip()
-                if closing.startswith(marks[0] * len(marks)) and not closing.strip(marks[0]):
-                    break
-                lead = len(lines[j]) - len(lines[j].lstrip(" "))
-                body.append(lines[j][min(lead, f_indent) :])
-                j += 1
-            code = CodeBlock(lang, "\n".join(body).rstrip(), i + 1)
-            out.append(_Block("code", i + 1, indent=f_indent, code=code))
-            i, prev_blank = j + 1, False
-            continue
-        if not stripped:
-            out.append(_Block("blank", i + 1))
-            i, prev_blank = i + 1, True
-            continue
-        after_block = bool(out) and out[-1].kind in ("heading", "rule")
-        if indent >= 4 and not list_open and (prev_blank or after_block):  # indented code
-            j, body = i, []
-            while j < len(lines) and (not lines[j].strip() or lines[j].startswith("    ")):
-                body.append(lines[j][4:])
-                j += 1
-            code = CodeBlock("", "\n".join(body).rstrip(), i + 1)
-            out.append(_Block("code", i + 1, indent=4, code=code))
-            i, prev_blank = j, False
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            out.append(_Block("heading", i + 1, text=heading.group(2), level=len(heading.group(1))))
-            i, prev_blank, list_open = i + 1, False, False
-            continue
-        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        listed = _LIST.match(line)
-        if (
-            indent < 4
-            and not listed
-            and prev_blank
-            and "|" not in stripped
-            and (re.fullmatch(r"=+", nxt) or re.fullmatch(r"-{2,}", nxt))
-        ):
-            out.append(_Block("heading", i + 1, text=stripped, level=1 if nxt[0] == "=" else 2))
-            i, prev_blank, list_open = i + 2, False, False
-            continue
-        if re.fullmatch(r"(?:[-*_]\s*){3,}", stripped):
-            out.append(_Block("rule", i + 1))
-            i, prev_blank, list_open = i + 1, False, False
-            continue
-        if listed:
-            box = listed.group(3)
-            out.append(
-                _Block(
-                    "list",
-                    i + 1,
-                    indent=len(listed.group(1)),
-                    text=listed.group(4),
-                    box=None if box is None else (" " if box == " " else "x"),
-                    numbered=listed.group(2)[0].isdigit(),
-                )
-            )
-            i, prev_blank, list_open = i + 1, False, True
-            continue
-        if stripped.startswith("|") or ("|" in stripped and _TABLE_SEP.match(nxt)):
-            rows: list[list[str]] = []
-            numbers: list[int] = []
-            header: list[str] = []
-            j = i
-            while j < len(lines) and lines[j].strip() and "|" in lines[j]:
-                if _TABLE_SEP.match(lines[j]):
-                    if j == i + 1 and rows:
-                        header = rows.pop()
-                        numbers.pop()
-                else:
-                    rows.append(_cells(lines[j]))
-                    numbers.append(j + 1)
-                j += 1
-            out.append(_Block("table", i + 1, header=header, rows=rows, row_lines=numbers))
-            i, prev_blank, list_open = j, False, False
-            continue
-        if indent == 0 and prev_blank:
-            list_open = False
-        out.append(_Block("text", i + 1, indent=indent, text=stripped))
-        i, prev_blank = i + 1, False
-    _mark_children(out)
-    return out
-
-
-def _mark_children(blocks: list[_Block]) -> None:
-    """Mark list entries that have deeper entries below them (before the list ends)."""
-    for n, block in enumerate(blocks):
-        if block.kind != "list":
-            continue
-        for later in blocks[n + 1 :]:
-            if later.kind in ("heading", "table", "rule"):
-                break
-            if later.kind == "text" and later.indent <= block.indent:
-                break
-            if later.kind != "list":
-                continue
-            if later.indent <= block.indent:
-                break
-            block.children = True
-            if later.box is not None:
-                block.boxed_children = True
 
 
 # -- thresholds -----------------------------------------------------------------------------------
@@ -442,7 +285,7 @@ def _is_text_label(text: str) -> bool:
 
 
 class _Reader:
-    def __init__(self, blocks: list[_Block]) -> None:
+    def __init__(self, blocks: list[Block]) -> None:
         self.blocks = blocks
         self.title = ""
         self.stack: list[_Ctx] = []
@@ -573,7 +416,7 @@ class _Reader:
                 found[current] = True
         return found
 
-    def heading(self, block: _Block, boxes: bool) -> None:
+    def heading(self, block: Block, boxes: bool) -> None:
         text = _clean_heading(block.text)
         if not self.title and not self.sections and not self.stack and block.level == 1:
             self.title = strip_markdown(block.text.strip().rstrip("#").strip()) or text
@@ -618,7 +461,7 @@ class _Reader:
         assert self.section is not None
         return self.section
 
-    def entry(self, block: _Block) -> None:
+    def entry(self, block: Block) -> None:
         section = self._current(block.line)
         while self.open_items and self.open_items[-1].indent >= block.indent:
             self.open_items.pop()
@@ -708,7 +551,7 @@ class _Reader:
         self.open_items.append(draft)
         self.last_text = ""
 
-    def text(self, block: _Block) -> None:
+    def text(self, block: Block) -> None:
         stripped = block.text
         section = self._current(block.line)
         owners = [d for d in self.open_items if d.indent < block.indent]
@@ -727,7 +570,7 @@ class _Reader:
         if stripped.strip("-*_= ") and not stripped.startswith("|"):
             self.last_text = stripped
 
-    def table(self, block: _Block) -> None:
+    def table(self, block: Block) -> None:
         section = self._current(block.line)
         self.open_items = []
         if self._skip(plain=False) or not block.rows:
@@ -769,7 +612,7 @@ class _Reader:
             name = clean_title(cells[name_col])
             if _PLACEHOLDER.search(cells[name_col]):
                 continue
-            targets = [cells[k] for k in target_cols if not _EMPTY_CELL.match(cells[k])]
+            targets = [cells[k] for k in target_cols if not EMPTY_CELL.match(cells[k])]
             if not targets:
                 targets = [
                     c
@@ -779,7 +622,7 @@ class _Reader:
                     and _CMP.search(c)
                     and not re.match(r"\W*roll", fold(c))
                 ]
-            rollbacks = [cells[k] for k in rollback_cols if not _EMPTY_CELL.match(cells[k])]
+            rollbacks = [cells[k] for k in rollback_cols if not EMPTY_CELL.match(cells[k])]
             rollbacks += [
                 c
                 for k, c in enumerate(cells)
@@ -896,4 +739,4 @@ def parse_checklist(text: str) -> Checklist:
         checklist = parse_checklist("## Pre-Deployment\\n- [ ] Backup taken\\n")
         checklist.items[0].phase   # 'pre'
     """
-    return _Reader(_lex(repair_mojibake(text))).read()
+    return _Reader(lex(repair_mojibake(text))).read()
