@@ -232,18 +232,29 @@ def figure_rendering(runs: int) -> list[Figure]:
 
 
 def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
-    """Figure 2: ``runs`` pairs (plain, plugin, plain, plugin, ...) and figure 2b."""
+    """Figure 2: ``runs`` rounds of three runs, plain, the plugin and plain again, and 2a, 2b.
+
+    The plugin run is always in the middle and the two plain runs swap places round by round,
+    so figure 2 (the plugin against the first plain run) alternates its order, and figure 2a
+    (the second plain run against the first) measures, in the same rounds, the ratio two
+    identical runs give on this machine: the noise figure 2's spread should be read against.
+    """
     suite = write_mixed_suite(WORK / "mixed-overhead", n=5000)
     plain: list[float] = []
+    again: list[float] = []
     plugin: list[float] = []
     plain_cpu: list[float] = []
     plugin_cpu: list[float] = []
-    log(f"2: 5,000 checks, {runs} alternating pairs of runs without and with the plugin")
+    log(f"2: 5,000 checks, {runs} rounds of plain, plugin and plain runs")
 
-    def run_plain() -> None:
-        wall, _, _ = pytest_run(suite, "-q", "-p", "no:deployready")
-        plain.append(wall)
-        plain_cpu.append(LAST_CPU[0])
+    def run_plain(into: list[float]) -> Callable[[], None]:
+        def step() -> None:
+            wall, _, _ = pytest_run(suite, "-q", "-p", "no:deployready")
+            into.append(wall)
+            if into is plain:
+                plain_cpu.append(LAST_CPU[0])
+
+        return step
 
     def run_plugin() -> None:
         wall, _, tail = pytest_run(
@@ -254,10 +265,12 @@ def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
             raise RuntimeError(f"the plugin run gave no verdict:\n{tail}")
         plugin.append(wall)
 
-    for i in range(runs):  # plain first in even pairs, the plugin first in odd ones
-        for step in (run_plain, run_plugin) if i % 2 == 0 else (run_plugin, run_plain):
+    first, second = run_plain(plain), run_plain(again)
+    for i in range(runs):  # plain first in even rounds, last in odd ones
+        for step in (first, run_plugin, second) if i % 2 == 0 else (second, run_plugin, first):
             step()
     over = ratios(plugin, plain)
+    noise = ratios(again, plain)
     unrelated = write_unrelated_suite(WORK / "unrelated")
     with_plugin: list[float] = []
     without: list[float] = []
@@ -275,8 +288,7 @@ def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
             "2",
             "overhead, 5,000 checks",
             "wall time with plugin + JSON record vs plain pytest -p no:deployready, ratio per "
-            "pair of runs (plain first in even pairs, the plugin first in odd ones), "
-            "runs = pairs",
+            "round (plain first in even rounds, the plugin first in odd ones), runs = rounds",
             over,
             "x",
             "<= 1.10x",
@@ -285,6 +297,18 @@ def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
             f"plugin {statistics.median(plugin):.2f} s ({min(plugin):.2f}-{max(plugin):.2f}); "
             f"CPU time (user+sys) ratio {statistics.median(cpu_ratio):.3f} "
             f"({min(cpu_ratio):.3f}-{max(cpu_ratio):.3f})",
+        ),
+        Figure(
+            "2a",
+            "noise: two plain runs, 5,000 checks",
+            "wall time of the second plain run of each round vs the first (an A/A comparison "
+            "in figure 2's rounds): the ratio identical runs give on this machine",
+            noise,
+            "x",
+            "- (figure 2's noise)",
+            None,
+            f"second plain {statistics.median(again):.2f} s "
+            f"({min(again):.2f}-{max(again):.2f}); read figure 2's median and spread against it",
         ),
         Figure(
             "2b",
@@ -742,7 +766,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (heavy ones: 3)")
     parser.add_argument("--only", default="1,2,2c,3,4,5", help="comma list of figures to run")
     parser.add_argument(
-        "--pairs", type=int, default=7, help="alternating pairs of runs for figure 2 (at least 7)"
+        "--pairs",
+        type=int,
+        default=15,
+        help="rounds (plain, plugin, plain) for figures 2 and 2a (at least 7)",
     )
     opts = parser.parse_args()
     started = time.monotonic()
