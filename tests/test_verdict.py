@@ -281,3 +281,63 @@ def test_a_check_without_teardown_is_an_error() -> None:
     results.mark_unfinished("the check never finished")
     (check,) = results
     assert (check.outcome, check.message) == (Outcome.ERROR, "the check never finished")
+
+
+#: pytest-rerunfailures' protocol, reduced: an attempt's first failed report is logged as
+#: "rerun" (the rest of that attempt is not logged) and the check runs again, once.
+_RERUN_CONFTEST = """
+import pytest
+from _pytest.runner import runtestprotocol
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    for attempt in (1, 2):
+        reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        for report in reports:
+            if attempt == 1 and report.failed:
+                report.outcome = "rerun"
+                item.ihook.pytest_runtest_logreport(report=report)
+                item._initrequest()
+                break
+            item.ihook.pytest_runtest_logreport(report=report)
+        else:
+            break
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+"""
+
+
+def test_a_rerun_check_is_recorded_from_its_last_attempt(deploy_run: DeployRunner) -> None:
+    """A check rerun after a failure (pytest-rerunfailures) counts as its last attempt: its
+    outcome, measurements and evidence, none left over from the attempt before."""
+    suite = """
+        import pytest
+        ATTEMPTS = {"flaky": 0, "broken": 0}
+
+        @pytest.mark.phase("pre")
+        def test_flaky(thresholds, evidence):
+            ATTEMPTS["flaky"] += 1
+            evidence.add("attempt", ATTEMPTS["flaky"])
+            thresholds.check("lat_ms", 150 if ATTEMPTS["flaky"] == 1 else 50)
+
+        @pytest.mark.phase("pre")
+        def test_broken(thresholds, evidence):
+            ATTEMPTS["broken"] += 1
+            evidence.add("attempt", ATTEMPTS["broken"])
+            thresholds.check("lat_ms", 150)
+        """
+    config = '[thresholds]\nlat_ms = "< 100"\n'
+    with_broken, rec = deploy_run(
+        config=config, suite={"conftest": _RERUN_CONFTEST, "test_checks": suite}
+    )
+    checks = {c["id"].rsplit("::", 1)[1]: c for c in rec["checks"]}
+    flaky, broken = checks["test_flaky"], checks["test_broken"]
+    assert flaky["outcome"] == "passed" and flaky["evidence"] == {"attempt": 2}
+    assert [(t["measured"], t["passed"]) for t in flaky["thresholds"]] == [(50.0, True)]
+    assert broken["outcome"] == "failed" and broken["evidence"] == {"attempt": 2}
+    assert [(t["measured"], t["passed"]) for t in broken["thresholds"]] == [(150.0, False)]
+    assert with_broken.ret == 1 and rec["verdict"] == "NO_GO" and rec["complete"] is True
+    flaky_only, rec = deploy_run("-k", "flaky")
+    assert flaky_only.ret == 0 and rec["verdict"] == "GO"
+    assert [c["outcome"] for c in rec["checks"]] == ["passed"]
