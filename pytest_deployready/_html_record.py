@@ -575,6 +575,10 @@ def _check(index: int, c: Mapping[str, Any], out: list[str]) -> None:
     rejected = c.get("attestation_rejected") or []
     if rejected:
         out.append(f'<p class="s">attestations not counted: {_e("; ".join(rejected))}</p>')
+    reruns = c.get("reruns")
+    if reruns:
+        attempts = "1 failed attempt" if reruns == 1 else f"{_e(reruns)} failed attempts"
+        out.append(f'<p class="s">rerun after {attempts}; the last attempt counts</p>')
     evidence = c.get("evidence")
     if evidence:
         out.append(f'<pre class="ev">{_e(_compact_json(evidence))}</pre>')

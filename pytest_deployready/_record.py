@@ -89,6 +89,8 @@ class CheckResult:
     attestation: dict[str, Any] | None = None
     attestation_rejected: list[str] | None = None
     finished: bool = False  # its teardown report arrived
+    #: attempts a rerun plugin (pytest-rerunfailures) ran again after a failure
+    reruns: int = 0
     #: its body or a fixture of it was executed (not skipped, blocked or waived before it ran)
     ran: bool = False
     #: the data of the last report folded in (a teardown often shares its call's)
@@ -105,7 +107,7 @@ class CheckResult:
             self.outcome = outcome
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "title": self.title,
             "section": self.section,
@@ -126,6 +128,9 @@ class CheckResult:
             "thresholds": self.thresholds if self.thresholds is not None else [],
             "evidence": self.evidence if self.evidence is not None else {},
         }
+        if self.reruns:  # only then: most runs rerun nothing
+            data["reruns"] = self.reruns
+        return data
 
 
 def _short_message(report: pytest.TestReport | pytest.CollectReport) -> str:
@@ -185,9 +190,13 @@ class CheckResults:
             check = self._new_check(nodeid, info)
         check.duration_s += report.duration
         # The outcome as a string: report.passed/.failed/.skipped are properties comparing it.
-        result, when = report.outcome, report.when
+        # str, not pytest's Literal: a rerun plugin sets "rerun" on a failed attempt's report
+        result: str = report.outcome
+        when = report.when
         if when == "teardown":
             check.finished = True
+        if result == "rerun":  # a failed attempt that a rerun plugin runs again
+            check.reruns += 1
         if result == "failed" or (result == "passed" and when == "call"):
             check.ran = True
         if info is not check.last_info:  # a report sharing the previous one's data adds nothing

@@ -74,6 +74,11 @@ def _input_warnings(run: DeployRun) -> list[str]:
     return lines
 
 
+def _attempts(reruns: int) -> str:
+    """``"1 failed attempt"``, ``"2 failed attempts"``."""
+    return "1 failed attempt" if reruns == 1 else f"{reruns} failed attempts"
+
+
 def terminal_summary(run: DeployRun, tr: Any) -> None:
     """The 'deployment readiness' section of the terminal summary."""
     decision = run.decision
@@ -103,10 +108,14 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
             label, markup = "BLOCKED ", {"yellow": True}
         elif c.outcome is Outcome.WAIVED:
             label, markup = "WAIVED  ", {"cyan": True}
+        elif c.reruns and c.outcome is Outcome.PASSED:
+            label, markup = "RERUN   ", {"yellow": True}
         else:
             continue
         where = f"[{c.phase or '-'}, {c.severity}{_trigger(c)}]"
         message = f": {c.message.splitlines()[0]}" if c.message else ""
+        if label == "RERUN   ":
+            message = f": passed on a rerun, after {_attempts(c.reruns)}"
         # The phase is the author's text: masked for known secret values, not by pattern.
         redact = run.redactor.redact
         where = redact(where, patterns=False)

@@ -310,7 +310,8 @@ def pytest_runtest_protocol(item, nextitem):
 
 def test_a_rerun_check_is_recorded_from_its_last_attempt(deploy_run: DeployRunner) -> None:
     """A check rerun after a failure (pytest-rerunfailures) counts as its last attempt: its
-    outcome, measurements and evidence, none left over from the attempt before."""
+    outcome, measurements and evidence, none left over from the attempt before; the record,
+    the page and the terminal say that it needed a rerun."""
     suite = """
         import pytest
         ATTEMPTS = {"flaky": 0, "broken": 0}
@@ -337,7 +338,16 @@ def test_a_rerun_check_is_recorded_from_its_last_attempt(deploy_run: DeployRunne
     assert [(t["measured"], t["passed"]) for t in flaky["thresholds"]] == [(50.0, True)]
     assert broken["outcome"] == "failed" and broken["evidence"] == {"attempt": 2}
     assert [(t["measured"], t["passed"]) for t in broken["thresholds"]] == [(150.0, False)]
+    assert flaky["reruns"] == broken["reruns"] == 1  # the record says a rerun was needed
     assert with_broken.ret == 1 and rec["verdict"] == "NO_GO" and rec["complete"] is True
-    flaky_only, rec = deploy_run("-k", "flaky")
+    flaky_only, rec = deploy_run("-k", "flaky", "--deploy-html=page.html")
     assert flaky_only.ret == 0 and rec["verdict"] == "GO"
-    assert [c["outcome"] for c in rec["checks"]] == ["passed"]
+    assert [(c["outcome"], c["reruns"]) for c in rec["checks"]] == [("passed", 1)]
+    flaky_only.stdout.fnmatch_lines(
+        ["RERUN * test_checks.py::test_flaky [[]pre, major[]]: passed on a rerun, after 1 failed*"]
+    )
+    page = Path(deploy_run.pytester.path, "page.html").read_text(encoding="utf-8")
+    assert "rerun after 1 failed attempt; the last attempt counts" in page
+    _, rec = deploy_run(suite="import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    pass\n")
+    plain = [c for c in rec["checks"] if c["id"].endswith("::test_a")]
+    assert len(plain) == 1 and "reruns" not in plain[0]  # not rerun: no count at all
