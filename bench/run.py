@@ -127,6 +127,14 @@ def pytest_run(cwd: Path, *args: str, timeout: float = 600) -> tuple[float, int,
     return wall, proc.returncode, (proc.stdout + proc.stderr)[-3000:]
 
 
+#: figures 2, 2a, 2b and 2c: the suite without the plugin, and with it writing a JSON record
+PLAIN_ARGS = ("-q", "-p", "no:deployready")
+
+
+def plugin_args(record: str) -> tuple[str, ...]:
+    return ("-q", "--deploy-continue", "--deploy-record", record)
+
+
 def ratios(a: list[float], b: list[float]) -> list[float]:
     return [x / y for x, y in zip(a, b, strict=True)]
 
@@ -247,25 +255,22 @@ def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
     plugin_cpu: list[float] = []
     log(f"2: 5,000 checks, {runs} rounds of plain, plugin and plain runs")
 
-    def run_plain(into: list[float]) -> Callable[[], None]:
+    def run_plain(walls: list[float], cpus: list[float]) -> Callable[[], None]:
         def step() -> None:
-            wall, _, _ = pytest_run(suite, "-q", "-p", "no:deployready")
-            into.append(wall)
-            if into is plain:
-                plain_cpu.append(LAST_CPU[0])
+            wall, _, _ = pytest_run(suite, *PLAIN_ARGS)
+            walls.append(wall)
+            cpus.append(LAST_CPU[0])
 
         return step
 
     def run_plugin() -> None:
-        wall, _, tail = pytest_run(
-            suite, "-q", "--deploy-continue", "--deploy-record", "record.json"
-        )
+        wall, _, tail = pytest_run(suite, *plugin_args("record.json"))
         plugin_cpu.append(LAST_CPU[0])
         if "deployready verdict" not in tail:
             raise RuntimeError(f"the plugin run gave no verdict:\n{tail}")
         plugin.append(wall)
 
-    first, second = run_plain(plain), run_plain(again)
+    first, second = run_plain(plain, plain_cpu), run_plain(again, [])
     for i in range(runs):  # plain first in even rounds, last in odd ones
         for step in (first, run_plugin, second) if i % 2 == 0 else (second, run_plugin, first):
             step()
@@ -276,7 +281,7 @@ def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
     without: list[float] = []
     log(f"2: unrelated one-test project, {import_runs} alternating runs")
     for _ in range(import_runs):
-        pytest_run(unrelated, "-q", "-p", "no:deployready")
+        pytest_run(unrelated, *PLAIN_ARGS)
         without.append(LAST_CPU[0])
         pytest_run(unrelated, "-q")
         with_plugin.append(LAST_CPU[0])
@@ -342,10 +347,7 @@ def figure_instructions() -> list[Figure]:
         raise RuntimeError("valgrind not installed (bench/setup.sh installs it)")
     suite = write_mixed_suite(WORK / "mixed-overhead", n=5000)
     log("2c: the 5,000 checks under valgrind's cachegrind, plain and with the plugin at once")
-    sides = {
-        "plain": ["-q", "-p", "no:deployready"],
-        "plugin": ["-q", "--deploy-continue", "--deploy-record", "record-2c.json"],
-    }
+    sides = {"plain": PLAIN_ARGS, "plugin": plugin_args("record-2c.json")}
     procs = {
         name: subprocess.Popen(
             [

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark prerequisites (idempotent): Debian's chromium (headless page timing), wrk (the
-# reference load generator) and valgrind (instruction counts, figure 2c). Called by `make bench` after `make bootstrap services`.
+# reference load generator) and valgrind (instruction counts, figure 2c). Called by
+# `make bench` after `make bootstrap services`.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

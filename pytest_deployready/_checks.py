@@ -130,8 +130,7 @@ def annotate(state: ItemState, report: pytest.TestReport, redactor: Redactor) ->
     ):
         # A passing teardown that added nothing carries its call report's data, as is.
         report.deployready = last  # type: ignore[attr-defined]
-        state.measurements = state.evidence = None
-        state.last_data = None
+        _let_go(state)
         return
     data: dict[str, Any] = {}
     # Measurements and evidence only once there are some (setup has none). They reach no
@@ -164,10 +163,14 @@ def annotate(state: ItemState, report: pytest.TestReport, redactor: Redactor) ->
         state.last_data = shared
     report.deployready = shared  # type: ignore[attr-defined]
     if report.when == "teardown":
-        # Nothing writes into the check any more; its report holds copies of what it had.
-        # (A rerun of the check starts with none.)
-        state.measurements = state.evidence = None
-        state.last_data = None
+        _let_go(state)
+
+
+def _let_go(state: ItemState) -> None:
+    """The check's teardown report is made: nothing writes into it any more, and its
+    reports hold what it had (a rerun of the check starts with none)."""
+    state.measurements = state.evidence = None
+    state.last_data = None
 
 
 def _unchanged_since(state: ItemState, last: dict[str, Any]) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["format_measured", "format_number", "unit_of"]
+__all__ = ["failed_attempts", "format_measured", "format_number", "unit_of"]
 
 _PERCENT_RULE = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*[+-]?[\d.]+(?:[eE][+-]?\d+)?\s*%\s*$")
 
@@ -77,3 +77,8 @@ def format_measured(value: object, name: str = "", rule: str = "") -> str:
         value = value * 100  # the ratio as the rule states it
     text = format_number(value)
     return f"{text} {unit}" if unit and math.isfinite(value) else text
+
+
+def failed_attempts(reruns: int) -> str:
+    """The failed attempts of a rerun check: ``"1 failed attempt"``, ``"2 failed attempts"``."""
+    return "1 failed attempt" if reruns == 1 else f"{reruns} failed attempts"

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from importlib.resources import files
 from typing import Any
 
-from pytest_deployready._formatting import format_measured, format_number
+from pytest_deployready._formatting import failed_attempts, format_measured, format_number
 from pytest_deployready._vocabulary import OUTCOMES_WORST_FIRST, VERDICT_COLOURS
 
 __all__ = ["embedded_record_text", "render_record_html"]
@@ -577,7 +577,7 @@ def _check(index: int, c: Mapping[str, Any], out: list[str]) -> None:
         out.append(f'<p class="s">attestations not counted: {_e("; ".join(rejected))}</p>')
     reruns = c.get("reruns")
     if reruns:
-        attempts = "1 failed attempt" if reruns == 1 else f"{_e(reruns)} failed attempts"
+        attempts = _e(failed_attempts(reruns))
         out.append(f'<p class="s">rerun after {attempts}; the last attempt counts</p>')
     evidence = c.get("evidence")
     if evidence:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from pytest_deployready._formatting import failed_attempts
 from pytest_deployready._record import CheckResult
 from pytest_deployready._run import DeployRun
 from pytest_deployready._verdict import Outcome, Verdict
@@ -74,11 +75,6 @@ def _input_warnings(run: DeployRun) -> list[str]:
     return lines
 
 
-def _attempts(reruns: int) -> str:
-    """``"1 failed attempt"``, ``"2 failed attempts"``."""
-    return "1 failed attempt" if reruns == 1 else f"{reruns} failed attempts"
-
-
 def terminal_summary(run: DeployRun, tr: Any) -> None:
     """The 'deployment readiness' section of the terminal summary."""
     decision = run.decision
@@ -100,6 +96,7 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
     for c in run.results:
         if many_pending and c.outcome is Outcome.PENDING:
             continue  # summarised below
+        text = c.message.splitlines()[0] if c.message else ""
         if c.blocking or (c.rollback_trigger and c.outcome in (Outcome.FAILED, Outcome.ERROR)):
             label, markup = "BLOCKING", {"red": True}
         elif c.outcome in (Outcome.FAILED, Outcome.ERROR):
@@ -110,12 +107,11 @@ def terminal_summary(run: DeployRun, tr: Any) -> None:
             label, markup = "WAIVED  ", {"cyan": True}
         elif c.reruns and c.outcome is Outcome.PASSED:
             label, markup = "RERUN   ", {"yellow": True}
+            text = f"passed on a rerun, after {failed_attempts(c.reruns)}"
         else:
             continue
         where = f"[{c.phase or '-'}, {c.severity}{_trigger(c)}]"
-        message = f": {c.message.splitlines()[0]}" if c.message else ""
-        if label == "RERUN   ":
-            message = f": passed on a rerun, after {_attempts(c.reruns)}"
+        message = f": {text}" if text else ""
         # The phase is the author's text: masked for known secret values, not by pattern.
         redact = run.redactor.redact
         where = redact(where, patterns=False)
