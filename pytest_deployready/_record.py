@@ -193,10 +193,11 @@ class CheckResults:
         # str, not pytest's Literal: a rerun plugin sets "rerun" on a failed attempt's report
         result: str = report.outcome
         when = report.when
-        if when == "teardown":
-            check.finished = True
-        if result == "rerun":  # a failed attempt that a rerun plugin runs again
+        if result == "rerun":  # a failed attempt that a rerun plugin runs again: not the end
             check.reruns += 1
+            check.finished = False
+        elif when == "teardown":
+            check.finished = True
         if result == "failed" or (result == "passed" and when == "call"):
             check.ran = True
         if info is not check.last_info:  # a report sharing the previous one's data adds nothing

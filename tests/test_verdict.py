@@ -283,6 +283,21 @@ def test_a_check_without_teardown_is_an_error() -> None:
     assert (check.outcome, check.message) == (Outcome.ERROR, "the check never finished")
 
 
+def test_a_failed_attempt_that_is_rerun_does_not_finish_its_check() -> None:
+    """A teardown that failed and is rerun (outcome "rerun") starts another attempt: if that
+    one is cut off, the check never finished and is an error, not a pass."""
+    from pytest_deployready._record import CheckResults
+
+    results = CheckResults()
+    results.add_report(report("t.py::a", "passed", "setup", INFO))
+    results.add_report(report("t.py::a", "passed", "call", INFO))
+    results.add_report(report("t.py::a", "rerun", "teardown", INFO))
+    results.add_report(report("t.py::a", "passed", "setup", INFO))  # the rerun, interrupted
+    results.mark_unfinished("the check never finished")
+    (check,) = results
+    assert (check.outcome, check.reruns, check.finished) == (Outcome.ERROR, 1, False)
+
+
 #: pytest-rerunfailures' protocol, reduced: an attempt's first failed report is logged as
 #: "rerun" (the rest of that attempt is not logged) and the check runs again, once.
 _RERUN_CONFTEST = """
