@@ -1,13 +1,15 @@
 """One check's state while it runs, and the data its reports carry to the record.
 
-A selected item gets an :class:`ItemState` in ``item.stash[CHECK_KEY]``; the per-check
-fixtures write its measurements and evidence, and :func:`annotate` puts what the record needs
-on each of its reports (``report.deployready``, which travels to the xdist controller).
+A selected item keeps only its static report data (:func:`static_data`, a dict of strings) in
+``item.stash[CHECK_KEY]``. While it runs (setup to teardown) the run holds an
+:class:`ItemState` made from it; the per-check fixtures write its measurements and evidence,
+and :func:`annotate` puts what the record needs on each of its reports (``report.deployready``,
+which travels to the xdist controller).
 
 Example::
 
-    state = ItemState(info=check_info(item, phases, "major"), phase="pre")
-    item.stash[CHECK_KEY] = state
+    item.stash[CHECK_KEY] = static_data(check_info(item, phases, "major"), "pre", None)
+    state = ItemState(item.stash[CHECK_KEY])
     annotate(state, report, redactor)  # report.deployready == {"title": ..., ...}
 """
 
@@ -32,13 +34,14 @@ __all__ = ["CHECK_KEY", "ItemState", "annotate", "static_data", "unreachable_is_
 
 
 class ItemState:
-    """What a check accumulates while it runs (kept in ``item.stash[CHECK_KEY]``).
+    """What a check accumulates while it runs: made when its setup starts, let go with its
+    teardown report (a rerun starts with a new one).
 
-    Slots, and its lists and dicts made only when a fixture asks for them and let go once the
-    check's teardown report carries them: a run of thousands of checks keeps one small object
-    per check, not a handful. What collection learnt of the check (its :class:`CheckInfo`) is
-    kept as the static part of its report data only, a dict of strings the garbage collector
-    stops visiting after one full collection.
+    Slots, and its lists and dicts made only when a fixture asks for them. Between checks
+    nothing of it is kept: what collection learnt of the check (its :class:`CheckInfo`) stays
+    in ``item.stash[CHECK_KEY]`` as the static part of its report data only, a dict of strings
+    the garbage collector stops visiting after one full collection. A run of thousands of
+    checks keeps no object per check for the collector to walk.
     """
 
     __slots__ = (
@@ -55,9 +58,9 @@ class ItemState:
         "waiver",
     )
 
-    def __init__(self, info: CheckInfo, phase: str | None, target: str | None = None) -> None:
-        self.phase = phase
-        self.target = target
+    def __init__(self, static: dict[str, Any]) -> None:
+        self.phase: str | None = static["phase"]
+        self.target: str | None = static["target"]
         #: written by the ``thresholds`` and ``evidence`` fixtures (see :meth:`measurement_list`)
         self.measurements: list[Measurement] | None = None
         self.evidence: dict[str, Any] | None = None
@@ -66,8 +69,8 @@ class ItemState:
         self.waiver: WaiverMatch | None = None
         self.attestation: Attestation | None = None
         self.attestation_rejected: Sequence[str] = ()
-        #: the report data that never changes (:func:`static_data`)
-        self.static: dict[str, Any] = _static(info, phase, target)
+        #: the report data that never changes (:func:`static_data`; shared: do not modify)
+        self.static = static
         #: the last report data beyond the static part
         self.last_data: dict[str, Any] | None = None
 
@@ -95,15 +98,12 @@ class ItemState:
         return self.evidence
 
 
-CHECK_KEY = pytest.StashKey[ItemState]()
+#: a selected item's :func:`static_data`
+CHECK_KEY = pytest.StashKey[dict[str, Any]]()
 
 
-def static_data(state: ItemState) -> dict[str, Any]:
+def static_data(info: CheckInfo, phase: str | None, target: str | None) -> dict[str, Any]:
     """The part of a check's report data that never changes (shared: do not modify)."""
-    return state.static
-
-
-def _static(info: CheckInfo, phase: str | None, target: str | None) -> dict[str, Any]:
     return {
         "title": info.title,
         "section": info.section,

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import pytest
 
-from pytest_deployready._checks import CHECK_KEY
 from pytest_deployready._run import RUN_KEY, DeployRun
 from pytest_deployready.errors import DeployReadyError, TargetNotConfigured
 
@@ -113,8 +112,7 @@ class CheckFixtures:
         from pytest_deployready.thresholds import Thresholds
 
         run = self._run
-        item = run.current_check
-        state = item.stash.get(CHECK_KEY, None) if item is not None else None
+        item, state = run.current_check, run.current_state
         return Thresholds(
             run.deploy_config.thresholds,
             state.measurement_list() if state else None,
@@ -133,8 +131,7 @@ class CheckFixtures:
         """
         from pytest_deployready.thresholds import Evidence
 
-        item = self._run.current_check
-        state = item.stash.get(CHECK_KEY, None) if item is not None else None
+        state = self._run.current_state
         return Evidence(state.evidence_dict() if state else None)
 
 

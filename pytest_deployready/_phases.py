@@ -242,6 +242,7 @@ def _doc_line(obj: object) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)  # the checks of one parametrized function share a name
 def _humanize(name: str) -> str:
     name = re.sub(r"^(test_?|Test)", "", name)
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").strip()

@@ -93,8 +93,9 @@ class DeployRun:
         self.baseline: Baseline | None = None
         self.selected_targets: list[str] = []
         self.today = dt.date.today()
-        #: the check being set up or run: the per-check fixtures write into its state
+        #: the check being set up or run, and its state: the per-check fixtures write into it
         self.current_check: pytest.Item | None = None
+        self.current_state: ItemState | None = None
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -306,16 +307,25 @@ class DeployRun:
         Returns the reason it must not run (blocked, waived, pending), or None.
         """
         self.current_check = item
-        return self.prepare(item) if self.active else None
+        static = item.stash.get(CHECK_KEY, None) if self.active else None
+        self.current_state = None if static is None else ItemState(static)
+        return self.prepare(item, self.current_state)
 
     def end_check(self, item: pytest.Item) -> None:
         """Its teardown is over: nothing writes into it any more."""
         if self.current_check is item:
-            self.current_check = None
+            self.current_check = self.current_state = None
 
-    def prepare(self, item: pytest.Item) -> str | None:
+    def state_of(self, item: pytest.Item) -> ItemState | None:
+        """The state of ``item`` if it is a check: the one it runs with (or a new one when its
+        setup never reached ``start_check``, e.g. another plugin's hook failed first)."""
+        if self.current_check is item and self.current_state is not None:
+            return self.current_state
+        static = item.stash.get(CHECK_KEY, None)
+        return None if static is None else ItemState(static)
+
+    def prepare(self, item: pytest.Item, state: ItemState | None) -> str | None:
         """Before a check runs: the reason it must not run (blocked, waived, pending), or None."""
-        state = item.stash.get(CHECK_KEY, None)
         if state is None:
             return None
         attested = self.attestations is not None and state.manual_role is not None
@@ -338,13 +348,14 @@ class DeployRun:
     ) -> pytest.TestReport:
         """A setup, call or teardown report: one line for an unreachable target, secrets
         masked, the record's data attached. The teardown report ends the check."""
+        state = self.state_of(item) if self.active else None
         if call.when == "teardown":
             self.end_check(item)
         if not self.active:
             return report
-        unreachable_is_error(call, report)
-        report = self.redact_report(report)
-        state = item.stash.get(CHECK_KEY, None)
+        if call.excinfo is not None:
+            unreachable_is_error(call, report)
+        report = redact_report(self.redactor, report, self.config)
         if state is not None:
             annotate(state, report, self.redactor)
         return report

@@ -1,7 +1,8 @@
 """Which collected items are checks of this run, and in what order they run.
 
 :func:`select` reads every item's markers, keeps the selected phases' checks (each gets its
-:class:`~pytest_deployready._checks.ItemState`), counts the others by reason and orders the
+static report data, :func:`~pytest_deployready._checks.static_data`), counts the others by
+reason and orders the
 rest by phase; under pytest-xdist, :func:`check_distribution` refuses a distribution that
 could not keep phases in order and :func:`share_phases` tells the controller each check's
 phase.
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_deployready._checks import CHECK_KEY, ItemState, static_data
+from pytest_deployready._checks import CHECK_KEY, static_data
 from pytest_deployready._phases import check_info, sort_key
 from pytest_deployready._vocabulary import ACTIVATING_MARKER
 from pytest_deployready.config import DeployConfig
@@ -48,8 +50,9 @@ def select(
 
     The dropped ones (outside the selected phases) are counted in ``deselected`` by reason.
     """
-    keep: list[pytest.Item] = []
+    ranked: list[tuple[int, pytest.Item]] = []
     dropped: list[pytest.Item] = []
+    rank: dict[str | None, int] = {p: i for i, p in enumerate(cfg.phases)}  # as sort_key
     for item in items:
         info = check_info(item, cfg.phases, cfg.default_severity, foreign)
         phase = info.phase_in(selected_phases)
@@ -59,10 +62,10 @@ def select(
             continue
         callspec = getattr(item, "callspec", None)
         target = callspec.params.get("api") if callspec is not None else None
-        item.stash[CHECK_KEY] = ItemState(info, phase, target)
-        keep.append(item)
-    keep.sort(key=lambda it: sort_key(it.stash[CHECK_KEY].phase, cfg.phases))
-    return keep, dropped
+        item.stash[CHECK_KEY] = static_data(info, phase, target)
+        ranked.append((rank.get(phase, len(rank)), item))
+    ranked.sort(key=itemgetter(0))  # stable: collection order within a phase
+    return [item for _, item in ranked], dropped
 
 
 def check_distribution(
@@ -78,7 +81,7 @@ def check_distribution(
     """
     if workerinput is None or workerinput.get("deployready_phased"):
         return
-    found = {s.phase for it in items if (s := it.stash.get(CHECK_KEY, None)) and s.phase}
+    found = {s["phase"] for it in items if (s := it.stash.get(CHECK_KEY, None)) and s["phase"]}
     if len(found) < 2:
         return
     shown = ", ".join(p for p in phases if p in found)
@@ -102,7 +105,7 @@ def share_phases(items: list[pytest.Item], shared_dir: Path, phases: Sequence[st
 
     states = [(item.nodeid, s) for item in items if (s := item.stash.get(CHECK_KEY, None))]
     write_json(
-        shared_dir / PHASES_FILE, {nodeid: sort_key(s.phase, phases) for nodeid, s in states}
+        shared_dir / PHASES_FILE, {nodeid: sort_key(s["phase"], phases) for nodeid, s in states}
     )
-    checks = {nodeid: dict(static_data(s)) for nodeid, s in states}
+    checks = {nodeid: dict(s) for nodeid, s in states}
     write_json(shared_dir / CHECKS_FILE, checks)
