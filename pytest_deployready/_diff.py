@@ -11,6 +11,8 @@ Example::
     # verdict: GO -> NO_GO
     # outcomes changed (1):
     #   tests/test_api.py::test_health: passed -> failed
+    # reruns changed (1):
+    #   tests/test_api.py::test_orders: 0 -> 2 failed attempts before the last
     # measurements changed (1):
     #   tests/test_api.py::test_latency api_p95_ms: 180 -> 231.4 (+51.4, +28.6%)
 """
@@ -24,7 +26,14 @@ from typing import Any
 from pytest_deployready._baseline import compare
 from pytest_deployready._formatting import format_number as _fmt
 
-__all__ = ["MeasurementChange", "OutcomeChange", "RecordDiff", "diff_records", "format_diff"]
+__all__ = [
+    "MeasurementChange",
+    "OutcomeChange",
+    "RecordDiff",
+    "RerunChange",
+    "diff_records",
+    "format_diff",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,16 @@ class OutcomeChange:
     check: str
     before: str
     after: str
+
+
+@dataclass(frozen=True)
+class RerunChange:
+    """A check present in both records rerun after a different number of failed attempts
+    (a rerun plugin such as pytest-rerunfailures; 0 when the record has no ``reruns``)."""
+
+    check: str
+    before: int
+    after: int
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,7 @@ class RecordDiff:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     outcomes: list[OutcomeChange] = field(default_factory=list)
+    reruns: list[RerunChange] = field(default_factory=list)
     measurements: list[MeasurementChange] = field(default_factory=list)
 
     @property
@@ -84,9 +104,14 @@ class RecordDiff:
 
     @property
     def changed(self) -> bool:
-        """True when anything differs (verdict, checks, outcomes or measurements)."""
+        """True when anything differs (verdict, checks, outcomes, reruns or measurements)."""
         return bool(
-            self.verdict_changed or self.added or self.removed or self.outcomes or self.measurements
+            self.verdict_changed
+            or self.added
+            or self.removed
+            or self.outcomes
+            or self.reruns
+            or self.measurements
         )
 
 
@@ -116,6 +141,9 @@ def diff_records(before: dict[str, Any], after: dict[str, Any]) -> RecordDiff:
         old_outcome, new_outcome = str(old.get("outcome")), str(new.get("outcome"))
         if old_outcome != new_outcome:
             d.outcomes.append(OutcomeChange(cid, old_outcome, new_outcome))
+        old_reruns, new_reruns = _reruns(old), _reruns(new)
+        if old_reruns != new_reruns:  # a check that turned flaky, or stopped being so
+            d.reruns.append(RerunChange(cid, old_reruns, new_reruns))
         d.measurements.extend(_measurement_changes(cid, old, new))
     return d
 
@@ -167,6 +195,13 @@ def format_diff(d: RecordDiff) -> str:
     if d.outcomes:
         lines.append(f"outcomes changed ({len(d.outcomes)}):")
         lines += [f"  {o.check}: {o.before} -> {o.after}" for o in d.outcomes]
+    if d.reruns:
+        lines.append(f"reruns changed ({len(d.reruns)}):")
+        lines += [
+            f"  {r.check}: {r.before} -> {r.after} failed attempt"
+            f"{'' if r.after == 1 else 's'} before the last"
+            for r in d.reruns
+        ]
     if d.measurements:
         lines.append(f"measurements changed ({len(d.measurements)}):")
         lines += [f"  {_measurement_line(m)}" for m in d.measurements]
@@ -250,6 +285,12 @@ def _passed(entry: dict[str, Any] | None) -> bool | None:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _reruns(check: dict[str, Any]) -> int:
+    """The failed attempts a rerun plugin ran the check again after (absent: none)."""
+    value = check.get("reruns")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _commit(record: dict[str, Any]) -> str | None:

@@ -171,6 +171,25 @@ def test_rule_change_is_shown() -> None:
     )
 
 
+def test_a_check_that_turned_flaky_is_called_out(records: tuple[Path, Path]) -> None:
+    """A check that passed only on a rerun still says "passed": the diff names the reruns."""
+    before = json.loads(records[0].read_text())
+    after = json.loads(records[0].read_text())
+    flaky = next(c for c in after["checks"] if c["id"].endswith("test_cache"))
+    flaky["reruns"] = 2  # as the record of a run under pytest-rerunfailures has it
+    d = diff_records(before, after)
+    assert d.changed and not d.outcomes and not d.measurements
+    assert [(r.check, r.before, r.after) for r in d.reruns] == [(flaky["id"], 0, 2)]
+    assert format_diff(d).splitlines()[2:] == [
+        "reruns changed (1):",
+        f"  {flaky['id']}: 0 -> 2 failed attempts before the last",
+    ]
+    back = diff_records(after, before)
+    assert format_diff(back).splitlines()[-1] == (
+        f"  {flaky['id']}: 2 -> 0 failed attempts before the last"
+    )
+
+
 # -- the command -------------------------------------------------------------------------------
 
 
