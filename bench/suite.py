@@ -6,6 +6,8 @@
   It runs with the plugin and without it (``-p no:deployready``): its conftest then provides
   stand-in ``evidence`` and ``thresholds`` fixtures that do the same work, so both runs execute
   the same test bodies.
+* :func:`write_trivial_suite` — N trivial checks (default 5,000): one parametrized test function
+  whose checks only carry a ``phase`` marker and pass; no config, no fixtures of the plugin.
 * :func:`write_unrelated_suite` — one plain test, no config: an unrelated project's run.
 * :func:`write_failfast_suite` — 50 checks on ``db`` against an unreachable database.
 * :func:`write_io_suite` — 500 checks, each a real PostgreSQL, Redis and HTTP round-trip.
@@ -24,6 +26,7 @@ __all__ = [
     "write_failfast_suite",
     "write_io_suite",
     "write_mixed_suite",
+    "write_trivial_suite",
     "write_unrelated_suite",
 ]
 
@@ -188,6 +191,42 @@ def write_mixed_suite(root: Path, n: int = 5000) -> Path:
     (root / "deployready.toml").write_text(_MIXED_TOML)
     (root / "conftest.py").write_text(_MIXED_CONFTEST)
     (root / "test_generated.py").write_text(_MIXED_TEST.format(n=n))
+    return root
+
+
+_TRIVIAL_CONFTEST = """
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.hasplugin("deployready"):  # no unknown-marker warnings
+        config.addinivalue_line("markers", "phase: stand-in without the plugin")
+"""
+
+_TRIVIAL_TEST = """
+\"\"\"{n} trivial phase-marked checks.\"\"\"
+import pytest
+
+PHASES = ("pre", "deploy", "post")
+
+
+@pytest.mark.parametrize(
+    "i", [pytest.param(i, marks=pytest.mark.phase(PHASES[i % 3])) for i in range({n})]
+)
+def test_check(i: int) -> None:
+    assert i >= 0
+"""
+
+
+def write_trivial_suite(root: Path, n: int = 5000) -> Path:
+    """Write ``n`` trivial checks under ``root`` (the suite issue 11's bar names); return it.
+
+    Example: ``write_trivial_suite(Path("/tmp/t"), n=5000)``
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pytest.ini").write_text(_PYTEST_INI)
+    (root / "conftest.py").write_text(_TRIVIAL_CONFTEST)
+    (root / "test_trivial.py").write_text(_TRIVIAL_TEST.format(n=n))
     return root
 
 
