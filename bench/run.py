@@ -128,12 +128,21 @@ def pytest_run(cwd: Path, *args: str, timeout: float = 600) -> tuple[float, int,
     return wall, proc.returncode, (proc.stdout + proc.stderr)[-3000:]
 
 
-#: figures 2, 2a, 2b and 2c: the suite without the plugin, and with it writing a JSON record
+#: figures 2 to 2d: the suite without the plugin, and with it writing a JSON record
 PLAIN_ARGS = ("-q", "-p", "no:deployready")
 
 
 def plugin_args(record: str) -> tuple[str, ...]:
     return ("-q", "--deploy-continue", "--deploy-record", record)
+
+
+def plugin_run(suite: Path, expect: str = "deployready verdict") -> float:
+    """One run of ``suite`` with the plugin and a JSON record: its wall time (CPU time in
+    LAST_CPU). A run whose output lacks ``expect`` (no verdict, another verdict) is an error."""
+    wall, _, tail = pytest_run(suite, *plugin_args("record.json"))
+    if expect not in tail:
+        raise RuntimeError(f"the plugin run did not print {expect!r}:\n{tail}")
+    return wall
 
 
 def ratios(a: list[float], b: list[float]) -> list[float]:
@@ -265,11 +274,8 @@ def figure_overhead(runs: int, import_runs: int) -> list[Figure]:
         return step
 
     def run_plugin() -> None:
-        wall, _, tail = pytest_run(suite, *plugin_args("record.json"))
+        plugin.append(plugin_run(suite))
         plugin_cpu.append(LAST_CPU[0])
-        if "deployready verdict" not in tail:
-            raise RuntimeError(f"the plugin run gave no verdict:\n{tail}")
-        plugin.append(wall)
 
     first, second = run_plain(plain, plain_cpu), run_plain(again, [])
     for i in range(runs):  # plain first in even rounds, last in odd ones
@@ -347,15 +353,16 @@ def figure_trivial(runs: int) -> list[Figure]:
     plain: list[float] = []
     plugin: list[float] = []
     log(f"2d: 5,000 trivial checks, {runs} alternating pairs")
-    for i in range(runs):
-        for side in ("plain", "plugin") if i % 2 == 0 else ("plugin", "plain"):
-            if side == "plain":
-                plain.append(pytest_run(suite, *PLAIN_ARGS)[0])
-                continue
-            wall, _, tail = pytest_run(suite, *plugin_args("record.json"))
-            if "deployready verdict: GO" not in tail:
-                raise RuntimeError(f"the plugin run did not end GO:\n{tail}")
-            plugin.append(wall)
+
+    def run_plain() -> None:
+        plain.append(pytest_run(suite, *PLAIN_ARGS)[0])
+
+    def run_plugin() -> None:
+        plugin.append(plugin_run(suite, "deployready verdict: GO"))
+
+    for i in range(runs):  # plain first in even pairs, the plugin first in odd ones
+        for step in (run_plain, run_plugin) if i % 2 == 0 else (run_plugin, run_plain):
+            step()
     over = ratios(plugin, plain)
     return [
         Figure(

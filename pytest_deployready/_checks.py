@@ -30,7 +30,14 @@ if TYPE_CHECKING:
     from pytest_deployready._waivers import WaiverMatch
     from pytest_deployready.thresholds import Measurement
 
-__all__ = ["CHECK_KEY", "ItemState", "annotate", "static_data", "unreachable_is_error"]
+__all__ = [
+    "CHECK_KEY",
+    "ItemState",
+    "annotate",
+    "new_state",
+    "static_data",
+    "unreachable_is_error",
+]
 
 
 class ItemState:
@@ -102,6 +109,12 @@ class ItemState:
 CHECK_KEY = pytest.StashKey[dict[str, Any]]()
 
 
+def new_state(item: pytest.Item) -> ItemState | None:
+    """A fresh state for ``item`` if it is a check of this run (it has static data), else None."""
+    static = item.stash.get(CHECK_KEY, None)
+    return None if static is None else ItemState(static)
+
+
 def static_data(info: CheckInfo, phase: str | None, target: str | None) -> dict[str, Any]:
     """The part of a check's report data that never changes (shared: do not modify)."""
     return {
@@ -130,7 +143,6 @@ def annotate(state: ItemState, report: pytest.TestReport, redactor: Redactor) ->
     ):
         # A passing teardown that added nothing carries its call report's data, as is.
         report.deployready = last  # type: ignore[attr-defined]
-        _let_go(state)
         return
     data: dict[str, Any] = {}
     # Measurements and evidence only once there are some (setup has none). They reach no
@@ -162,15 +174,6 @@ def annotate(state: ItemState, report: pytest.TestReport, redactor: Redactor) ->
             shared = state.last_data
         state.last_data = shared
     report.deployready = shared  # type: ignore[attr-defined]
-    if report.when == "teardown":
-        _let_go(state)
-
-
-def _let_go(state: ItemState) -> None:
-    """The check's teardown report is made: nothing writes into it any more, and its
-    reports hold what it had (a rerun of the check starts with none)."""
-    state.measurements = state.evidence = None
-    state.last_data = None
 
 
 def _unchanged_since(state: ItemState, last: dict[str, Any]) -> bool:

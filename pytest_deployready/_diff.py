@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_deployready._baseline import compare
+from pytest_deployready._formatting import failed_attempts
 from pytest_deployready._formatting import format_number as _fmt
 
 __all__ = [
@@ -198,8 +199,7 @@ def format_diff(d: RecordDiff) -> str:
     if d.reruns:
         lines.append(f"reruns changed ({len(d.reruns)}):")
         lines += [
-            f"  {r.check}: {r.before} -> {r.after} failed attempt"
-            f"{'' if r.after == 1 else 's'} before the last"
+            f"  {r.check}: {r.before} -> {failed_attempts(r.after)} before the last"
             for r in d.reruns
         ]
     if d.measurements:

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from pytest_deployready._checks import CHECK_KEY, ItemState, annotate, unreachable_is_error
+from pytest_deployready._checks import (
+    CHECK_KEY,
+    ItemState,
+    annotate,
+    new_state,
+    unreachable_is_error,
+)
 from pytest_deployready._gate import PhaseBlocking, admit
 from pytest_deployready._phases import parse_phase_option, sort_key
 from pytest_deployready._record import CheckResults, gc_paused
@@ -307,8 +313,7 @@ class DeployRun:
         Returns the reason it must not run (blocked, waived, pending), or None.
         """
         self.current_check = item
-        static = item.stash.get(CHECK_KEY, None) if self.active else None
-        self.current_state = None if static is None else ItemState(static)
+        self.current_state = new_state(item) if self.active else None
         return self.prepare(item, self.current_state)
 
     def end_check(self, item: pytest.Item) -> None:
@@ -321,8 +326,7 @@ class DeployRun:
         setup never reached ``start_check``, e.g. another plugin's hook failed first)."""
         if self.current_check is item and self.current_state is not None:
             return self.current_state
-        static = item.stash.get(CHECK_KEY, None)
-        return None if static is None else ItemState(static)
+        return new_state(item)
 
     def prepare(self, item: pytest.Item, state: ItemState | None) -> str | None:
         """Before a check runs: the reason it must not run (blocked, waived, pending), or None."""
@@ -353,9 +357,8 @@ class DeployRun:
             self.end_check(item)
         if not self.active:
             return report
-        if call.excinfo is not None:
-            unreachable_is_error(call, report)
-        report = redact_report(self.redactor, report, self.config)
+        unreachable_is_error(call, report)
+        report = self.redact_report(report)
         if state is not None:
             annotate(state, report, self.redactor)
         return report

@@ -52,7 +52,6 @@ def select(
     """
     ranked: list[tuple[int, pytest.Item]] = []
     dropped: list[pytest.Item] = []
-    rank: dict[str | None, int] = {p: i for i, p in enumerate(cfg.phases)}  # as sort_key
     for item in items:
         info = check_info(item, cfg.phases, cfg.default_severity, foreign)
         phase = info.phase_in(selected_phases)
@@ -63,7 +62,7 @@ def select(
         callspec = getattr(item, "callspec", None)
         target = callspec.params.get("api") if callspec is not None else None
         item.stash[CHECK_KEY] = static_data(info, phase, target)
-        ranked.append((rank.get(phase, len(rank)), item))
+        ranked.append((sort_key(phase, cfg.phases), item))
     ranked.sort(key=itemgetter(0))  # stable: collection order within a phase
     return [item for _, item in ranked], dropped
 
