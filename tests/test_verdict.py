@@ -366,3 +366,40 @@ def test_a_rerun_check_is_recorded_from_its_last_attempt(deploy_run: DeployRunne
     _, rec = deploy_run(suite="import pytest\n@pytest.mark.phase('pre')\ndef test_a():\n    pass\n")
     plain = [c for c in rec["checks"] if c["id"].endswith("::test_a")]
     assert len(plain) == 1 and "reruns" not in plain[0]  # not rerun: no count at all
+
+
+def test_a_check_whose_setup_fails_before_ours_is_an_error_with_its_data(
+    deploy_run: DeployRunner,
+) -> None:
+    """Another plugin's setup hook fails before the check's state was made: its reports still
+    carry the check's phase and severity, so the failure is a blocking error, never a pass."""
+    conftest = """
+        import pytest
+        from pytest_deployready._run import RUN_KEY
+
+        @pytest.hookimpl(tryfirst=True)  # registered after the plugin: runs before its hook
+        def pytest_runtest_setup(item):
+            if item.name == "test_cut_off":
+                started = item.config.stash[RUN_KEY].current_check is item
+                raise RuntimeError(f"setup hook failed (check started: {started})")
+        """
+    suite = """
+        import pytest
+
+        @pytest.mark.phase("pre")
+        @pytest.mark.severity("critical")
+        def test_cut_off():
+            '''Orders table is reachable'''
+
+        @pytest.mark.phase("pre")
+        def test_fine():
+            pass
+        """
+    result, rec = deploy_run(suite={"conftest": conftest, "test_checks": suite})
+    checks = {c["id"].rsplit("::", 1)[1]: c for c in rec["checks"]}
+    cut = checks["test_cut_off"]
+    assert (cut["outcome"], cut["phase"], cut["severity"]) == ("error", "pre", "critical")
+    assert cut["title"] == "Orders table is reachable" and cut["blocking"] is True
+    assert "setup hook failed (check started: False)" in cut["message"]
+    assert checks["test_fine"]["outcome"] == "passed"
+    assert result.ret != 0 and rec["verdict"] == "NO_GO" and rec["complete"] is True
